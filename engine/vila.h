@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * libvila: the VILA inference engine.
+ *
+ * The API is thread-agnostic: nothing here touches a main loop. A caller
+ * (the app's worker thread, vila-cli, a test) loads a model, opens sessions
+ * on it, feeds text and images in conversation order and generates with a
+ * token callback. One model may serve several sessions, but each object is
+ * used by one thread at a time; only the cancel flag is meant to be written
+ * from another thread.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define VILA_ERROR (vila_error_quark ())
+
+typedef enum {
+  VILA_ERROR_FAILED,
+  VILA_ERROR_NOT_IMPLEMENTED,   /* a part of the engine that is not built yet */
+  VILA_ERROR_NOT_FOUND,         /* a file or folder the model needs is missing */
+  VILA_ERROR_INVALID_CHECKPOINT,/* a config, tensor or tokenizer file is corrupt */
+  VILA_ERROR_UNSUPPORTED,       /* a valid checkpoint of a kind we do not run */
+  VILA_ERROR_INVALID_ARGUMENT,
+  VILA_ERROR_NO_DEVICE,         /* the requested backend cannot run here */
+  VILA_ERROR_OUT_OF_MEMORY,
+  VILA_ERROR_CONTEXT_FULL,      /* the session reached the model's context length */
+  VILA_ERROR_CANCELLED,
+} VilaError;
+
+GQuark vila_error_quark (void);
+
+/* Where the arithmetic runs. AUTO picks CUDA when a usable GPU exists. */
+typedef enum {
+  VILA_BACKEND_AUTO,
+  VILA_BACKEND_CPU,
+  VILA_BACKEND_CUDA,
+} VilaBackendKind;
+
+const char *vila_backend_kind_to_string   (VilaBackendKind  kind);
+gboolean    vila_backend_kind_from_string (const char      *name,
+                                           VilaBackendKind *out_kind);
+
+/* Whether a backend can run on this machine. On FALSE, @out_reason (if not
+ * NULL) receives one line that explains why, for the user. */
+gboolean vila_backend_is_available (VilaBackendKind   kind,
+                                    char            **out_reason);
+
+/* The backend AUTO resolves to here; @out_note (if not NULL) receives the
+ * reason when CUDA was passed over, or NULL. */
+VilaBackendKind vila_backend_resolve (VilaBackendKind   requested,
+                                      char            **out_note);
+
+/* Precision in which weights live on the device (the CPU always computes in
+ * fp32 from the checkpoint's dtype). fp16 matches the reference code, which
+ * casts every VILA checkpoint to float16 (vila-format.md section 0.3). */
+typedef enum {
+  VILA_DTYPE_F16,
+  VILA_DTYPE_BF16,
+  VILA_DTYPE_F32,
+} VilaDtype;
+
+typedef void (*VilaProgressFunc) (double      fraction,
+                                  const char *what,
+                                  gpointer    user_data);
+
+/* A cancel flag is a plain int read with g_atomic_int_get(); any thread may
+ * set it to a nonzero value with g_atomic_int_set(). The engine checks it at
+ * least once per decode step and between loading stages. */
+typedef struct {
+  VilaBackendKind  backend;
+  VilaDtype        dtype;
+  guint            n_threads;       /* CPU worker threads, 0 = one per core */
+  VilaProgressFunc progress;
+  gpointer         progress_data;
+  const gint      *cancel;
+} VilaLoadOptions;
+
+void vila_load_options_init (VilaLoadOptions *options);
+
+typedef struct _VilaModel VilaModel;
+
+/* Families of vila-format.md section 1, in order of priority. */
+typedef enum {
+  VILA_FAMILY_UNKNOWN,
+  VILA_FAMILY_VILA1_5,          /* three-part layout, Llama-2 LLM, SigLIP */
+  VILA_FAMILY_VILA_LLAVA,       /* flat LLaVA layout of VILA-7B/13B, CLIP */
+  VILA_FAMILY_LLAMA3_VILA1_5,   /* three-part layout, Llama-3 LLM */
+  VILA_FAMILY_NVILA,            /* Qwen2 LLM, SigLIP-448, dynamic tiling */
+  VILA_FAMILY_VILA1_5_40B,      /* Yi LLM, InternViT */
+} VilaFamily;
+
+const char *vila_family_to_string (VilaFamily family);
+
+/* What a caller may want to show or decide with; filled at load. */
+typedef struct {
+  VilaFamily       family;
+  const char      *name;             /* the folder name, e.g. "VILA1.5-3b" */
+  const char      *template_name;    /* "vicuna_v1", "llama_3", ... */
+  VilaBackendKind  backend;          /* the backend actually in use */
+  guint            context_length;
+  guint            image_size;       /* pixels on the side the tower takes */
+  guint            tokens_per_image;
+  guint64          n_parameters;
+} VilaModelInfo;
+
+/* Loads the checkpoint in the folder @path (the model root, as downloaded
+ * from the Hub). Returns NULL and sets @error on failure. */
+VilaModel           *vila_model_load     (const char             *path,
+                                          const VilaLoadOptions  *options,
+                                          GError                **error);
+VilaModel           *vila_model_ref      (VilaModel              *model);
+void                 vila_model_unref    (VilaModel              *model);
+const VilaModelInfo *vila_model_get_info (VilaModel              *model);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VilaModel, vila_model_unref)
+
+/* An image decoded by the caller: 8-bit RGB, rows of @stride bytes. The
+ * engine copies what it needs during the append call. Orientation is the
+ * caller's job (EXIF applied), so the model sees what the user sees. */
+typedef struct {
+  guint         width;
+  guint         height;
+  gsize         stride;
+  const guint8 *pixels;
+} VilaImage;
+
+/* How a session frames what is appended. CHAT wraps turns in the model's
+ * conversation template; RAW adds no markup, for in-context continuation
+ * of interleaved image-text examples. */
+typedef enum {
+  VILA_PROMPT_CHAT,
+  VILA_PROMPT_RAW,
+} VilaPromptMode;
+
+typedef struct {
+  VilaPromptMode  mode;
+  const char     *system_prompt;    /* NULL: the template's own */
+  const char     *template_name;    /* NULL: chosen from the checkpoint */
+} VilaSessionOptions;
+
+void vila_session_options_init (VilaSessionOptions *options);
+
+typedef struct _VilaSession VilaSession;
+
+/* A session is one conversation and its KV cache. Appended content goes into
+ * the current user turn; vila_session_generate() closes the turn, answers,
+ * and records the answer, so a follow-up prefills only the new tokens. */
+VilaSession *vila_session_new          (VilaModel                 *model,
+                                        const VilaSessionOptions  *options,
+                                        GError                   **error);
+void         vila_session_free         (VilaSession               *session);
+gboolean     vila_session_append_text  (VilaSession               *session,
+                                        const char                *text,
+                                        GError                   **error);
+gboolean     vila_session_append_image (VilaSession               *session,
+                                        const VilaImage           *image,
+                                        GError                   **error);
+/* Forgets everything from turn @n_turns on (0 = all), keeping the cached
+ * prefix, for edit-and-resend and regenerate. */
+gboolean     vila_session_truncate     (VilaSession               *session,
+                                        guint                      n_turns,
+                                        GError                   **error);
+guint        vila_session_get_n_tokens (VilaSession               *session);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VilaSession, vila_session_free)
+
+typedef struct {
+  float   temperature;         /* 0 = greedy */
+  float   top_p;               /* 1 = off */
+  guint   top_k;               /* 0 = off */
+  float   repetition_penalty;  /* 1 = off */
+  guint64 seed;
+  guint   max_new_tokens;
+} VilaSamplingParams;
+
+/* Greedy decoding with the reference's default length (512 new tokens). */
+void vila_sampling_params_init (VilaSamplingParams *params);
+
+typedef enum {
+  VILA_STOP_NONE,
+  VILA_STOP_EOS,               /* end-of-sequence token or template stop string */
+  VILA_STOP_MAX_TOKENS,
+  VILA_STOP_CANCELLED,
+  VILA_STOP_CALLBACK,          /* the token callback asked to stop */
+  VILA_STOP_CONTEXT_FULL,
+} VilaStopReason;
+
+typedef struct {
+  guint          n_prompt_tokens;   /* tokens prefilled for this answer */
+  guint          n_generated;
+  gint64         time_to_first_token_us;
+  gint64         decode_us;
+  VilaStopReason stop_reason;
+} VilaGenerateStats;
+
+/* Called once per generated token with the text it completes: always whole
+ * UTF-8 characters, possibly empty while a character is still incomplete.
+ * Return FALSE to stop generating. */
+typedef gboolean (*VilaTokenFunc) (const char *text,
+                                   gint32      token_id,
+                                   gpointer    user_data);
+
+/* Generates the answer to the current turn. Returns FALSE only on error; a
+ * cancelled or stopped answer returns TRUE with the stop reason in @stats
+ * and keeps what was generated. */
+gboolean vila_session_generate (VilaSession               *session,
+                                const VilaSamplingParams  *params,
+                                VilaTokenFunc              on_token,
+                                gpointer                   user_data,
+                                const gint                *cancel,
+                                VilaGenerateStats         *stats,
+                                GError                   **error);
+
+const char *vila_version (void);
+
+G_END_DECLS

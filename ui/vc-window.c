@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "vc-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "vc-model-loader.h"
+#include "vc-window.h"
+
+struct _VcWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  GSettings        *settings;
+  char             *model_override;   /* from --model, never stored */
+  GCancellable     *load_cancellable;
+  VilaModel        *model;
+
+  /* Template children */
+  AdwToastOverlay  *toast_overlay;
+  AdwWindowTitle   *window_title;
+  GtkStack         *stack;
+  AdwStatusPage    *loading_page;
+  AdwStatusPage    *ready_page;
+};
+
+G_DEFINE_FINAL_TYPE (VcWindow, vc_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_MODEL_OVERRIDE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+show_toast (VcWindow   *self,
+            const char *message)
+{
+  AdwToast *toast = adw_toast_new (message);
+
+  adw_toast_set_timeout (toast, 0);   /* errors stay until dismissed */
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
+set_model_name (VcWindow   *self,
+                const char *name)
+{
+  adw_window_title_set_subtitle (self->window_title, name ? name : "");
+}
+
+static void
+on_model_loaded (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(VcWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VilaModel) model = vc_model_loader_load_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;   /* a newer load or the window's close took over */
+
+  g_clear_object (&self->load_cancellable);
+
+  if (model == NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not load the model: %s"), error->message);
+
+      set_model_name (self, NULL);
+      gtk_stack_set_visible_child_name (self->stack, "welcome");
+      show_toast (self, message);
+      return;
+    }
+
+  g_clear_pointer (&self->model, vila_model_unref);
+  self->model = g_steal_pointer (&model);
+  adw_status_page_set_title (self->ready_page, vila_model_get_info (self->model)->name);
+  gtk_stack_set_visible_child_name (self->stack, "ready");
+}
+
+static void
+load_model (VcWindow   *self,
+            const char *path)
+{
+  g_autofree char *name = vc_model_loader_display_name (path);
+  g_autofree char *backend_name = g_settings_get_string (self->settings, "backend");
+  VilaLoadOptions options;
+
+  g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
+  self->load_cancellable = g_cancellable_new ();
+
+  vila_load_options_init (&options);
+  vila_backend_kind_from_string (backend_name, &options.backend);
+
+  set_model_name (self, name);
+  adw_status_page_set_description (self->loading_page, name);
+  gtk_stack_set_visible_child_name (self->stack, "loading");
+
+  vc_model_loader_load_async (path, &options, self->load_cancellable,
+                              on_model_loaded, g_object_ref (self));
+}
+
+static void
+cancel_load (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  VcWindow *self = VC_WINDOW (widget);
+
+  g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
+  set_model_name (self, NULL);
+  gtk_stack_set_visible_child_name (self->stack, "welcome");
+}
+
+static void
+on_model_folder_chosen (GtkNativeDialog *dialog,
+                        int              response,
+                        gpointer         user_data)
+{
+  VcWindow *self = VC_WINDOW (user_data);
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) folder = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (folder);
+
+      if (path == NULL)
+        show_toast (self, _("The chosen folder is not on a local disk"));
+      else
+        {
+          /* Choosing a folder makes it the default for the next start. */
+          g_settings_set_string (self->settings, "model-path", path);
+          load_model (self, path);
+        }
+    }
+
+  g_object_unref (dialog);
+}
+
+static void
+choose_model (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  VcWindow *self = VC_WINDOW (widget);
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_("Choose a Model Folder"),
+                                         GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                                         _("_Open"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_model_folder_chosen), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+new_conversation (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  /* Conversations arrive with the chat view; the action and its shortcut
+   * exist now so menus and the shortcuts window are complete. */
+  g_debug ("New conversation requested");
+}
+
+static void
+restore_window_state (VcWindow *self)
+{
+  int width = g_settings_get_int (self->settings, "window-width");
+  int height = g_settings_get_int (self->settings, "window-height");
+
+  gtk_window_set_default_size (GTK_WINDOW (self), width, height);
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+}
+
+static gboolean
+vc_window_close_request (GtkWindow *window)
+{
+  VcWindow *self = VC_WINDOW (window);
+  int width, height;
+
+  gtk_window_get_default_size (window, &width, &height);
+  g_settings_delay (self->settings);
+  g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+  if (!gtk_window_is_maximized (window))
+    {
+      g_settings_set_int (self->settings, "window-width", width);
+      g_settings_set_int (self->settings, "window-height", height);
+    }
+  g_settings_apply (self->settings);
+
+  g_cancellable_cancel (self->load_cancellable);
+
+  return GTK_WINDOW_CLASS (vc_window_parent_class)->close_request (window);
+}
+
+static void
+vc_window_constructed (GObject *object)
+{
+  VcWindow *self = VC_WINDOW (object);
+  g_autofree char *stored_path = g_settings_get_string (self->settings, "model-path");
+  const char *path = self->model_override ? self->model_override : stored_path;
+
+  G_OBJECT_CLASS (vc_window_parent_class)->constructed (object);
+
+  if (DEVELOPMENT_BUILD)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
+
+  if (path != NULL && *path != '\0')
+    load_model (self, path);
+}
+
+static void
+vc_window_dispose (GObject *object)
+{
+  VcWindow *self = VC_WINDOW (object);
+
+  g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
+  g_clear_pointer (&self->model, vila_model_unref);
+  gtk_widget_dispose_template (GTK_WIDGET (self), VC_TYPE_WINDOW);
+
+  G_OBJECT_CLASS (vc_window_parent_class)->dispose (object);
+}
+
+static void
+vc_window_finalize (GObject *object)
+{
+  VcWindow *self = VC_WINDOW (object);
+
+  g_clear_object (&self->settings);
+  g_free (self->model_override);
+
+  G_OBJECT_CLASS (vc_window_parent_class)->finalize (object);
+}
+
+static void
+vc_window_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  VcWindow *self = VC_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_MODEL_OVERRIDE:
+      self->model_override = g_value_dup_string (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+vc_window_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  VcWindow *self = VC_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_MODEL_OVERRIDE:
+      g_value_set_string (value, self->model_override);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+vc_window_class_init (VcWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->constructed = vc_window_constructed;
+  object_class->dispose = vc_window_dispose;
+  object_class->finalize = vc_window_finalize;
+  object_class->set_property = vc_window_set_property;
+  object_class->get_property = vc_window_get_property;
+  window_class->close_request = vc_window_close_request;
+
+  /**
+   * VcWindow:model-override:
+   *
+   * A model folder given on the command line; it is opened in this window
+   * but does not replace the stored default.
+   */
+  properties[PROP_MODEL_OVERRIDE] =
+    g_param_spec_string ("model-override", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/vc-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, VcWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, VcWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, VcWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, VcWindow, loading_page);
+  gtk_widget_class_bind_template_child (widget_class, VcWindow, ready_page);
+
+  gtk_widget_class_install_action (widget_class, "win.choose-model", NULL, choose_model);
+  gtk_widget_class_install_action (widget_class, "win.cancel-load", NULL, cancel_load);
+  gtk_widget_class_install_action (widget_class, "win.new-conversation", NULL, new_conversation);
+}
+
+static void
+vc_window_init (VcWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->settings = g_settings_new (BASE_APP_ID);
+  restore_window_state (self);
+}
+
+const char *
+vc_window_get_page (VcWindow *self)
+{
+  g_return_val_if_fail (VC_IS_WINDOW (self), NULL);
+
+  return gtk_stack_get_visible_child_name (self->stack);
+}
