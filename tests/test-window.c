@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* vila-chat's window on a real (headless) display: the welcome page, the
+ * actions and shortcuts, the About window, --model, the remembered size. */
+#include "config.h"
+
+#include <string.h>
+
+#include "vc-application.h"
+#include "vc-window.h"
+
+static VcApplication *app;
+
+static void
+iterate_until (gboolean (*done) (gpointer), gpointer data)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (!done (data))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static gboolean
+widget_is_mapped (gpointer widget)
+{
+  return gtk_widget_get_mapped (widget);
+}
+
+static gboolean
+window_shows_welcome (gpointer window)
+{
+  return g_strcmp0 (vc_window_get_page (window), "welcome") == 0;
+}
+
+static AdwStatusPage *
+find_visible_status_page (GtkWidget *widget)
+{
+  if (!gtk_widget_get_mapped (widget))
+    return NULL;
+  if (ADW_IS_STATUS_PAGE (widget))
+    return ADW_STATUS_PAGE (widget);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      AdwStatusPage *page = find_visible_status_page (child);
+
+      if (page != NULL)
+        return page;
+    }
+  return NULL;
+}
+
+static GtkButton *
+find_button_for_action (GtkWidget  *widget,
+                        const char *action)
+{
+  if (GTK_IS_BUTTON (widget) &&
+      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0)
+    return GTK_BUTTON (widget);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkButton *button = find_button_for_action (child, action);
+
+      if (button != NULL)
+        return button;
+    }
+  return NULL;
+}
+
+static VcWindow *
+open_main_window (void)
+{
+  GtkWindow *window;
+
+  g_application_activate (G_APPLICATION (app));
+  window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  g_assert_true (VC_IS_WINDOW (window));
+  iterate_until (widget_is_mapped, window);
+  return VC_WINDOW (window);
+}
+
+static void
+close_window (GtkWindow *window)
+{
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+  gtk_window_close (window);
+  while (window != NULL)
+    g_main_context_iteration (NULL, FALSE);
+}
+
+static void
+test_welcome_page (void)
+{
+  VcWindow *window = open_main_window ();
+  AdwStatusPage *page;
+  GtkButton *choose;
+
+  g_assert_cmpstr (vc_window_get_page (window), ==, "welcome");
+  page = find_visible_status_page (GTK_WIDGET (window));
+  g_assert_nonnull (page);
+  g_assert_cmpstr (adw_status_page_get_title (page), ==, "No Model Loaded");
+
+  choose = find_button_for_action (GTK_WIDGET (page), "win.choose-model");
+  g_assert_nonnull (choose);
+  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (choose)));
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (choose)));
+
+  close_window (GTK_WINDOW (window));
+}
+
+static void
+assert_accel (const char *action,
+              const char *accel)
+{
+  g_auto(GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), action);
+
+  g_assert_true (g_strv_contains ((const char * const *) accels, accel));
+}
+
+static void
+test_actions (void)
+{
+  VcWindow *window = open_main_window ();
+
+  assert_accel ("app.quit", "<Control>q");
+  assert_accel ("win.new-conversation", "<Control>n");
+  assert_accel ("win.show-help-overlay", "<Control>question");
+
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), "quit"));
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), "about"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new-conversation", NULL));
+  g_assert_cmpstr (vc_window_get_page (window), ==, "welcome");
+
+  /* GtkApplication found resources/gtk/help-overlay.ui. */
+  g_assert_true (GTK_IS_SHORTCUTS_WINDOW (
+    gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window))));
+
+  close_window (GTK_WINDOW (window));
+}
+
+static void
+test_about (void)
+{
+  VcWindow *window = open_main_window ();
+  GListModel *toplevels = gtk_window_get_toplevels ();   /* transfer none */
+  AdwAboutWindow *about = NULL;
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels) && about == NULL; i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_ABOUT_WINDOW (item))
+        about = ADW_ABOUT_WINDOW (item);
+    }
+
+  g_assert_nonnull (about);
+  g_assert_cmpstr (adw_about_window_get_application_name (about), ==, "VILA Chat");
+  g_assert_cmpstr (adw_about_window_get_version (about), ==, PACKAGE_VERSION);
+  g_assert_cmpstr (adw_about_window_get_application_icon (about), ==, APP_ID);
+  g_assert_cmpint (adw_about_window_get_license_type (about), ==, GTK_LICENSE_GPL_3_0);
+  g_assert_nonnull (strstr (adw_about_window_get_release_notes (about), "<p>"));
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (about)) == GTK_WINDOW (window));
+
+  close_window (GTK_WINDOW (about));
+  close_window (GTK_WINDOW (window));
+}
+
+static void
+test_model_override_not_stored (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (BASE_APP_ID);
+  g_autofree char *stored = NULL;
+  VcWindow *window;
+
+  window = g_object_new (VC_TYPE_WINDOW,
+                         "application", app,
+                         "model-override", "/nonexistent/VILA1.5-3b",
+                         NULL);
+  g_assert_cmpstr (vc_window_get_page (window), ==, "loading");
+  gtk_window_present (GTK_WINDOW (window));
+
+  /* The load fails (no such folder); the window goes back to the welcome
+   * page, and the command-line folder never becomes the default. */
+  iterate_until (window_shows_welcome, window);
+  stored = g_settings_get_string (settings, "model-path");
+  g_assert_cmpstr (stored, ==, "");
+
+  close_window (GTK_WINDOW (window));
+}
+
+static void
+test_window_size_remembered (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (BASE_APP_ID);
+  VcWindow *window = open_main_window ();
+  int width, height;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 701, 503);
+  close_window (GTK_WINDOW (window));
+  g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 701);
+  g_assert_cmpint (g_settings_get_int (settings, "window-height"), ==, 503);
+
+  window = open_main_window ();
+  gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
+  g_assert_cmpint (width, ==, 701);
+  g_assert_cmpint (height, ==, 503);
+  close_window (GTK_WINDOW (window));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  gtk_test_init (&argc, &argv, NULL);
+
+  app = vc_application_new ();
+  /* No D-Bus name: tests may run beside a real instance. */
+  g_application_set_flags (G_APPLICATION (app),
+                           g_application_get_flags (G_APPLICATION (app)) | G_APPLICATION_NON_UNIQUE);
+  g_application_register (G_APPLICATION (app), NULL, &error);
+  g_assert_no_error (error);
+
+  g_test_add_func ("/window/welcome-page", test_welcome_page);
+  g_test_add_func ("/window/actions", test_actions);
+  g_test_add_func ("/window/about", test_about);
+  g_test_add_func ("/window/model-override-not-stored", test_model_override_not_stored);
+  g_test_add_func ("/window/size-remembered", test_window_size_remembered);
+
+  status = g_test_run ();
+  g_object_unref (app);
+  return status;
+}
