@@ -13,6 +13,8 @@
 
 #include <glib.h>
 
+#include "vila-tokenizer.h"
+
 G_BEGIN_DECLS
 
 #define VILA_ERROR (vila_error_quark ())

@@ -16,6 +16,7 @@ and <name>.golden.jsonl beside it holds, per string:
                 (special-token text is plain text, as for user input)
   decoded       tokenizer.decode(ids_plain)
   decoded_skip  tokenizer.decode(ids, skip_special_tokens=True)
+and, for a string holding U+0000, <name>_hex with its UTF-8 bytes in hex.
 """
 import io
 import json
@@ -44,6 +45,10 @@ def write_goldens(tokenizer, path):
                 "decoded": tokenizer.decode(plain),
                 "decoded_skip": tokenizer.decode(ids, skip_special_tokens=True),
             }
+            # JSON strings in C end at U+0000: give such strings as hex too.
+            for key in ("text", "decoded", "decoded_skip"):
+                if "\0" in record[key]:
+                    record[key + "_hex"] = record[key].encode("utf-8").hex()
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 

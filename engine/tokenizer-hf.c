@@ -1,0 +1,582 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Hugging Face tokenizer files with a byte-level BPE model: tokenizer.json
+ * (Llama-3, Qwen2) and Qwen2's vocab.json + merges.txt. Every component of
+ * tokenizer.json that we do not run exactly is refused by name rather than
+ * guessed at.
+ */
+#define G_LOG_DOMAIN "vila-tokenizer"
+
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "tokenizer-bpe.h"
+
+#define MAX_VOCABULARY (1 << 22)   /* 4M ids: far above any real vocabulary */
+
+static gboolean
+fail (GError    **error,
+      const char *path,
+      const char *format,
+      ...) G_GNUC_PRINTF (3, 4);
+
+static gboolean
+fail (GError    **error,
+      const char *path,
+      const char *format,
+      ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, VILA_ERROR, VILA_ERROR_INVALID_CHECKPOINT, "%s: %s", path, message);
+  return FALSE;
+}
+
+static JsonNode *
+parse_json_file (const char  *path,
+                 JsonParser **out_parser,
+                 GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GError) local_error = NULL;
+  JsonNode *root;
+
+  if (!json_parser_load_from_mapped_file (parser, path, &local_error))
+    {
+      fail (error, path, "%s", local_error->message);
+      return NULL;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      fail (error, path, "expected a JSON object");
+      return NULL;
+    }
+  *out_parser = g_steal_pointer (&parser);
+  return root;
+}
+
+static const char *
+member_type (JsonObject *object)
+{
+  JsonNode *type = json_object_get_member (object, "type");
+
+  if (type == NULL || !JSON_NODE_HOLDS_VALUE (type) || json_node_get_value_type (type) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (type);
+}
+
+static JsonObject *
+object_member (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+static gboolean
+member_is_null_or_empty (JsonObject *object,
+                         const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node == NULL || JSON_NODE_HOLDS_NULL (node) ||
+         (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING &&
+          *json_node_get_string (node) == '\0');
+}
+
+static gboolean
+read_vocab (VilaTokenizer *self,
+            JsonObject    *vocab,
+            const char    *path,
+            GError       **error)
+{
+  g_autoptr(GList) members = json_object_get_members (vocab);
+
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      JsonNode *node = json_object_get_member (vocab, l->data);
+      gint64 id;
+
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+        return fail (error, path, "the id of “%s” is not a number", (const char *) l->data);
+      id = json_node_get_int (node);
+      if (id < 0 || id >= MAX_VOCABULARY)
+        return fail (error, path, "the id %" G_GINT64_FORMAT " is out of range", id);
+      vila_tokenizer_add_piece (self, (gint32) id, l->data, strlen (l->data));
+    }
+  if (self->pieces->len == 0)
+    return fail (error, path, "the vocabulary is empty");
+  return TRUE;
+}
+
+/* A merge is "left right" (merges.txt and older tokenizer.json) or
+ * ["left", "right"] (tokenizers 0.20 and later); both halves and their
+ * concatenation must be in the vocabulary. */
+static gboolean
+add_merge (VilaTokenizer *self,
+           const char    *left,
+           gsize          left_length,
+           const char    *right,
+           gsize          right_length,
+           guint32        rank,
+           const char    *path,
+           GError       **error)
+{
+  g_autoptr(GString) joined = g_string_new_len (left, left_length);
+  gint32 left_id, right_id, merged_id;
+
+  g_string_append_len (joined, right, right_length);
+  left_id = vila_tokenizer_lookup (self, left, left_length);
+  right_id = vila_tokenizer_lookup (self, right, right_length);
+  merged_id = vila_tokenizer_lookup (self, joined->str, joined->len);
+  if (left_id < 0 || right_id < 0 || merged_id < 0)
+    return fail (error, path, "merge %u (“%.*s” + “%.*s”) uses a piece that is not in the vocabulary",
+                 rank + 1, (int) MIN (left_length, 64), left, (int) MIN (right_length, 64), right);
+
+  /* tokenizers keeps the first rank of a repeated merge. */
+  vila_bpe_add_merge (self->bpe, left_id, right_id, rank, merged_id);
+  return TRUE;
+}
+
+static gboolean
+add_merge_line (VilaTokenizer *self,
+                const char    *line,
+                gsize          length,
+                guint32        rank,
+                const char    *path,
+                GError       **error)
+{
+  const char *space = memchr (line, ' ', length);
+
+  if (space == NULL || space == line || space + 1 == line + length ||
+      memchr (space + 1, ' ', line + length - space - 1) != NULL)
+    return fail (error, path, "merge %u is not two pieces separated by one space", rank + 1);
+  return add_merge (self, line, space - line, space + 1, line + length - space - 1, rank, path, error);
+}
+
+static gboolean
+read_json_merges (VilaTokenizer *self,
+                  JsonArray     *merges,
+                  const char    *path,
+                  GError       **error)
+{
+  guint n = json_array_get_length (merges);
+
+  vila_bpe_reserve (self->bpe, n);
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (merges, i);
+
+      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+        {
+          const char *line = json_node_get_string (node);
+
+          if (!add_merge_line (self, line, strlen (line), i, path, error))
+            return FALSE;
+        }
+      else if (JSON_NODE_HOLDS_ARRAY (node) && json_array_get_length (json_node_get_array (node)) == 2)
+        {
+          JsonArray *pair = json_node_get_array (node);
+          JsonNode *a = json_array_get_element (pair, 0), *b = json_array_get_element (pair, 1);
+          const char *left, *right;
+
+          if (!JSON_NODE_HOLDS_VALUE (a) || json_node_get_value_type (a) != G_TYPE_STRING ||
+              !JSON_NODE_HOLDS_VALUE (b) || json_node_get_value_type (b) != G_TYPE_STRING)
+            return fail (error, path, "merge %u is not a pair of strings", i + 1);
+          left = json_node_get_string (a);
+          right = json_node_get_string (b);
+          if (!add_merge (self, left, strlen (left), right, strlen (right), i, path, error))
+            return FALSE;
+        }
+      else
+        return fail (error, path, "merge %u is neither a string nor a pair", i + 1);
+    }
+  return TRUE;
+}
+
+static gboolean
+read_model (VilaTokenizer *self,
+            JsonObject    *model,
+            const char    *path,
+            GError       **error)
+{
+  const char *type = member_type (model);
+  JsonObject *vocab = object_member (model, "vocab");
+  JsonNode *merges = json_object_get_member (model, "merges");
+  JsonNode *unk = json_object_get_member (model, "unk_token");
+
+  if (g_strcmp0 (type, "BPE") != 0)
+    return fail (error, path, "the model type “%s” is not supported (only BPE)", type ? type : "(none)");
+  if (!member_is_null_or_empty (model, "dropout") && json_object_get_double_member_with_default (model, "dropout", 0) != 0)
+    return fail (error, path, "BPE dropout is not supported");
+  if (!member_is_null_or_empty (model, "continuing_subword_prefix") ||
+      !member_is_null_or_empty (model, "end_of_word_suffix"))
+    return fail (error, path, "subword prefixes and suffixes are not supported");
+  if (json_object_get_boolean_member_with_default (model, "byte_fallback", FALSE))
+    return fail (error, path, "BPE byte_fallback is not supported yet");
+  if (vocab == NULL || merges == NULL || !JSON_NODE_HOLDS_ARRAY (merges))
+    return fail (error, path, "the BPE model lacks its vocab or merges");
+
+  self->bpe->ignore_merges = json_object_get_boolean_member_with_default (model, "ignore_merges", FALSE);
+  if (!read_vocab (self, vocab, path, error) ||
+      !read_json_merges (self, json_node_get_array (merges), path, error))
+    return FALSE;
+
+  if (unk != NULL && JSON_NODE_HOLDS_VALUE (unk) && json_node_get_value_type (unk) == G_TYPE_STRING)
+    self->unk_id = vila_tokenizer_piece_to_id (self, json_node_get_string (unk));
+  return TRUE;
+}
+
+static gboolean
+read_normalizer (VilaTokenizer *self,
+                 JsonNode      *node,
+                 const char    *path,
+                 GError       **error)
+{
+  JsonObject *normalizer;
+  const char *type;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return fail (error, path, "the normalizer is not an object");
+
+  normalizer = json_node_get_object (node);
+  type = member_type (normalizer);
+  if (g_strcmp0 (type, "NFC") == 0)
+    {
+      self->bpe->nfc = TRUE;
+      return TRUE;
+    }
+  if (g_strcmp0 (type, "Sequence") == 0)
+    {
+      JsonNode *list = json_object_get_member (normalizer, "normalizers");
+
+      if (list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
+        return fail (error, path, "the normalizer sequence has no list");
+      for (guint i = 0; i < json_array_get_length (json_node_get_array (list)); i++)
+        if (!read_normalizer (self, json_array_get_element (json_node_get_array (list), i), path, error))
+          return FALSE;
+      return TRUE;
+    }
+  return fail (error, path, "the normalizer “%s” is not supported", type ? type : "(none)");
+}
+
+static gboolean
+read_pre_tokenizer (VilaTokenizer *self,
+                    JsonNode      *node,
+                    gboolean      *seen_byte_level,
+                    const char    *path,
+                    GError       **error)
+{
+  JsonObject *pre;
+  const char *type;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return fail (error, path, "the pre-tokenizer is not an object");
+
+  pre = json_node_get_object (node);
+  type = member_type (pre);
+  if (g_strcmp0 (type, "Sequence") == 0)
+    {
+      JsonNode *list = json_object_get_member (pre, "pretokenizers");
+
+      if (list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
+        return fail (error, path, "the pre-tokenizer sequence has no list");
+      for (guint i = 0; i < json_array_get_length (json_node_get_array (list)); i++)
+        if (!read_pre_tokenizer (self, json_array_get_element (json_node_get_array (list), i),
+                                 seen_byte_level, path, error))
+          return FALSE;
+      return TRUE;
+    }
+  if (g_strcmp0 (type, "Split") == 0)
+    {
+      JsonObject *pattern = object_member (pre, "pattern");
+      const char *regex = pattern ? json_object_get_string_member_with_default (pattern, "Regex", NULL) : NULL;
+      const char *behavior = json_object_get_string_member_with_default (pre, "behavior", "");
+
+      if (regex == NULL)
+        return fail (error, path, "only regex Split pre-tokenizers are supported");
+      if (strcmp (behavior, "Isolated") != 0 || json_object_get_boolean_member_with_default (pre, "invert", FALSE))
+        return fail (error, path, "the Split behavior “%s” is not supported (only Isolated)", behavior);
+      if (self->bpe->split != NULL || *seen_byte_level)
+        return fail (error, path, "only one Split, before ByteLevel, is supported");
+      if (!vila_bpe_set_pattern (self->bpe, regex, error))
+        {
+          g_prefix_error (error, "%s: ", path);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  if (g_strcmp0 (type, "ByteLevel") == 0)
+    {
+      *seen_byte_level = TRUE;
+      self->bpe->add_prefix_space = json_object_get_boolean_member_with_default (pre, "add_prefix_space", FALSE);
+      if (json_object_get_boolean_member_with_default (pre, "use_regex", TRUE))
+        {
+          if (self->bpe->split != NULL)
+            return fail (error, path, "ByteLevel with use_regex after a Split is not supported");
+          if (!vila_bpe_set_pattern (self->bpe, VILA_GPT2_PATTERN, error))
+            {
+              g_prefix_error (error, "%s: ", path);
+              return FALSE;
+            }
+        }
+      return TRUE;
+    }
+  return fail (error, path, "the pre-tokenizer “%s” is not supported", type ? type : "(none)");
+}
+
+static gboolean
+read_decoder (JsonNode   *node,
+              const char *path,
+              GError    **error)
+{
+  const char *type;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return fail (error, path, "a byte-level BPE needs a decoder");
+  type = member_type (json_node_get_object (node));
+  if (g_strcmp0 (type, "ByteLevel") != 0)
+    return fail (error, path, "the decoder “%s” is not supported (only ByteLevel)", type ? type : "(none)");
+  return TRUE;
+}
+
+/* Special tokens around $A in a TemplateProcessing "single" template. */
+static gboolean
+read_post_processor (VilaTokenizer *self,
+                     JsonNode      *node,
+                     const char    *path,
+                     GError       **error)
+{
+  JsonObject *processor;
+  const char *type;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return fail (error, path, "the post-processor is not an object");
+
+  processor = json_node_get_object (node);
+  type = member_type (processor);
+  if (g_strcmp0 (type, "ByteLevel") == 0)
+    return TRUE;   /* offsets only */
+  if (g_strcmp0 (type, "Sequence") == 0)
+    {
+      JsonNode *list = json_object_get_member (processor, "processors");
+
+      if (list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
+        return fail (error, path, "the post-processor sequence has no list");
+      for (guint i = 0; i < json_array_get_length (json_node_get_array (list)); i++)
+        if (!read_post_processor (self, json_array_get_element (json_node_get_array (list), i), path, error))
+          return FALSE;
+      return TRUE;
+    }
+  if (g_strcmp0 (type, "TemplateProcessing") == 0)
+    {
+      JsonNode *single = json_object_get_member (processor, "single");
+      gboolean after_text = FALSE;
+      JsonArray *items;
+
+      if (single == NULL || !JSON_NODE_HOLDS_ARRAY (single))
+        return fail (error, path, "the template has no “single” list");
+      items = json_node_get_array (single);
+      g_array_set_size (self->prefix_ids, 0);
+      g_array_set_size (self->suffix_ids, 0);
+      for (guint i = 0; i < json_array_get_length (items); i++)
+        {
+          JsonNode *item_node = json_array_get_element (items, i);
+          JsonObject *item = JSON_NODE_HOLDS_OBJECT (item_node) ? json_node_get_object (item_node) : NULL;
+          JsonObject *special = item ? object_member (item, "SpecialToken") : NULL;
+          const char *content;
+          gint32 id;
+
+          if (item != NULL && object_member (item, "Sequence") != NULL)
+            {
+              after_text = TRUE;
+              continue;
+            }
+          content = special ? json_object_get_string_member_with_default (special, "id", NULL) : NULL;
+          id = content ? vila_tokenizer_piece_to_id (self, content) : -1;
+          if (id < 0)
+            return fail (error, path, "the template names a token that is not in the vocabulary");
+          g_array_append_val (after_text ? self->suffix_ids : self->prefix_ids, id);
+        }
+      return TRUE;
+    }
+  return fail (error, path, "the post-processor “%s” is not supported", type ? type : "(none)");
+}
+
+static gboolean
+read_added_tokens (VilaTokenizer *self,
+                   JsonNode      *node,
+                   const char    *path,
+                   GError       **error)
+{
+  JsonArray *array;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    return fail (error, path, "added_tokens is not a list");
+
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *entry_node = json_array_get_element (array, i);
+      JsonObject *entry = JSON_NODE_HOLDS_OBJECT (entry_node) ? json_node_get_object (entry_node) : NULL;
+      const char *content = entry ? json_object_get_string_member_with_default (entry, "content", NULL) : NULL;
+      gint64 id = entry ? json_object_get_int_member_with_default (entry, "id", -1) : -1;
+
+      if (content == NULL || *content == '\0' || id < 0 || id >= MAX_VOCABULARY)
+        return fail (error, path, "added token %u is malformed", i + 1);
+      vila_tokenizer_add_added (self, &(VilaAddedToken) {
+        .content = (char *) content,
+        .length = strlen (content),
+        .id = (gint32) id,
+        .special = json_object_get_boolean_member_with_default (entry, "special", FALSE),
+        .lstrip = json_object_get_boolean_member_with_default (entry, "lstrip", FALSE),
+        .rstrip = json_object_get_boolean_member_with_default (entry, "rstrip", FALSE),
+        .single_word = json_object_get_boolean_member_with_default (entry, "single_word", FALSE),
+        .normalized = json_object_get_boolean_member_with_default (entry, "normalized", FALSE),
+      });
+    }
+  return TRUE;
+}
+
+VilaTokenizer *
+vila_hf_json_load (const char  *path,
+                   GError     **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(VilaTokenizer) self = NULL;
+  JsonNode *root = parse_json_file (path, &parser, error);
+  JsonObject *object, *model;
+  gboolean seen_byte_level = FALSE;
+
+  if (root == NULL)
+    return NULL;
+  object = json_node_get_object (root);
+
+  self = vila_tokenizer_new_empty (VILA_TOKENIZER_HF_JSON);
+  self->bpe = vila_bpe_new ();
+
+  if ((model = object_member (object, "model")) == NULL)
+    {
+      fail (error, path, "there is no model");
+      return NULL;
+    }
+  if (!read_model (self, model, path, error) ||
+      !read_normalizer (self, json_object_get_member (object, "normalizer"), path, error) ||
+      !read_pre_tokenizer (self, json_object_get_member (object, "pre_tokenizer"), &seen_byte_level, path, error) ||
+      !read_decoder (json_object_get_member (object, "decoder"), path, error) ||
+      !read_added_tokens (self, json_object_get_member (object, "added_tokens"), path, error) ||
+      !read_post_processor (self, json_object_get_member (object, "post_processor"), path, error))
+    return NULL;
+
+  if (!seen_byte_level)
+    {
+      fail (error, path, "only byte-level BPE tokenizers are supported (no ByteLevel pre-tokenizer)");
+      return NULL;
+    }
+
+  return g_steal_pointer (&self);
+}
+
+/* Qwen2Tokenizer: vocab.json, merges.txt and added_tokens.json, with the
+ * regex and NFC normalization that its code (not its files) fixes. */
+VilaTokenizer *
+vila_vocab_merges_load (const char  *folder,
+                        GError     **error)
+{
+  g_autofree char *vocab_path = g_build_filename (folder, "vocab.json", NULL);
+  g_autofree char *merges_path = g_build_filename (folder, "merges.txt", NULL);
+  g_autofree char *added_path = g_build_filename (folder, "added_tokens.json", NULL);
+  g_autoptr(JsonParser) vocab_parser = NULL;
+  g_autoptr(JsonParser) added_parser = NULL;
+  g_autoptr(GMappedFile) merges = NULL;
+  g_autoptr(VilaTokenizer) self = NULL;
+  g_autoptr(GError) local_error = NULL;
+  JsonNode *vocab;
+  const char *text, *end;
+  guint32 rank = 0;
+
+  if (!(vocab = parse_json_file (vocab_path, &vocab_parser, error)))
+    return NULL;
+  if (!(merges = g_mapped_file_new (merges_path, FALSE, &local_error)))
+    {
+      fail (error, merges_path, "%s", local_error->message);
+      return NULL;
+    }
+
+  self = vila_tokenizer_new_empty (VILA_TOKENIZER_VOCAB_MERGES);
+  self->bpe = vila_bpe_new ();
+  self->bpe->nfc = TRUE;
+  if (!vila_bpe_set_pattern (self->bpe, VILA_QWEN2_PATTERN, error) ||
+      !read_vocab (self, json_node_get_object (vocab), vocab_path, error))
+    return NULL;
+
+  text = g_mapped_file_get_contents (merges);
+  end = text + g_mapped_file_get_length (merges);
+  if (text != NULL && !g_utf8_validate_len (text, end - text, NULL))
+    {
+      fail (error, merges_path, "the file is not UTF-8");
+      return NULL;
+    }
+
+  /* One merge per line; a first line "#version: ..." is a header. */
+  vila_bpe_reserve (self->bpe, (end - text) / 4 + 1);
+  for (const char *line = text; line != NULL && line < end;)
+    {
+      const char *newline = memchr (line, '\n', end - line);
+      const char *line_end = newline ? newline : end;
+      gsize length = line_end - line;
+
+      if (length > 0 && line[length - 1] == '\r')
+        length--;
+      if (!(line == text && g_str_has_prefix (line, "#version")) && length > 0)
+        {
+          if (!add_merge_line (self, line, length, rank, merges_path, error))
+            return NULL;
+          rank++;
+        }
+      line = newline ? newline + 1 : NULL;
+    }
+
+  if (g_file_test (added_path, G_FILE_TEST_IS_REGULAR))
+    {
+      JsonNode *added = parse_json_file (added_path, &added_parser, error);
+      g_autoptr(GList) members = NULL;
+
+      if (added == NULL)
+        return NULL;
+      members = json_object_get_members (json_node_get_object (added));
+      for (GList *l = members; l != NULL; l = l->next)
+        {
+          JsonNode *node = json_object_get_member (json_node_get_object (added), l->data);
+          gint64 id = JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64
+                      ? json_node_get_int (node) : -1;
+
+          if (id < 0 || id >= MAX_VOCABULARY || *(const char *) l->data == '\0')
+            {
+              fail (error, added_path, "the added token “%s” has no valid id", (const char *) l->data);
+              return NULL;
+            }
+          vila_tokenizer_add_added (self, &(VilaAddedToken) {
+            .content = l->data, .length = strlen (l->data), .id = (gint32) id,
+          });
+        }
+    }
+
+  return g_steal_pointer (&self);
+}
