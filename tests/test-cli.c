@@ -4,10 +4,14 @@
 #include "config.h"
 
 #include <glib.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/wait.h>
 
 static const char *cli_path;
+static const char *tokenizer_data;
 
 typedef struct {
   char *out;
@@ -87,7 +91,7 @@ static void
 test_commands_not_built (void)
 {
   static const char * const commands[] = {
-    "info", "tokenize", "generate", "caption", "download", "bench",
+    "info", "generate", "caption", "download", "bench",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
@@ -123,15 +127,158 @@ test_usage_errors (void)
   g_assert_nonnull (strstr (bad_option.err, "--frobnicate"));
 }
 
+/* The reference ids of @text in the fixture's golden file. */
+static char *
+golden_ids (const char *fixture,
+            const char *text,
+            const char *member)
+{
+  g_autofree char *name = g_strconcat (fixture, ".golden.jsonl", NULL);
+  g_autofree char *path = g_build_filename (tokenizer_data, name, NULL);
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_file_get_contents (path, &contents, NULL, &error);
+  g_assert_no_error (error);
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *record;
+      JsonArray *ids;
+      GString *line;
+
+      if (*lines[i] == '\0')
+        continue;
+      json_parser_load_from_data (parser, lines[i], -1, &error);
+      g_assert_no_error (error);
+      record = json_node_get_object (json_parser_get_root (parser));
+      if (g_strcmp0 (json_object_get_string_member (record, "text"), text) != 0)
+        continue;
+      ids = json_object_get_array_member (record, member);
+      line = g_string_new (NULL);
+      for (guint k = 0; k < json_array_get_length (ids); k++)
+        g_string_append_printf (line, k ? " %" G_GINT64_FORMAT : "%" G_GINT64_FORMAT,
+                                json_array_get_int_element (ids, k));
+      g_string_append_c (line, '\n');
+      return g_string_free (line, FALSE);
+    }
+  g_error ("“%s” is not in %s", text, path);
+}
+
+static void
+test_tokenize (void)
+{
+  static const char * const fixtures[] = { "llama2-sp", "llama3-bpe", "qwen2-bpe", "qwen2-vocab" };
+  const char *text = "Describe the image in detail.";
+  const char *chat = "<|im_start|>user\nhi<|im_end|>";
+
+  for (guint i = 0; i < G_N_ELEMENTS (fixtures); i++)
+    {
+      g_autofree char *folder = g_build_filename (tokenizer_data, fixtures[i], NULL);
+      g_autofree char *expected = golden_ids (fixtures[i], text, "ids");
+      g_autofree char *expected_plain = golden_ids (fixtures[i], chat, "ids_plain");
+      g_autofree char *expected_split = golden_ids (fixtures[i], chat, "ids_split");
+      g_auto(CliRun) run = { 0 };
+      g_auto(CliRun) special = { 0 };
+      g_auto(CliRun) plain = { 0 };
+      g_auto(CliRun) decoded = { 0 };
+      g_auto(GStrv) ids = NULL;
+      g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+      g_autofree char *decoded_expected = NULL;
+
+      run_cli (&run, "tokenize", "-m", folder, text, NULL);
+      g_assert_cmpint (run.status, ==, 0);
+      g_assert_cmpstr (run.out, ==, expected);
+
+      /* Special tokens in the text count only with --special. */
+      run_cli (&special, "tokenize", "--no-bos", "--special", "-m", folder, chat, NULL);
+      g_assert_cmpstr (special.out, ==, expected_plain);
+      run_cli (&plain, "tokenize", "--no-bos", "-m", folder, chat, NULL);
+      g_assert_cmpstr (plain.out, ==, expected_split);
+
+      /* Decoding the ids of the text without BOS gives the text back. */
+      g_strstrip (special.out);
+      ids = g_strsplit (special.out, " ", -1);
+      g_ptr_array_add (argv, (char *) cli_path);
+      g_ptr_array_add (argv, (char *) "tokenize");
+      g_ptr_array_add (argv, (char *) "--decode");
+      g_ptr_array_add (argv, (char *) "-m");
+      g_ptr_array_add (argv, folder);
+      for (guint k = 0; ids[k] != NULL; k++)
+        g_ptr_array_add (argv, ids[k]);
+      g_ptr_array_add (argv, NULL);
+      {
+        g_autoptr(GError) error = NULL;
+        int wait_status;
+
+        g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                      &decoded.out, &decoded.err, &wait_status, &error);
+        g_assert_no_error (error);
+        g_assert_true (WIFEXITED (wait_status) && WEXITSTATUS (wait_status) == 0);
+      }
+      decoded_expected = g_strconcat (chat, "\n", NULL);
+      g_assert_cmpstr (decoded.out, ==, decoded_expected);
+    }
+}
+
+static void
+test_tokenize_model_root (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *root = g_dir_make_tmp ("vila-cli-root-XXXXXX", &error);
+  g_autofree char *llm = g_build_filename (root, "llm", NULL);
+  g_autofree char *fixture = g_build_filename (tokenizer_data, "llama2-sp", NULL);
+  g_autofree char *target = g_canonicalize_filename (fixture, NULL);
+  g_autofree char *expected = golden_ids ("llama2-sp", "Describe the image in detail.", "ids");
+  g_auto(CliRun) run = { 0 };
+
+  g_assert_no_error (error);
+  /* The three-part layout keeps the tokenizer in llm/. */
+  g_assert_cmpint (symlink (target, llm), ==, 0);
+  run_cli (&run, "tokenize", "-m", root, "Describe the image in detail.", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpstr (run.out, ==, expected);
+  g_unlink (llm);
+  g_rmdir (root);
+}
+
+static void
+test_tokenize_errors (void)
+{
+  g_autofree char *folder = g_build_filename (tokenizer_data, "qwen2-bpe", NULL);
+  g_auto(CliRun) no_model = { 0 };
+  g_auto(CliRun) missing = { 0 };
+  g_auto(CliRun) bad_id = { 0 };
+  g_auto(CliRun) no_text = { 0 };
+
+  run_cli (&no_model, "tokenize", "hello", NULL);
+  g_assert_cmpint (no_model.status, ==, 2);
+
+  run_cli (&missing, "tokenize", "-m", "/nonexistent", "hello", NULL);
+  g_assert_cmpint (missing.status, ==, 1);
+  g_assert_cmpstr (missing.out, ==, "");
+  g_assert_nonnull (strstr (missing.err, "/nonexistent"));
+
+  run_cli (&bad_id, "tokenize", "--decode", "-m", folder, "12", "x7", NULL);
+  g_assert_cmpint (bad_id.status, ==, 1);
+  g_assert_nonnull (strstr (bad_id.err, "“x7”"));
+
+  run_cli (&no_text, "tokenize", "-m", folder, NULL);
+  g_assert_cmpint (no_text.status, ==, 2);
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-  if (argc < 2)
-    g_error ("usage: %s PATH-TO-VILA-CLI", argv[0]);
+  if (argc < 3)
+    g_error ("usage: %s PATH-TO-VILA-CLI TOKENIZER-DATA-DIR", argv[0]);
   cli_path = argv[1];
+  tokenizer_data = argv[2];
   /* The messages checked here are the untranslated ones. */
   g_setenv ("LANGUAGE", "C", TRUE);
   g_setenv ("LC_ALL", "C.UTF-8", TRUE);
@@ -140,6 +287,9 @@ main (int    argc,
   g_test_add_func ("/cli/help", test_help);
   g_test_add_func ("/cli/commands-not-built", test_commands_not_built);
   g_test_add_func ("/cli/usage-errors", test_usage_errors);
+  g_test_add_func ("/cli/tokenize", test_tokenize);
+  g_test_add_func ("/cli/tokenize-model-root", test_tokenize_model_root);
+  g_test_add_func ("/cli/tokenize-errors", test_tokenize_errors);
 
   return g_test_run ();
 }

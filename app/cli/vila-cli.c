@@ -14,14 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vc-cli-commands.h"
 #include "vila.h"
-
-/* Exit statuses, documented in --help. */
-enum {
-  EXIT_OK = 0,
-  EXIT_ERROR = 1,
-  EXIT_UNAVAILABLE = 2,   /* usage error, or a command not built yet */
-};
 
 typedef int (*CommandFunc) (int argc, char **argv);
 
@@ -33,7 +27,7 @@ typedef struct {
 
 static const Command commands[] = {
   { "info",     N_("Show a model's family, sizes and memory use"), NULL },
-  { "tokenize", N_("Turn text into token ids and back"), NULL },
+  { "tokenize", N_("Turn text into token ids and back"), vc_cli_tokenize },
   { "generate", N_("Answer a prompt about images"), NULL },
   { "caption",  N_("Write detailed captions for a folder of images"), NULL },
   { "download", N_("Download a model from the Hugging Face Hub"), NULL },
@@ -107,13 +101,13 @@ main (int    argc,
     {
       g_printerr ("%s: %s\n", CLI_BINARY, error->message);
       g_printerr (_("Run “%s --help” to see the commands.\n"), CLI_BINARY);
-      return EXIT_UNAVAILABLE;
+      return VC_CLI_EXIT_USAGE;
     }
 
   if (show_version)
     {
       g_print ("%s %s\n", CLI_BINARY, PACKAGE_VERSION);
-      return EXIT_OK;
+      return VC_CLI_EXIT_OK;
     }
 
   if (argc < 2)
@@ -121,21 +115,21 @@ main (int    argc,
       g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
 
       g_printerr ("%s", help);
-      return EXIT_UNAVAILABLE;
+      return VC_CLI_EXIT_USAGE;
     }
 
   if (!(command = find_command (argv[1])))
     {
       g_printerr (_("%s: unknown command “%s”\n"), CLI_BINARY, argv[1]);
       g_printerr (_("Run “%s --help” to see the commands.\n"), CLI_BINARY);
-      return EXIT_UNAVAILABLE;
+      return VC_CLI_EXIT_USAGE;
     }
 
   if (command->run == NULL)
     {
       g_printerr (_("%s: the command “%s” is not available in this version yet\n"),
                   CLI_BINARY, command->name);
-      return EXIT_UNAVAILABLE;
+      return VC_CLI_EXIT_USAGE;
     }
 
   return command->run (argc - 1, argv + 1);

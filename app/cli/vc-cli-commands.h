@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Exit statuses of vila-cli, documented in its --help. */
+enum {
+  VC_CLI_EXIT_OK = 0,
+  VC_CLI_EXIT_ERROR = 1,        /* the command failed: bad input, unreadable model */
+  VC_CLI_EXIT_USAGE = 2,        /* wrong usage, or a command not built yet */
+};
+
+/* Each command gets argv from its own name on. */
+int vc_cli_tokenize (int    argc,
+                     char **argv);
+
+G_END_DECLS
