@@ -94,6 +94,8 @@ emit (VilaDetokenizer *self,
   gsize stable;
 
   g_string_truncate (self->emitted, 0);
+  if (self->ids->len == self->window_start)
+    return self->emitted->str;
   vila_tokenizer_decode_into (self->tokenizer,
                               &g_array_index (self->ids, gint32, 0) + self->window_start,
                               self->ids->len - self->window_start, self->skip_special,

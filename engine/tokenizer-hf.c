@@ -39,7 +39,9 @@ fail (GError    **error,
 }
 
 static JsonNode *
-parse_json_file (const char  *path,
+parse_json_data (const char  *data,
+                 gsize        length,
+                 const char  *path,
                  JsonParser **out_parser,
                  GError     **error)
 {
@@ -47,7 +49,12 @@ parse_json_file (const char  *path,
   g_autoptr(GError) local_error = NULL;
   JsonNode *root;
 
-  if (!json_parser_load_from_mapped_file (parser, path, &local_error))
+  if (!g_utf8_validate_len (data, length, NULL))
+    {
+      fail (error, path, "the file is not UTF-8 text");
+      return NULL;
+    }
+  if (!json_parser_load_from_data (parser, data, length, &local_error))
     {
       fail (error, path, "%s", local_error->message);
       return NULL;
@@ -60,6 +67,19 @@ parse_json_file (const char  *path,
     }
   *out_parser = g_steal_pointer (&parser);
   return root;
+}
+
+/* Maps @path and hands its bytes to @parse. */
+static GMappedFile *
+map_file (const char  *path,
+          GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  GMappedFile *mapped = g_mapped_file_new (path, FALSE, &local_error);
+
+  if (mapped == NULL)
+    g_set_error (error, VILA_ERROR, VILA_ERROR_NOT_FOUND, "%s: %s", path, local_error->message);
+  return mapped;
 }
 
 static const char *
@@ -110,6 +130,8 @@ read_vocab (VilaTokenizer *self,
       id = json_node_get_int (node);
       if (id < 0 || id >= MAX_VOCABULARY)
         return fail (error, path, "the id %" G_GINT64_FORMAT " is out of range", id);
+      if (vila_tokenizer_get_piece (self, (gint32) id) != NULL)
+        return fail (error, path, "the id %" G_GINT64_FORMAT " is given to two pieces", id);
       vila_tokenizer_add_piece (self, (gint32) id, l->data, strlen (l->data));
     }
   if (self->pieces->len == 0)
@@ -458,9 +480,23 @@ VilaTokenizer *
 vila_hf_json_load (const char  *path,
                    GError     **error)
 {
+  g_autoptr(GMappedFile) mapped = map_file (path, error);
+
+  if (mapped == NULL)
+    return NULL;
+  return vila_hf_json_load_data (g_mapped_file_get_contents (mapped),
+                                 g_mapped_file_get_length (mapped), path, error);
+}
+
+VilaTokenizer *
+vila_hf_json_load_data (const char  *data,
+                        gsize        length,
+                        const char  *path,
+                        GError     **error)
+{
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(VilaTokenizer) self = NULL;
-  JsonNode *root = parse_json_file (path, &parser, error);
+  JsonNode *root = parse_json_data (data, length, path, &parser, error);
   JsonObject *object, *model;
   gboolean seen_byte_level = FALSE;
 
@@ -502,22 +538,44 @@ vila_vocab_merges_load (const char  *folder,
   g_autofree char *vocab_path = g_build_filename (folder, "vocab.json", NULL);
   g_autofree char *merges_path = g_build_filename (folder, "merges.txt", NULL);
   g_autofree char *added_path = g_build_filename (folder, "added_tokens.json", NULL);
+  g_autoptr(GMappedFile) vocab = NULL;
+  g_autoptr(GMappedFile) merges = NULL;
+  g_autoptr(GMappedFile) added = NULL;
+
+  if (!(vocab = map_file (vocab_path, error)) || !(merges = map_file (merges_path, error)))
+    return NULL;
+  if (g_file_test (added_path, G_FILE_TEST_IS_REGULAR) && !(added = map_file (added_path, error)))
+    return NULL;
+
+  return vila_vocab_merges_load_data (g_mapped_file_get_contents (vocab), g_mapped_file_get_length (vocab), vocab_path,
+                                      g_mapped_file_get_contents (merges), g_mapped_file_get_length (merges), merges_path,
+                                      added ? g_mapped_file_get_contents (added) : NULL,
+                                      added ? g_mapped_file_get_length (added) : 0, added_path,
+                                      error);
+}
+
+VilaTokenizer *
+vila_vocab_merges_load_data (const char  *vocab_data,
+                             gsize        vocab_length,
+                             const char  *vocab_path,
+                             const char  *merges_data,
+                             gsize        merges_length,
+                             const char  *merges_path,
+                             const char  *added_data,
+                             gsize        added_length,
+                             const char  *added_path,
+                             GError     **error)
+{
   g_autoptr(JsonParser) vocab_parser = NULL;
   g_autoptr(JsonParser) added_parser = NULL;
-  g_autoptr(GMappedFile) merges = NULL;
   g_autoptr(VilaTokenizer) self = NULL;
-  g_autoptr(GError) local_error = NULL;
   JsonNode *vocab;
-  const char *text, *end;
+  const char *text = merges_data;
+  const char *end = merges_data + merges_length;
   guint32 rank = 0;
 
-  if (!(vocab = parse_json_file (vocab_path, &vocab_parser, error)))
+  if (!(vocab = parse_json_data (vocab_data, vocab_length, vocab_path, &vocab_parser, error)))
     return NULL;
-  if (!(merges = g_mapped_file_new (merges_path, FALSE, &local_error)))
-    {
-      fail (error, merges_path, "%s", local_error->message);
-      return NULL;
-    }
 
   self = vila_tokenizer_new_empty (VILA_TOKENIZER_VOCAB_MERGES);
   self->bpe = vila_bpe_new ();
@@ -526,16 +584,14 @@ vila_vocab_merges_load (const char  *folder,
       !read_vocab (self, json_node_get_object (vocab), vocab_path, error))
     return NULL;
 
-  text = g_mapped_file_get_contents (merges);
-  end = text + g_mapped_file_get_length (merges);
-  if (text != NULL && !g_utf8_validate_len (text, end - text, NULL))
+  if (merges_length > 0 && !g_utf8_validate_len (text, merges_length, NULL))
     {
-      fail (error, merges_path, "the file is not UTF-8");
+      fail (error, merges_path, "the file is not UTF-8 text");
       return NULL;
     }
 
   /* One merge per line; a first line "#version: ..." is a header. */
-  vila_bpe_reserve (self->bpe, (end - text) / 4 + 1);
+  vila_bpe_reserve (self->bpe, merges_length / 4 + 1);
   for (const char *line = text; line != NULL && line < end;)
     {
       const char *newline = memchr (line, '\n', end - line);
@@ -544,7 +600,7 @@ vila_vocab_merges_load (const char  *folder,
 
       if (length > 0 && line[length - 1] == '\r')
         length--;
-      if (!(line == text && g_str_has_prefix (line, "#version")) && length > 0)
+      if (!(line == text && length >= 8 && memcmp (line, "#version", 8) == 0) && length > 0)
         {
           if (!add_merge_line (self, line, length, rank, merges_path, error))
             return NULL;
@@ -553,9 +609,9 @@ vila_vocab_merges_load (const char  *folder,
       line = newline ? newline + 1 : NULL;
     }
 
-  if (g_file_test (added_path, G_FILE_TEST_IS_REGULAR))
+  if (added_data != NULL)
     {
-      JsonNode *added = parse_json_file (added_path, &added_parser, error);
+      JsonNode *added = parse_json_data (added_data, added_length, added_path, &added_parser, error);
       g_autoptr(GList) members = NULL;
 
       if (added == NULL)

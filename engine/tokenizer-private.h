@@ -88,6 +88,11 @@ gboolean       vila_tokenizer_apply_config (VilaTokenizer      *self,
 /* tokenizer-spm.c */
 VilaTokenizer *vila_spm_load              (const char          *path,
                                            GError             **error);
+/* From bytes in memory; @name names them in messages (fuzzers use it). */
+VilaTokenizer *vila_spm_load_data         (const guint8        *data,
+                                           gsize                length,
+                                           const char          *name,
+                                           GError             **error);
 void           vila_spm_encode_chunk      (VilaTokenizer       *self,
                                            const char          *text,
                                            gsize                length,
@@ -131,6 +136,20 @@ void vila_merge_symbols (GArray         *symbols,
 VilaTokenizer *vila_hf_json_load          (const char          *path,
                                            GError             **error);
 VilaTokenizer *vila_vocab_merges_load     (const char          *folder,
+                                           GError             **error);
+VilaTokenizer *vila_hf_json_load_data     (const char          *data,
+                                           gsize                length,
+                                           const char          *name,
+                                           GError             **error);
+VilaTokenizer *vila_vocab_merges_load_data (const char         *vocab_data,
+                                           gsize                vocab_length,
+                                           const char          *vocab_name,
+                                           const char          *merges_data,
+                                           gsize                merges_length,
+                                           const char          *merges_name,
+                                           const char          *added_data,
+                                           gsize                added_length,
+                                           const char          *added_name,
                                            GError             **error);
 void           vila_bpe_free              (VilaBpe             *bpe);
 void           vila_bpe_encode_chunk      (VilaTokenizer       *self,

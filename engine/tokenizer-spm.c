@@ -8,7 +8,6 @@
 
 #include "config.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "tokenizer-private.h"
@@ -195,6 +194,21 @@ parse_normalizer_spec (const guint8 *data,
   return !malformed;
 }
 
+/* The byte of a "<0xXX>" piece, or -1. */
+static int
+parse_byte_piece (const char *piece)
+{
+  int high, low;
+
+  if (strlen (piece) != 6 || strncmp (piece, "<0x", 3) != 0 || piece[5] != '>')
+    return -1;
+  high = g_ascii_xdigit_value (piece[3]);
+  low = g_ascii_xdigit_value (piece[4]);
+  if (high < 0 || low < 0)
+    return -1;
+  return high * 16 + low;
+}
+
 static gboolean
 parse_piece (VilaTokenizer *self,
              const guint8  *data,
@@ -241,10 +255,9 @@ parse_piece (VilaTokenizer *self,
     }
   else if (type == VILA_PIECE_BYTE)
     {
-      const char *stored = g_ptr_array_index (self->pieces, id);
-      unsigned int byte;
+      int byte = parse_byte_piece (g_ptr_array_index (self->pieces, id));
 
-      if (piece_length == 6 && stored[5] == '>' && sscanf (stored, "<0x%2X>", &byte) == 1)
+      if (byte >= 0)
         self->byte_ids[byte] = id;
     }
   return TRUE;
@@ -256,25 +269,35 @@ vila_spm_load (const char  *path,
 {
   g_autoptr(GMappedFile) mapped = NULL;
   g_autoptr(GError) local_error = NULL;
-  VilaTokenizer *self;
-  SpmSpec spec = {
-    .model_type = 1, .unk_id = 0, .bos_id = 1, .eos_id = 2, .pad_id = -1,
-    .add_dummy_prefix = TRUE, .remove_extra_whitespaces = TRUE, .escape_whitespaces = TRUE,
-  };
-  Reader reader;
-  gboolean malformed = FALSE;
-  gboolean ok = TRUE;
-  const char *problem = NULL;
-  Field f;
 
   if (!(mapped = g_mapped_file_new (path, FALSE, &local_error)))
     {
       g_set_error (error, VILA_ERROR, VILA_ERROR_NOT_FOUND, "%s: %s", path, local_error->message);
       return NULL;
     }
+  return vila_spm_load_data ((const guint8 *) g_mapped_file_get_contents (mapped),
+                             g_mapped_file_get_length (mapped), path, error);
+}
+
+VilaTokenizer *
+vila_spm_load_data (const guint8  *data,
+                    gsize          length,
+                    const char    *name,
+                    GError       **error)
+{
+  const char *path = name;
+  VilaTokenizer *self;
+  SpmSpec spec = {
+    .model_type = 1, .unk_id = 0, .bos_id = 1, .eos_id = 2, .pad_id = -1,
+    .add_dummy_prefix = TRUE, .remove_extra_whitespaces = TRUE, .escape_whitespaces = TRUE,
+  };
+  Reader reader = { data, length, 0 };
+  gboolean malformed = FALSE;
+  gboolean ok = TRUE;
+  const char *problem = NULL;
+  Field f;
 
   self = vila_tokenizer_new_empty (VILA_TOKENIZER_SENTENCEPIECE);
-  reader = (Reader) { (const guint8 *) g_mapped_file_get_contents (mapped), g_mapped_file_get_length (mapped), 0 };
 
   while (ok && read_field (&reader, &f, &malformed))
     {
@@ -556,9 +579,9 @@ decode_pieces (VilaTokenizer *self,
 
       if (type == VILA_PIECE_BYTE)
         {
-          unsigned int byte;
+          int byte = parse_byte_piece (piece);
 
-          if (sscanf (piece, "<0x%2X>", &byte) == 1)
+          if (byte >= 0)
             g_string_append_c (bytes, (char) byte);
           continue;
         }

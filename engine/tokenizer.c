@@ -76,10 +76,11 @@ vila_tokenizer_add_piece (VilaTokenizer *self,
 {
   char *copy = g_strndup (piece, length);
 
+  /* The lookup table points into the pieces, so an id gets one piece. */
   g_assert (id >= 0);
   if ((guint) id >= self->pieces->len)
     g_ptr_array_set_size (self->pieces, id + 1);
-  g_free (g_ptr_array_index (self->pieces, id));
+  g_assert (g_ptr_array_index (self->pieces, id) == NULL);
   g_ptr_array_index (self->pieces, id) = copy;
   /* The first id of a duplicated piece wins, as in SentencePiece. */
   if (!g_hash_table_contains (self->piece_ids, copy))

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* What every tokenizer fuzzer does with a tokenizer that loaded: encode and
+ * decode some text with it, so that a file that loads but lies (ids out of
+ * range, odd merges) reaches the code that trusts it. */
+#pragma once
+
+#include "tokenizer-private.h"
+
+static inline void
+fuzz_exercise (VilaTokenizer *tokenizer,
+               const char    *text,
+               gsize          length)
+{
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+  g_autoptr(VilaDetokenizer) stream = vila_detokenizer_new (tokenizer, FALSE);
+  g_autofree char *decoded = NULL;
+  static const char sample[] = "A chat. USER: <image>\n What is 12345 in 図? ASSISTANT: </s> ok\xf0\x9f\x98\x80";
+
+  vila_tokenizer_encode (tokenizer, sample, -1, VILA_ENCODE_ADD_SPECIAL | VILA_ENCODE_PARSE_SPECIAL, ids);
+  vila_tokenizer_encode (tokenizer, text, MIN (length, 256), VILA_ENCODE_DEFAULT, ids);
+  decoded = vila_tokenizer_decode (tokenizer, (const gint32 *) ids->data, ids->len, FALSE);
+  g_assert (g_utf8_validate (decoded, -1, NULL));
+  for (guint i = 0; i < ids->len; i++)
+    g_assert (g_utf8_validate (vila_detokenizer_push (stream, g_array_index (ids, gint32, i)), -1, NULL));
+  vila_detokenizer_flush (stream);
+
+  /* Ids that are not in the vocabulary must be harmless too. */
+  {
+    gint32 wild[] = { -1, G_MAXINT32, (gint32) vila_tokenizer_get_n_tokens (tokenizer), 0 };
+    g_free (vila_tokenizer_decode (tokenizer, wild, G_N_ELEMENTS (wild), TRUE));
+  }
+}

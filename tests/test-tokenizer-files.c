@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Broken, truncated and hostile tokenizer files: a clear error that names
+ * the file, never a crash. Replays what the fuzzers found (tests/data/fuzz)
+ * and breaks the fixtures in the ways files break in practice.
+ * Arguments: tests/data. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "fuzz/fuzz-common.h"
+
+static const char *data_dir;
+
+typedef VilaTokenizer *(*LoadFunc) (const char *data, gsize size, GError **error);
+
+static VilaTokenizer *
+load_spm (const char *data, gsize size, GError **error)
+{
+  return vila_spm_load_data ((const guint8 *) data, size, "tokenizer.model", error);
+}
+
+static VilaTokenizer *
+load_json (const char *data, gsize size, GError **error)
+{
+  return vila_hf_json_load_data (data, size, "tokenizer.json", error);
+}
+
+/* The vocab-merges fuzzer's input: three files joined by NUL bytes. */
+static VilaTokenizer *
+load_vocab_merges (const char *data, gsize size, GError **error)
+{
+  const char *parts[3] = { NULL, "", NULL };
+  gsize lengths[3] = { 0, 0, 0 };
+  const char *p = data, *end = data + size;
+
+  for (guint i = 0; i < 3 && p <= end; i++)
+    {
+      const char *nul = memchr (p, '\0', end - p);
+
+      parts[i] = p;
+      lengths[i] = (nul ? nul : end) - p;
+      if (nul == NULL)
+        break;
+      p = nul + 1;
+    }
+  return vila_vocab_merges_load_data (parts[0], lengths[0], "vocab.json", parts[1], lengths[1], "merges.txt",
+                                      parts[2], lengths[2], "added_tokens.json", error);
+}
+
+static void
+replay_folder (const char *name,
+               LoadFunc    load)
+{
+  g_autofree char *folder = g_build_filename (data_dir, "fuzz", name, NULL);
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+  const char *entry;
+  guint n = 0;
+
+  if (dir == NULL)
+    return;
+  while ((entry = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (folder, entry, NULL);
+      g_autofree char *contents = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(VilaTokenizer) tokenizer = NULL;
+      gsize size;
+
+      g_file_get_contents (path, &contents, &size, &error);
+      g_assert_no_error (error);
+      tokenizer = load (contents, size, &error);
+      g_assert_true ((tokenizer == NULL) == (error != NULL));
+      if (tokenizer != NULL)
+        fuzz_exercise (tokenizer, contents, size);
+      n++;
+    }
+  g_test_message ("%s: replayed %u inputs", name, n);
+}
+
+static void
+test_fuzz_regressions (void)
+{
+  replay_folder ("sentencepiece", load_spm);
+  replay_folder ("tokenizer-json", load_json);
+  replay_folder ("vocab-merges", load_vocab_merges);
+}
+
+static char *
+read_fixture (const char *fixture,
+              const char *file,
+              gsize      *size)
+{
+  g_autofree char *path = g_build_filename (data_dir, "tokenizers", fixture, file, NULL);
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+
+  g_file_get_contents (path, &contents, size, &error);
+  g_assert_no_error (error);
+  return contents;
+}
+
+static void
+assert_fails (VilaTokenizer *tokenizer,
+              GError        *error,
+              const char    *file,
+              const char    *fragment)
+{
+  g_assert_null (tokenizer);
+  g_assert_nonnull (error);
+  g_assert_true (error->domain == VILA_ERROR);
+  if (strstr (error->message, file) == NULL || (fragment && strstr (error->message, fragment) == NULL))
+    g_error ("unexpected message: %s", error->message);
+}
+
+static void
+test_truncated_sentencepiece (void)
+{
+  gsize size;
+  g_autofree char *model = read_fixture ("llama2-sp", "tokenizer.model", &size);
+  guint failed = 0;
+
+  /* Every cut inside a field breaks the protobuf framing; cuts between
+   * whole pieces leave a shorter but valid-looking model, which must load
+   * or fail cleanly. */
+  for (gsize cut = 0; cut < size; cut += 1 + cut / 8)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(VilaTokenizer) tokenizer = load_spm (model, cut, &error);
+
+      g_assert_true ((tokenizer == NULL) == (error != NULL));
+      if (tokenizer == NULL)
+        {
+          assert_fails (tokenizer, error, "tokenizer.model", NULL);
+          failed++;
+        }
+      else
+        fuzz_exercise (tokenizer, model, cut);
+    }
+  g_assert_cmpuint (failed, >, 0);
+}
+
+/* A minimal SentencePiece ModelProto, written by hand. */
+static GByteArray *
+build_spm (guint32 model_type)
+{
+  static const char * const pieces[] = { "<unk>", "<s>", "</s>", "a", "b", "ab" };
+  static const guint8 types[] = { 2, 3, 3, 1, 1, 1 };
+  GByteArray *out = g_byte_array_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (pieces); i++)
+    {
+      guint8 n = strlen (pieces[i]);
+      guint8 piece[64] = { 0x0a, n };
+      guint8 header[2] = { 0x0a, 0 };
+      float score = -(float) i;
+      guint len = 2;
+
+      memcpy (piece + len, pieces[i], n), len += n;
+      piece[len++] = 0x15;
+      memcpy (piece + len, &score, 4), len += 4;
+      piece[len++] = 0x18;
+      piece[len++] = types[i];
+      header[1] = len;
+      g_byte_array_append (out, header, 2);
+      g_byte_array_append (out, piece, len);
+    }
+  {
+    guint8 trainer[] = { 0x12, 2, 0x18, (guint8) model_type };
+    g_byte_array_append (out, trainer, sizeof trainer);
+  }
+  return out;
+}
+
+static void
+test_sentencepiece_kinds (void)
+{
+  g_autoptr(GByteArray) bpe = build_spm (2);
+  g_autoptr(GByteArray) unigram = build_spm (1);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VilaTokenizer) tokenizer = load_spm ((const char *) bpe->data, bpe->len, &error);
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+  VilaTokenizer *refused;
+
+  /* The hand-made BPE model loads and merges "ab". */
+  g_assert_no_error (error);
+  vila_spm_encode_chunk (tokenizer, "ab", 2, ids);
+  g_assert_cmpuint (ids->len, ==, 1);
+  g_assert_cmpint (g_array_index (ids, gint32, 0), ==, 5);
+
+  refused = load_spm ((const char *) unigram->data, unigram->len, &error);
+  assert_fails (refused, error, "tokenizer.model", "unigram");
+}
+
+static VilaTokenizer *
+load_json_edit (const char *from,
+                const char *to,
+                GError    **error)
+{
+  gsize size;
+  g_autofree char *json = read_fixture ("qwen2-bpe", "tokenizer.json", &size);
+  g_autoptr(GString) edited = g_string_new_len (json, size);
+
+  g_assert_cmpuint (g_string_replace (edited, from, to, 1), ==, 1);
+  return load_json (edited->str, edited->len, error);
+}
+
+static void
+test_tokenizer_json (void)
+{
+  static const struct { const char *from; const char *to; const char *message; } cases[] = {
+    { "\"type\": \"BPE\"", "\"type\": \"WordPiece\"", "WordPiece" },
+    { "\"type\": \"NFC\"", "\"type\": \"NFKC\"", "NFKC" },
+    { "\"type\": \"ByteLevel\",\n    \"add_prefix_space\": true,\n    \"trim_offsets\": true",
+      "\"type\": \"Metaspace\",\n    \"add_prefix_space\": true,\n    \"trim_offsets\": true", "Metaspace" },
+    { "\"behavior\": \"Isolated\"", "\"behavior\": \"Removed\"", "Removed" },
+    { "\"Regex\": \"(?i:", "\"Regex\": \"((?i:", "pattern" },
+    { "\"ignore_merges\": false", "\"dropout\": 0.1, \"ignore_merges\": false", "dropout" },
+    { "\"vocab\": {", "\"vocab\": {\"\\u0120\\u0120zz\": 0, ", "two pieces" },
+    { "\"merges\": [", "\"merges\": [[\"nope\", \"never\"], ", "not in the vocabulary" },
+  };
+  gsize size;
+  g_autofree char *json = read_fixture ("qwen2-bpe", "tokenizer.json", &size);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      VilaTokenizer *tokenizer = load_json_edit (cases[i].from, cases[i].to, &error);
+
+      assert_fails (tokenizer, error, "tokenizer.json", cases[i].message);
+    }
+
+  for (gsize cut = 0; cut < size; cut += 1 + cut / 4)
+    {
+      g_autoptr(GError) error = NULL;
+      VilaTokenizer *tokenizer = load_json (json, cut, &error);
+
+      assert_fails (tokenizer, error, "tokenizer.json", NULL);
+    }
+
+  {
+    g_autoptr(GError) error = NULL;
+    VilaTokenizer *tokenizer = load_json ("\xff\xfe{}", 4, &error);
+
+    assert_fails (tokenizer, error, "tokenizer.json", "UTF-8");
+  }
+}
+
+static void
+test_vocab_merges (void)
+{
+  gsize vocab_size, merges_size;
+  g_autofree char *vocab = read_fixture ("qwen2-vocab", "vocab.json", &vocab_size);
+  g_autofree char *merges = read_fixture ("qwen2-vocab", "merges.txt", &merges_size);
+  static const char * const bad_merges[] = {
+    "#version: 0.2\na b c\n", "#version: 0.2\nab\n", "#version: 0.2\n zz\n", "\xc3\x28 x\n",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad_merges); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      VilaTokenizer *tokenizer = vila_vocab_merges_load_data (vocab, vocab_size, "vocab.json",
+                                                              bad_merges[i], strlen (bad_merges[i]), "merges.txt",
+                                                              NULL, 0, NULL, &error);
+      assert_fails (tokenizer, error, "merges.txt", NULL);
+    }
+
+  {
+    g_autoptr(GError) error = NULL;
+    VilaTokenizer *tokenizer = vila_vocab_merges_load_data ("[1, 2]", 6, "vocab.json", merges, merges_size,
+                                                            "merges.txt", NULL, 0, NULL, &error);
+    assert_fails (tokenizer, error, "vocab.json", "object");
+  }
+  {
+    g_autoptr(GError) error = NULL;
+    VilaTokenizer *tokenizer = vila_vocab_merges_load_data (vocab, vocab_size, "vocab.json", merges, merges_size,
+                                                            "merges.txt", "{\"<x>\": -4}", 11,
+                                                            "added_tokens.json", &error);
+    assert_fails (tokenizer, error, "added_tokens.json", "<x>");
+  }
+}
+
+static void
+test_missing_files (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("vila-tokenizer-XXXXXX", &error);
+  g_autofree char *vocab = g_build_filename (dir, "vocab.json", NULL);
+  VilaTokenizer *tokenizer;
+
+  g_assert_no_error (error);
+  tokenizer = vila_tokenizer_load (dir, &error);
+  assert_fails (tokenizer, error, dir, "No tokenizer");
+  g_clear_error (&error);
+
+  /* vocab.json alone is not a tokenizer; with an empty merges.txt it is
+   * one that merges nothing. */
+  g_file_set_contents (vocab, "{\"a\": 0}", -1, NULL);
+  tokenizer = vila_tokenizer_load (dir, &error);
+  assert_fails (tokenizer, error, dir, "No tokenizer");
+
+  g_unlink (vocab);
+  g_rmdir (dir);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  if (argc < 2)
+    g_error ("usage: %s TESTS-DATA-DIR", argv[0]);
+  data_dir = argv[1];
+
+  g_test_add_func ("/tokenizer/files/fuzz-regressions", test_fuzz_regressions);
+  g_test_add_func ("/tokenizer/files/truncated-sentencepiece", test_truncated_sentencepiece);
+  g_test_add_func ("/tokenizer/files/sentencepiece-kinds", test_sentencepiece_kinds);
+  g_test_add_func ("/tokenizer/files/tokenizer-json", test_tokenizer_json);
+  g_test_add_func ("/tokenizer/files/vocab-merges", test_vocab_merges);
+  g_test_add_func ("/tokenizer/files/missing", test_missing_files);
+
+  return g_test_run ();
+}
