@@ -91,7 +91,7 @@ static void
 test_commands_not_built (void)
 {
   static const char * const commands[] = {
-    "info", "generate", "caption", "download", "bench",
+    "info", "generate", "caption", "download",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
@@ -269,6 +269,41 @@ test_tokenize_errors (void)
   g_assert_cmpint (no_text.status, ==, 2);
 }
 
+static void
+test_bench_tokenizer (void)
+{
+  g_autofree char *folder = g_build_filename (tokenizer_data, "qwen2-bpe", NULL);
+  g_autofree char *text_path = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_auto(CliRun) run = { 0 };
+  g_auto(CliRun) engine = { 0 };
+  JsonObject *result;
+  int fd;
+
+  /* A small text keeps the run short; speed itself is not asserted. */
+  fd = g_file_open_tmp ("vila-bench-XXXXXX.txt", &text_path, &error);
+  g_assert_no_error (error);
+  close (fd);
+  g_file_set_contents (text_path, "Describe the image in detail. ", -1, &error);
+  g_assert_no_error (error);
+
+  run_cli (&run, "bench", "--tokenizer", "--json", "--text", text_path, "-m", folder, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  json_parser_load_from_data (parser, run.out, -1, &error);
+  g_assert_no_error (error);
+  result = json_array_get_object_element (json_node_get_array (json_parser_get_root (parser)), 0);
+  g_assert_cmpint (json_object_get_int_member (result, "vocabulary"), ==, 2008);
+  g_assert_cmpint (json_object_get_int_member (result, "text_bytes"), ==, 30);
+  g_assert_cmpint (json_object_get_int_member (result, "text_tokens"), >, 0);
+  g_assert_cmpfloat (json_object_get_double_member (result, "encode_mb_s"), >, 0);
+  g_assert_cmpfloat (json_object_get_double_member (result, "load_ms"), >, 0);
+  g_unlink (text_path);
+
+  run_cli (&engine, "bench", NULL);
+  g_assert_cmpint (engine.status, ==, 2);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -290,6 +325,7 @@ main (int    argc,
   g_test_add_func ("/cli/tokenize", test_tokenize);
   g_test_add_func ("/cli/tokenize-model-root", test_tokenize_model_root);
   g_test_add_func ("/cli/tokenize-errors", test_tokenize_errors);
+  g_test_add_func ("/cli/bench-tokenizer", test_bench_tokenizer);
 
   return g_test_run ();
 }

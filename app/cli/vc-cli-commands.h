@@ -15,5 +15,7 @@ enum {
 /* Each command gets argv from its own name on. */
 int vc_cli_tokenize (int    argc,
                      char **argv);
+int vc_cli_bench    (int    argc,
+                     char **argv);
 
 G_END_DECLS

@@ -31,7 +31,7 @@ static const Command commands[] = {
   { "generate", N_("Answer a prompt about images"), NULL },
   { "caption",  N_("Write detailed captions for a folder of images"), NULL },
   { "download", N_("Download a model from the Hugging Face Hub"), NULL },
-  { "bench",    N_("Measure loading, prefill and decode speed"), NULL },
+  { "bench",    N_("Measure loading, prefill and decode speed"), vc_cli_bench },
 };
 
 static const Command *

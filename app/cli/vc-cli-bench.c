@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * vila-cli bench --tokenizer -m PATH [-m PATH…] [--text FILE] [--json]
+ *
+ * Load time and encode/decode throughput of tokenizers. Engine benchmarks
+ * (--synthetic) come with the engine.
+ */
+#define G_LOG_DOMAIN "vila-cli"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "vc-cli-commands.h"
+#include "vila.h"
+
+/* English prose of our own, repeated to about a megabyte when no --text is
+ * given: encode speed on chat-like English is what the benchmark reports. */
+static const char sample_text[] =
+  "The photographs were taken on the same afternoon, a few minutes apart, from the north bank "
+  "of the river. In the first one the bridge is still half in shadow and two small boats are "
+  "tied to the pier; in the second the light has moved, one of the boats has gone, and a man "
+  "in a red jacket is walking towards the stairs. Compare them carefully and describe every "
+  "difference you can find, from the largest to the smallest. Then say which picture was "
+  "taken first, and explain how you know. If something is unclear, for example whether the "
+  "shadow on the left is a tree or a building, say so instead of guessing.\n"
+  "Answer in short paragraphs. Use a list where it helps, and keep numbers exact: there are "
+  "12 windows on the tower, 3 lamps on the bridge and 147 steps down to the water.\n";
+
+typedef struct {
+  const char *path;
+  double      load_ms;
+  guint       n_tokens;
+  guint       vocabulary;
+  double      encode_mb_s;
+  double      decode_mb_s;
+  guint       tokens_in_text;
+} TokenizerBench;
+
+static double
+seconds_since (gint64 start)
+{
+  return (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
+}
+
+static gboolean
+bench_tokenizer (TokenizerBench  *bench,
+                 const char      *text,
+                 gsize            length,
+                 GError         **error)
+{
+  g_autoptr(VilaTokenizer) tokenizer = NULL;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+  gsize decoded_bytes = 0;
+  guint rounds = 0;
+  gint64 start;
+
+  /* The best of three loads: the first also pays for reading the file. */
+  bench->load_ms = G_MAXDOUBLE;
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(VilaTokenizer) loaded = NULL;
+
+      start = g_get_monotonic_time ();
+      if (!(loaded = vila_tokenizer_load (bench->path, error)))
+        return FALSE;
+      bench->load_ms = MIN (bench->load_ms, seconds_since (start) * 1000);
+      g_clear_pointer (&tokenizer, vila_tokenizer_unref);
+      tokenizer = g_steal_pointer (&loaded);
+    }
+  bench->vocabulary = vila_tokenizer_get_n_tokens (tokenizer);
+
+  start = g_get_monotonic_time ();
+  do
+    {
+      g_array_set_size (ids, 0);
+      vila_tokenizer_encode (tokenizer, text, length, VILA_ENCODE_DEFAULT, ids);
+      rounds++;
+    }
+  while (seconds_since (start) < 1.0);
+  bench->encode_mb_s = length * (double) rounds / seconds_since (start) / 1e6;
+  bench->tokens_in_text = ids->len;
+
+  rounds = 0;
+  start = g_get_monotonic_time ();
+  do
+    {
+      g_autofree char *decoded = vila_tokenizer_decode (tokenizer, (const gint32 *) ids->data, ids->len, FALSE);
+
+      decoded_bytes += strlen (decoded);
+      rounds++;
+    }
+  while (seconds_since (start) < 1.0);
+  bench->decode_mb_s = decoded_bytes / seconds_since (start) / 1e6;
+  return TRUE;
+}
+
+int
+vc_cli_bench (int    argc,
+              char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) models = NULL;
+  g_autofree char *text_path = NULL;
+  g_autoptr(GString) text = NULL;
+  gboolean tokenizer = FALSE;
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "tokenizer", 0, 0, G_OPTION_ARG_NONE, &tokenizer, N_("Measure tokenizers"), NULL },
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME_ARRAY, &models,
+      N_("A model or tokenizer folder to measure (repeat for several)"), N_("PATH") },
+    { "text", 0, 0, G_OPTION_ARG_FILENAME, &text_path,
+      N_("Text to encode (default: English prose, about 1 MB)"), N_("FILE") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the results as JSON"), NULL },
+    { NULL }
+  };
+
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context, _("Measure speed. With --tokenizer: load time and "
+                                           "encode/decode throughput of each -m PATH."));
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s bench: %s\n", CLI_BINARY, error->message);
+      return VC_CLI_EXIT_USAGE;
+    }
+  if (!tokenizer)
+    {
+      g_printerr (_("%s bench: only --tokenizer is available in this version yet\n"), CLI_BINARY);
+      return VC_CLI_EXIT_USAGE;
+    }
+  if (models == NULL || models[0] == NULL)
+    {
+      g_printerr (_("%s bench: give at least one -m PATH\n"), CLI_BINARY);
+      return VC_CLI_EXIT_USAGE;
+    }
+
+  if (text_path != NULL)
+    {
+      g_autofree char *contents = NULL;
+      gsize length;
+
+      if (!g_file_get_contents (text_path, &contents, &length, &error))
+        {
+          g_printerr ("%s: %s\n", CLI_BINARY, error->message);
+          return VC_CLI_EXIT_ERROR;
+        }
+      text = g_string_new_len (contents, length);
+    }
+  else
+    {
+      text = g_string_new (NULL);
+      while (text->len < 1000000)
+        g_string_append (text, sample_text);
+    }
+
+  if (json)
+    g_print ("[");
+  for (guint i = 0; models[i] != NULL; i++)
+    {
+      TokenizerBench bench = { .path = models[i] };
+
+      if (!bench_tokenizer (&bench, text->str, text->len, &error))
+        {
+          g_printerr ("%s: %s\n", CLI_BINARY, error->message);
+          return VC_CLI_EXIT_ERROR;
+        }
+      if (json)
+        g_print ("%s{\"path\": \"%s\", \"vocabulary\": %u, \"load_ms\": %.2f, \"encode_mb_s\": %.2f, "
+                 "\"decode_mb_s\": %.2f, \"text_bytes\": %" G_GSIZE_FORMAT ", \"text_tokens\": %u}",
+                 i ? ", " : "", bench.path, bench.vocabulary, bench.load_ms, bench.encode_mb_s,
+                 bench.decode_mb_s, text->len, bench.tokens_in_text);
+      else
+        g_print ("%s\n  %-22s %u\n  %-22s %.1f ms\n  %-22s %.2f MB/s (%u tokens for %.2f MB)\n  %-22s %.2f MB/s\n",
+                 bench.path, _("vocabulary"), bench.vocabulary, _("load (best of 3)"), bench.load_ms,
+                 _("encode"), bench.encode_mb_s, bench.tokens_in_text, text->len / 1e6,
+                 _("decode"), bench.decode_mb_s);
+    }
+  if (json)
+    g_print ("]\n");
+  return VC_CLI_EXIT_OK;
+}
