@@ -5,9 +5,34 @@
 
 G_BEGIN_DECLS
 
-/* Byte-level BPE as Hugging Face tokenizers runs it (GPT-2, Llama-3,
- * Qwen2): normalize, split with the pre-tokenizer regex, map each byte to
- * a printable character, merge by rank. */
+/* The steps of a Hugging Face tokenizer.json pipeline that we run. */
+typedef enum {
+  VILA_STEP_NFC,            /* normalizer */
+  VILA_STEP_PREPEND,        /* normalizer: text = a + text, if text is not empty */
+  VILA_STEP_REPLACE,        /* normalizer and decoder: every a becomes b */
+  VILA_STEP_BYTE_LEVEL,     /* decoder: characters back to bytes, then UTF-8 */
+  VILA_STEP_BYTE_FALLBACK,  /* decoder: runs of <0xXX> tokens become their text */
+  VILA_STEP_FUSE,           /* decoder: all tokens into one */
+  VILA_STEP_STRIP,          /* decoder: up to n leading, m trailing a from each token */
+  VILA_STEP_METASPACE,      /* decoder: a becomes a space; the first token's leading one goes */
+} VilaStepKind;
+
+typedef struct {
+  VilaStepKind kind;
+  char        *a;
+  char        *b;
+  guint        n;
+  guint        m;
+} VilaStep;
+
+typedef enum {
+  VILA_PREPEND_ALWAYS,
+  VILA_PREPEND_FIRST,
+  VILA_PREPEND_NEVER,
+} VilaPrependScheme;
+
+/* BPE as Hugging Face tokenizers runs it: byte-level (GPT-2, Llama-3,
+ * Qwen2) or over characters with byte fallback (Llama-2's fast tokenizer). */
 struct _VilaBpe
 {
   /* Merges as an open-addressing table: (left id, right id) -> rank, id. */
@@ -17,10 +42,22 @@ struct _VilaBpe
   gsize     merge_mask;
   gsize     n_merges;
 
-  GRegex   *split;             /* NULL: the whole chunk is one piece */
-  gboolean  nfc;
-  gboolean  ignore_merges;
+  GArray   *normalizers;        /* VilaStep */
+  GArray   *decoders;           /* VilaStep */
+
+  /* Pre-tokenizers */
+  GRegex   *split;              /* NULL: no regex split */
+  gboolean  byte_level;
   gboolean  add_prefix_space;
+  gboolean  metaspace;
+  char     *metaspace_replacement;
+  VilaPrependScheme metaspace_prepend;
+  gboolean  metaspace_split;
+
+  /* Model */
+  gboolean  ignore_merges;
+  gboolean  byte_fallback;
+  gboolean  fuse_unk;
 
   char      byte_chars[256][3]; /* UTF-8 of the character standing for each byte */
   guint8    byte_char_length[256];
@@ -39,6 +76,12 @@ gboolean  vila_bpe_add_merge    (VilaBpe     *bpe,
                                  gint32       right,
                                  guint32      rank,
                                  gint32       merged);
+void      vila_bpe_add_step     (GArray      *steps,
+                                 VilaStepKind kind,
+                                 const char  *a,
+                                 const char  *b,
+                                 guint        n,
+                                 guint        m);
 
 /* The pre-tokenizer regexes of Llama-3 and Qwen2 (their tokenizer.json). */
 #define VILA_QWEN2_PATTERN \

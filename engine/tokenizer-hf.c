@@ -136,6 +136,15 @@ read_vocab (VilaTokenizer *self,
     }
   if (self->pieces->len == 0)
     return fail (error, path, "the vocabulary is empty");
+
+  /* Byte fallback looks bytes up as "<0xXX>" pieces. */
+  for (guint b = 0; b < 256; b++)
+    {
+      char name[8];
+
+      g_snprintf (name, sizeof name, "<0x%02X>", b);
+      self->byte_ids[b] = vila_tokenizer_lookup (self, name, 6);
+    }
   return TRUE;
 }
 
@@ -242,12 +251,12 @@ read_model (VilaTokenizer *self,
   if (!member_is_null_or_empty (model, "continuing_subword_prefix") ||
       !member_is_null_or_empty (model, "end_of_word_suffix"))
     return fail (error, path, "subword prefixes and suffixes are not supported");
-  if (json_object_get_boolean_member_with_default (model, "byte_fallback", FALSE))
-    return fail (error, path, "BPE byte_fallback is not supported yet");
   if (vocab == NULL || merges == NULL || !JSON_NODE_HOLDS_ARRAY (merges))
     return fail (error, path, "the BPE model lacks its vocab or merges");
 
   self->bpe->ignore_merges = json_object_get_boolean_member_with_default (model, "ignore_merges", FALSE);
+  self->bpe->byte_fallback = json_object_get_boolean_member_with_default (model, "byte_fallback", FALSE);
+  self->bpe->fuse_unk = json_object_get_boolean_member_with_default (model, "fuse_unk", FALSE);
   if (!read_vocab (self, vocab, path, error) ||
       !read_json_merges (self, json_node_get_array (merges), path, error))
     return FALSE;
@@ -255,6 +264,15 @@ read_model (VilaTokenizer *self,
   if (unk != NULL && JSON_NODE_HOLDS_VALUE (unk) && json_node_get_value_type (unk) == G_TYPE_STRING)
     self->unk_id = vila_tokenizer_piece_to_id (self, json_node_get_string (unk));
   return TRUE;
+}
+
+/* A Replace pattern: only plain strings ({"String": ...}), not regexes. */
+static const char *
+replace_pattern (JsonObject *step)
+{
+  JsonObject *pattern = object_member (step, "pattern");
+
+  return pattern ? json_object_get_string_member_with_default (pattern, "String", NULL) : NULL;
 }
 
 static gboolean
@@ -275,7 +293,26 @@ read_normalizer (VilaTokenizer *self,
   type = member_type (normalizer);
   if (g_strcmp0 (type, "NFC") == 0)
     {
-      self->bpe->nfc = TRUE;
+      vila_bpe_add_step (self->bpe->normalizers, VILA_STEP_NFC, NULL, NULL, 0, 0);
+      return TRUE;
+    }
+  if (g_strcmp0 (type, "Prepend") == 0)
+    {
+      const char *prepend = json_object_get_string_member_with_default (normalizer, "prepend", NULL);
+
+      if (prepend == NULL)
+        return fail (error, path, "the Prepend normalizer has no text");
+      vila_bpe_add_step (self->bpe->normalizers, VILA_STEP_PREPEND, prepend, NULL, 0, 0);
+      return TRUE;
+    }
+  if (g_strcmp0 (type, "Replace") == 0)
+    {
+      const char *pattern = replace_pattern (normalizer);
+      const char *content = json_object_get_string_member_with_default (normalizer, "content", NULL);
+
+      if (pattern == NULL || *pattern == '\0' || content == NULL)
+        return fail (error, path, "only Replace normalizers of a plain string are supported");
+      vila_bpe_add_step (self->bpe->normalizers, VILA_STEP_REPLACE, pattern, content, 0, 0);
       return TRUE;
     }
   if (g_strcmp0 (type, "Sequence") == 0)
@@ -290,6 +327,27 @@ read_normalizer (VilaTokenizer *self,
       return TRUE;
     }
   return fail (error, path, "the normalizer “%s” is not supported", type ? type : "(none)");
+}
+
+static gboolean
+read_prepend_scheme (JsonObject        *object,
+                     VilaPrependScheme *scheme)
+{
+  const char *name = json_object_get_string_member_with_default (object, "prepend_scheme", NULL);
+
+  /* Older files say add_prefix_space instead. */
+  if (name == NULL)
+    *scheme = json_object_get_boolean_member_with_default (object, "add_prefix_space", TRUE)
+              ? VILA_PREPEND_ALWAYS : VILA_PREPEND_NEVER;
+  else if (strcmp (name, "always") == 0)
+    *scheme = VILA_PREPEND_ALWAYS;
+  else if (strcmp (name, "first") == 0)
+    *scheme = VILA_PREPEND_FIRST;
+  else if (strcmp (name, "never") == 0)
+    *scheme = VILA_PREPEND_NEVER;
+  else
+    return FALSE;
+  return TRUE;
 }
 
 static gboolean
@@ -340,9 +398,27 @@ read_pre_tokenizer (VilaTokenizer *self,
         }
       return TRUE;
     }
+  if (g_strcmp0 (type, "Metaspace") == 0)
+    {
+      const char *replacement = json_object_get_string_member_with_default (pre, "replacement", NULL);
+
+      if (replacement == NULL || *replacement == '\0' ||
+          !read_prepend_scheme (pre, &self->bpe->metaspace_prepend))
+        return fail (error, path, "the Metaspace pre-tokenizer is malformed");
+      if (self->bpe->split != NULL || *seen_byte_level || self->bpe->metaspace)
+        return fail (error, path, "Metaspace combined with other pre-tokenizers is not supported");
+      self->bpe->metaspace = TRUE;
+      g_free (self->bpe->metaspace_replacement);
+      self->bpe->metaspace_replacement = g_strdup (replacement);
+      self->bpe->metaspace_split = json_object_get_boolean_member_with_default (pre, "split", TRUE);
+      return TRUE;
+    }
   if (g_strcmp0 (type, "ByteLevel") == 0)
     {
+      if (self->bpe->metaspace)
+        return fail (error, path, "Metaspace combined with other pre-tokenizers is not supported");
       *seen_byte_level = TRUE;
+      self->bpe->byte_level = TRUE;
       self->bpe->add_prefix_space = json_object_get_boolean_member_with_default (pre, "add_prefix_space", FALSE);
       if (json_object_get_boolean_member_with_default (pre, "use_regex", TRUE))
         {
@@ -360,17 +436,67 @@ read_pre_tokenizer (VilaTokenizer *self,
 }
 
 static gboolean
-read_decoder (JsonNode   *node,
-              const char *path,
-              GError    **error)
+read_decoder (VilaTokenizer *self,
+              JsonNode      *node,
+              const char    *path,
+              GError       **error)
 {
+  GArray *steps = self->bpe->decoders;
+  JsonObject *decoder;
   const char *type;
 
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return fail (error, path, "a byte-level BPE needs a decoder");
-  type = member_type (json_node_get_object (node));
-  if (g_strcmp0 (type, "ByteLevel") != 0)
-    return fail (error, path, "the decoder “%s” is not supported (only ByteLevel)", type ? type : "(none)");
+    return fail (error, path, "there is no decoder");
+  decoder = json_node_get_object (node);
+  type = member_type (decoder);
+
+  if (g_strcmp0 (type, "Sequence") == 0)
+    {
+      JsonNode *list = json_object_get_member (decoder, "decoders");
+
+      if (list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
+        return fail (error, path, "the decoder sequence has no list");
+      for (guint i = 0; i < json_array_get_length (json_node_get_array (list)); i++)
+        if (!read_decoder (self, json_array_get_element (json_node_get_array (list), i), path, error))
+          return FALSE;
+      return TRUE;
+    }
+  if (g_strcmp0 (type, "ByteLevel") == 0)
+    vila_bpe_add_step (steps, VILA_STEP_BYTE_LEVEL, NULL, NULL, 0, 0);
+  else if (g_strcmp0 (type, "ByteFallback") == 0)
+    vila_bpe_add_step (steps, VILA_STEP_BYTE_FALLBACK, NULL, NULL, 0, 0);
+  else if (g_strcmp0 (type, "Fuse") == 0)
+    vila_bpe_add_step (steps, VILA_STEP_FUSE, NULL, NULL, 0, 0);
+  else if (g_strcmp0 (type, "Replace") == 0)
+    {
+      const char *pattern = replace_pattern (decoder);
+      const char *content = json_object_get_string_member_with_default (decoder, "content", NULL);
+
+      if (pattern == NULL || *pattern == '\0' || content == NULL)
+        return fail (error, path, "only Replace decoders of a plain string are supported");
+      vila_bpe_add_step (steps, VILA_STEP_REPLACE, pattern, content, 0, 0);
+    }
+  else if (g_strcmp0 (type, "Strip") == 0)
+    {
+      const char *content = json_object_get_string_member_with_default (decoder, "content", NULL);
+      gint64 start = json_object_get_int_member_with_default (decoder, "start", 0);
+      gint64 stop = json_object_get_int_member_with_default (decoder, "stop", 0);
+
+      if (content == NULL || start < 0 || stop < 0 || start > 1024 || stop > 1024)
+        return fail (error, path, "the Strip decoder is malformed");
+      vila_bpe_add_step (steps, VILA_STEP_STRIP, content, NULL, start, stop);
+    }
+  else if (g_strcmp0 (type, "Metaspace") == 0)
+    {
+      const char *replacement = json_object_get_string_member_with_default (decoder, "replacement", NULL);
+      VilaPrependScheme scheme;
+
+      if (replacement == NULL || *replacement == '\0' || !read_prepend_scheme (decoder, &scheme))
+        return fail (error, path, "the Metaspace decoder is malformed");
+      vila_bpe_add_step (steps, VILA_STEP_METASPACE, replacement, NULL, scheme, 0);
+    }
+  else
+    return fail (error, path, "the decoder “%s” is not supported", type ? type : "(none)");
   return TRUE;
 }
 
@@ -515,15 +641,24 @@ vila_hf_json_load_data (const char  *data,
   if (!read_model (self, model, path, error) ||
       !read_normalizer (self, json_object_get_member (object, "normalizer"), path, error) ||
       !read_pre_tokenizer (self, json_object_get_member (object, "pre_tokenizer"), &seen_byte_level, path, error) ||
-      !read_decoder (json_object_get_member (object, "decoder"), path, error) ||
+      !read_decoder (self, json_object_get_member (object, "decoder"), path, error) ||
       !read_added_tokens (self, json_object_get_member (object, "added_tokens"), path, error) ||
       !read_post_processor (self, json_object_get_member (object, "post_processor"), path, error))
     return NULL;
 
-  if (!seen_byte_level)
+  /* Byte-level BPE needs its decoder to turn characters back into bytes;
+   * without one its output would be the stand-in characters. */
+  if (self->bpe->byte_level)
     {
-      fail (error, path, "only byte-level BPE tokenizers are supported (no ByteLevel pre-tokenizer)");
-      return NULL;
+      gboolean decodes_bytes = FALSE;
+
+      for (guint i = 0; i < self->bpe->decoders->len; i++)
+        decodes_bytes |= g_array_index (self->bpe->decoders, VilaStep, i).kind == VILA_STEP_BYTE_LEVEL;
+      if (!decodes_bytes)
+        {
+          fail (error, path, "a ByteLevel pre-tokenizer needs a ByteLevel decoder");
+          return NULL;
+        }
     }
 
   return g_steal_pointer (&self);
@@ -579,7 +714,9 @@ vila_vocab_merges_load_data (const char  *vocab_data,
 
   self = vila_tokenizer_new_empty (VILA_TOKENIZER_VOCAB_MERGES);
   self->bpe = vila_bpe_new ();
-  self->bpe->nfc = TRUE;
+  self->bpe->byte_level = TRUE;
+  vila_bpe_add_step (self->bpe->normalizers, VILA_STEP_NFC, NULL, NULL, 0, 0);
+  vila_bpe_add_step (self->bpe->decoders, VILA_STEP_BYTE_LEVEL, NULL, NULL, 0, 0);
   if (!vila_bpe_set_pattern (self->bpe, VILA_QWEN2_PATTERN, error) ||
       !read_vocab (self, json_node_get_object (vocab), vocab_path, error))
     return NULL;

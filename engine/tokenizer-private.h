@@ -152,14 +152,17 @@ VilaTokenizer *vila_vocab_merges_load_data (const char         *vocab_data,
                                            const char          *added_name,
                                            GError             **error);
 void           vila_bpe_free              (VilaBpe             *bpe);
+/* @at_text_start: the chunk begins the text (Metaspace's "first"). */
 void           vila_bpe_encode_chunk      (VilaTokenizer       *self,
                                            const char          *text,
                                            gsize                length,
+                                           gboolean             at_text_start,
                                            GArray              *ids);
 void           vila_bpe_decode            (VilaTokenizer       *self,
                                            const gint32        *ids,
                                            gsize                n_ids,
                                            gboolean             skip_special,
+                                           gboolean             at_start,
                                            GString             *out);
 
 G_END_DECLS

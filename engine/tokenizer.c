@@ -261,18 +261,6 @@ split_on_added (VilaTokenizer *self,
   return chunks;
 }
 
-static void
-encode_chunk (VilaTokenizer *self,
-              const char    *text,
-              gsize          length,
-              GArray        *ids)
-{
-  if (self->format == VILA_TOKENIZER_SENTENCEPIECE)
-    vila_spm_encode_chunk (self, text, length, ids);
-  else
-    vila_bpe_encode_chunk (self, text, length, ids);
-}
-
 /* SentencePiece as transformers' LlamaTokenizer (legacy=False) drives it:
  * one "▁" before the whole text (every "▁" in the text read as a space),
  * none after added tokens, and that first "▁" dropped again when a special
@@ -398,7 +386,7 @@ vila_tokenizer_encode (VilaTokenizer   *self,
           if (chunk->token != NULL)
             g_array_append_val (ids, chunk->token->id);
           else
-            encode_chunk (self, text + chunk->start, chunk->length, ids);
+            vila_bpe_encode_chunk (self, text + chunk->start, chunk->length, chunk->start == 0, ids);
         }
     }
 
@@ -430,7 +418,7 @@ vila_tokenizer_decode_into (VilaTokenizer *self,
   if (self->format == VILA_TOKENIZER_SENTENCEPIECE)
     vila_spm_decode (self, ids, n_ids, skip_special, at_start, out);
   else
-    vila_bpe_decode (self, ids, n_ids, skip_special, out);
+    vila_bpe_decode (self, ids, n_ids, skip_special, at_start, out);
 
   if (self->clean_up_spaces)
     clean_up_spaces (out);

@@ -202,6 +202,8 @@ main (int    argc,
   g_test_add_data_func ("/tokenizer/fidelity/llama3-tokenizer-json", "llama3-bpe", test_fixture);
   g_test_add_data_func ("/tokenizer/fidelity/qwen2-tokenizer-json", "qwen2-bpe", test_fixture);
   g_test_add_data_func ("/tokenizer/fidelity/qwen2-vocab-merges", "qwen2-vocab", test_fixture);
+  g_test_add_data_func ("/tokenizer/fidelity/llama2-tokenizer-json", "llama2-fast-legacy", test_fixture);
+  g_test_add_data_func ("/tokenizer/fidelity/llama2-tokenizer-json-metaspace", "llama2-fast", test_fixture);
 
   return g_test_run ();
 }

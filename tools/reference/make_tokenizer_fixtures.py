@@ -102,6 +102,24 @@ def make_sentencepiece(out):
     write_goldens(tokenizer, os.path.join(out, "llama2-sp.golden.jsonl"))
 
 
+def make_llama2_fast(out, name, legacy):
+    """Llama-2's tokenizer.json as transformers converts the slow one: with
+    legacy=True the form of the hub's Llama-2 files (normalizer Prepend +
+    Replace), with legacy=False a Metaspace pre-tokenizer with
+    prepend_scheme "first". Both: byte-fallback BPE, Strip decoder. The
+    folder has no tokenizer.model, so tokenizer.json is what loads."""
+    from transformers import LlamaTokenizerFast
+
+    folder = os.path.join(out, name)
+    fast = LlamaTokenizerFast.from_pretrained(os.path.join(out, "llama2-sp"), from_slow=True, legacy=legacy)
+    fast.save_pretrained(folder, legacy_format=False)
+    if os.path.exists(os.path.join(folder, "tokenizer.model")):
+        os.remove(os.path.join(folder, "tokenizer.model"))
+    # Reloading a legacy=False config would rebuild it from tokenizer.model;
+    # the tokenizer that wrote tokenizer.json is the reference.
+    write_goldens(fast, os.path.join(out, name + ".golden.jsonl"))
+
+
 def train_byte_level(pattern, normalizer, ignore_merges):
     from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
@@ -184,6 +202,8 @@ def main():
     elif kind == "bpe":
         make_llama3(out)
         make_qwen2(out)
+        make_llama2_fast(out, "llama2-fast-legacy", legacy=True)
+        make_llama2_fast(out, "llama2-fast", legacy=False)
     else:
         sys.exit(f"unknown kind {kind}")
 
