@@ -58,6 +58,7 @@ struct _VilaTokenizer
   gboolean             legacy;
   char                *unk_surface;
   gint32               byte_ids[256];
+  GArray              *user_defined;     /* gint32 ids of USER_DEFINED pieces */
   guint                unk_token_length; /* pieces of the unk token's text, see tokenizer-spm.c */
 
   /* Byte-level BPE */

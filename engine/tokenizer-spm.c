@@ -354,6 +354,11 @@ vila_spm_load_data (const guint8  *data,
 
       if (type == VILA_PIECE_CONTROL || type == VILA_PIECE_UNKNOWN)
         g_hash_table_add (self->special_ids, GINT_TO_POINTER (i));
+      else if (type == VILA_PIECE_USER_DEFINED)
+        {
+          gint32 id = i;
+          g_array_append_val (self->user_defined, id);
+        }
     }
 
   /* transformers measures the unk token by encoding its text; the encoder
@@ -388,7 +393,7 @@ lookup_piece_pair (const VilaSymbol *left,
   return TRUE;
 }
 
-/* The length of the user-defined piece at @text, 0 if none. */
+/* The length of the longest user-defined piece at @text, 0 if none. */
 static gsize
 match_user_defined (VilaTokenizer *self,
                     const char    *text,
@@ -396,15 +401,11 @@ match_user_defined (VilaTokenizer *self,
 {
   gsize best = 0;
 
-  for (guint i = 0; i < self->pieces->len; i++)
+  for (guint i = 0; i < self->user_defined->len; i++)
     {
-      const char *piece;
-      gsize n;
+      const char *piece = g_ptr_array_index (self->pieces, g_array_index (self->user_defined, gint32, i));
+      gsize n = strlen (piece);
 
-      if (g_array_index (self->types, guint8, i) != VILA_PIECE_USER_DEFINED)
-        continue;
-      piece = g_ptr_array_index (self->pieces, i);
-      n = strlen (piece);
       if (n > best && n <= length && memcmp (piece, text, n) == 0)
         best = n;
     }
@@ -456,7 +457,7 @@ encode_normalized (VilaTokenizer *self,
   g_autoptr(GString) normalized = g_string_sized_new (length + length / 2);
   g_autoptr(GArray) symbols = NULL;
   gboolean previous_unknown = FALSE;
-  gboolean has_user_defined = FALSE;
+  gboolean has_user_defined = self->user_defined->len > 0;
 
   for (gsize i = 0; i < length; i++)
     {
@@ -465,9 +466,6 @@ encode_normalized (VilaTokenizer *self,
       else
         g_string_append_c (normalized, text[i]);
     }
-
-  for (guint i = 0; i < self->types->len && !has_user_defined; i++)
-    has_user_defined = g_array_index (self->types, guint8, i) == VILA_PIECE_USER_DEFINED;
 
   symbols = g_array_sized_new (FALSE, FALSE, sizeof (VilaSymbol), normalized->len);
   for (gsize i = 0; i < normalized->len;)

@@ -28,6 +28,7 @@ vila_tokenizer_new_empty (VilaTokenizerFormat format)
   self->special_ids = g_hash_table_new (NULL, NULL);
   self->prefix_ids = g_array_new (FALSE, FALSE, sizeof (gint32));
   self->suffix_ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+  self->user_defined = g_array_new (FALSE, FALSE, sizeof (gint32));
   self->bos_id = self->eos_id = self->unk_id = self->pad_id = -1;
   for (guint i = 0; i < 256; i++)
     self->byte_ids[i] = -1;
@@ -61,6 +62,7 @@ vila_tokenizer_unref (VilaTokenizer *self)
   g_array_unref (self->types);
   g_array_unref (self->prefix_ids);
   g_array_unref (self->suffix_ids);
+  g_array_unref (self->user_defined);
   g_free (self->unk_surface);
   g_clear_pointer (&self->bpe, vila_bpe_free);
   g_free (self);
