@@ -16,6 +16,7 @@
 
 #include "safetensors.h"
 #include "vila.h"
+#include "vila-private.h"
 
 /* The reference implementation's limit on the header. */
 #define MAX_HEADER_BYTES (100 * 1000 * 1000)
@@ -65,27 +66,8 @@ vila_tensor_table_new (void)
   return g_hash_table_new_full (g_str_hash, g_str_equal, NULL, tensor_free);
 }
 
-static gboolean
-fail (GError    **error,
-      const char *file,
-      const char *format,
-      ...) G_GNUC_PRINTF (3, 4);
-
-static gboolean
-fail (GError    **error,
-      const char *file,
-      const char *format,
-      ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error (error, VILA_ERROR, VILA_ERROR_INVALID_CHECKPOINT, "%s: %s", file, message);
-  return FALSE;
-}
+/* Every problem in these files is a broken checkpoint. */
+#define fail(error, file, ...) vila_file_error ((error), VILA_ERROR_INVALID_CHECKPOINT, (file), __VA_ARGS__)
 
 static gboolean
 read_int (JsonNode *node,

@@ -550,19 +550,6 @@ append_utf8_lossy (GString      *out,
     }
 }
 
-/* The byte of a "<0xXX>" token, or -1. */
-static int
-byte_token (const char *token)
-{
-  int high, low;
-
-  if (strlen (token) != 6 || strncmp (token, "<0x", 3) != 0 || token[5] != '>')
-    return -1;
-  high = g_ascii_xdigit_value (token[3]);
-  low = g_ascii_xdigit_value (token[4]);
-  return high < 0 || low < 0 ? -1 : high * 16 + low;
-}
-
 static void
 decode_byte_level (VilaBpe   *bpe,
                    GPtrArray *tokens)
@@ -604,7 +591,7 @@ decode_byte_fallback (GPtrArray *tokens)
   for (guint i = 0; i <= tokens->len; i++)
     {
       const char *token = i < tokens->len ? g_ptr_array_index (tokens, i) : NULL;
-      int byte = token ? byte_token (token) : -1;
+      int byte = token ? vila_parse_byte_piece (token) : -1;
 
       if (byte >= 0)
         {

@@ -13,30 +13,12 @@
 #include <string.h>
 
 #include "tokenizer-bpe.h"
+#include "vila-private.h"
 
 #define MAX_VOCABULARY (1 << 22)   /* 4M ids: far above any real vocabulary */
 
-static gboolean
-fail (GError    **error,
-      const char *path,
-      const char *format,
-      ...) G_GNUC_PRINTF (3, 4);
-
-static gboolean
-fail (GError    **error,
-      const char *path,
-      const char *format,
-      ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error (error, VILA_ERROR, VILA_ERROR_INVALID_CHECKPOINT, "%s: %s", path, message);
-  return FALSE;
-}
+/* Every problem in these files is a broken checkpoint. */
+#define fail(error, file, ...) vila_file_error ((error), VILA_ERROR_INVALID_CHECKPOINT, (file), __VA_ARGS__)
 
 static JsonNode *
 parse_json_data (const char  *data,

@@ -73,6 +73,8 @@ void           vila_tokenizer_add_piece   (VilaTokenizer       *self,
                                            gsize                length);
 void           vila_tokenizer_add_added   (VilaTokenizer       *self,
                                            const VilaAddedToken *token);
+/* The byte a "<0xXX>" piece stands for (byte fallback), or -1. */
+int            vila_parse_byte_piece      (const char          *piece);
 gint32         vila_tokenizer_lookup      (VilaTokenizer       *self,
                                            const char          *piece,
                                            gsize                length);

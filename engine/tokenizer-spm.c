@@ -194,21 +194,6 @@ parse_normalizer_spec (const guint8 *data,
   return !malformed;
 }
 
-/* The byte of a "<0xXX>" piece, or -1. */
-static int
-parse_byte_piece (const char *piece)
-{
-  int high, low;
-
-  if (strlen (piece) != 6 || strncmp (piece, "<0x", 3) != 0 || piece[5] != '>')
-    return -1;
-  high = g_ascii_xdigit_value (piece[3]);
-  low = g_ascii_xdigit_value (piece[4]);
-  if (high < 0 || low < 0)
-    return -1;
-  return high * 16 + low;
-}
-
 static gboolean
 parse_piece (VilaTokenizer *self,
              const guint8  *data,
@@ -255,7 +240,7 @@ parse_piece (VilaTokenizer *self,
     }
   else if (type == VILA_PIECE_BYTE)
     {
-      int byte = parse_byte_piece (g_ptr_array_index (self->pieces, id));
+      int byte = vila_parse_byte_piece (g_ptr_array_index (self->pieces, id));
 
       if (byte >= 0)
         self->byte_ids[byte] = id;
@@ -577,7 +562,7 @@ decode_pieces (VilaTokenizer *self,
 
       if (type == VILA_PIECE_BYTE)
         {
-          int byte = parse_byte_piece (piece);
+          int byte = vila_parse_byte_piece (piece);
 
           if (byte >= 0)
             g_string_append_c (bytes, (char) byte);
@@ -649,7 +634,7 @@ vila_spm_decode (VilaTokenizer *self,
         {
           if (skip_special)
             continue;
-          decode_pieces (self, (const gint32 *) run->data, run->len, run_has_first, out);
+          decode_pieces (self, (const gint32 *) (void *) run->data, run->len, run_has_first, out);
           g_array_set_size (run, 0);
           run_has_first = FALSE;
           /* The first token may be special: its text has no "▁" to strip. */
@@ -662,5 +647,5 @@ vila_spm_decode (VilaTokenizer *self,
       first = FALSE;
       g_array_append_val (run, id);
     }
-  decode_pieces (self, (const gint32 *) run->data, run->len, run_has_first, out);
+  decode_pieces (self, (const gint32 *) (void *) run->data, run->len, run_has_first, out);
 }

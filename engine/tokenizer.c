@@ -115,6 +115,18 @@ vila_tokenizer_lookup (VilaTokenizer *self,
   return value ? GPOINTER_TO_INT (value) - 1 : -1;
 }
 
+int
+vila_parse_byte_piece (const char *piece)
+{
+  int high, low;
+
+  if (strlen (piece) != 6 || strncmp (piece, "<0x", 3) != 0 || piece[5] != '>')
+    return -1;
+  high = g_ascii_xdigit_value (piece[3]);
+  low = g_ascii_xdigit_value (piece[4]);
+  return high < 0 || low < 0 ? -1 : high * 16 + low;
+}
+
 static int
 compare_added_longest_first (gconstpointer a,
                              gconstpointer b)

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "vila.h"
+#include "vila-private.h"
 
 G_DEFINE_QUARK (vila-error-quark, vila_error)
 
@@ -64,4 +65,21 @@ vila_sampling_params_init (VilaSamplingParams *params)
     .seed = 0,
     .max_new_tokens = 512,
   };
+}
+
+gboolean
+vila_file_error (GError    **error,
+                 VilaError   code,
+                 const char *file,
+                 const char *format,
+                 ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, VILA_ERROR, code, "%s: %s", file, message);
+  return FALSE;
 }

@@ -119,7 +119,7 @@ check_decoding (VilaTokenizer *tokenizer,
   const char *text = json_object_get_string_member (record, "text");
   g_autoptr(GString) expected = string_of (record, text_member);
   g_autoptr(GArray) ids = ids_of (record, ids_member);
-  g_autofree char *actual = vila_tokenizer_decode (tokenizer, (gint32 *) ids->data, ids->len, skip_special);
+  g_autofree char *actual = vila_tokenizer_decode (tokenizer, (const gint32 *) (void *) ids->data, ids->len, skip_special);
   g_autoptr(VilaDetokenizer) stream = vila_detokenizer_new (tokenizer, skip_special);
   g_autoptr(GString) streamed = g_string_new (NULL);
 

@@ -26,26 +26,10 @@ load_json (const char *data, gsize size, GError **error)
   return vila_hf_json_load_data (data, size, "tokenizer.json", error);
 }
 
-/* The vocab-merges fuzzer's input: three files joined by NUL bytes. */
 static VilaTokenizer *
 load_vocab_merges (const char *data, gsize size, GError **error)
 {
-  const char *parts[3] = { NULL, "", NULL };
-  gsize lengths[3] = { 0, 0, 0 };
-  const char *p = data, *end = data + size;
-
-  for (guint i = 0; i < 3 && p <= end; i++)
-    {
-      const char *nul = memchr (p, '\0', end - p);
-
-      parts[i] = p;
-      lengths[i] = (nul ? nul : end) - p;
-      if (nul == NULL)
-        break;
-      p = nul + 1;
-    }
-  return vila_vocab_merges_load_data (parts[0], lengths[0], "vocab.json", parts[1], lengths[1], "merges.txt",
-                                      parts[2], lengths[2], "added_tokens.json", error);
+  return fuzz_load_vocab_merges (data, size, error);
 }
 
 static void

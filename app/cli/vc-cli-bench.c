@@ -86,7 +86,7 @@ bench_tokenizer (TokenizerBench  *bench,
   start = g_get_monotonic_time ();
   do
     {
-      g_autofree char *decoded = vila_tokenizer_decode (tokenizer, (const gint32 *) ids->data, ids->len, FALSE);
+      g_autofree char *decoded = vila_tokenizer_decode (tokenizer, (const gint32 *) (void *) ids->data, ids->len, FALSE);
 
       decoded_bytes += strlen (decoded);
       rounds++;

@@ -46,7 +46,7 @@ decode (VilaTokenizer  *tokenizer,
       g_array_append_val (ids, id);
     }
 
-  text = vila_tokenizer_decode (tokenizer, (const gint32 *) ids->data, ids->len, FALSE);
+  text = vila_tokenizer_decode (tokenizer, (const gint32 *) (void *) ids->data, ids->len, FALSE);
   g_print ("%s\n", text);
   return VC_CLI_EXIT_OK;
 }

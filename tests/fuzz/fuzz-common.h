@@ -4,6 +4,8 @@
  * range, odd merges) reaches the code that trusts it. */
 #pragma once
 
+#include <string.h>
+
 #include "tokenizer-private.h"
 
 static inline void
@@ -18,7 +20,7 @@ fuzz_exercise (VilaTokenizer *tokenizer,
 
   vila_tokenizer_encode (tokenizer, sample, -1, VILA_ENCODE_ADD_SPECIAL | VILA_ENCODE_PARSE_SPECIAL, ids);
   vila_tokenizer_encode (tokenizer, text, MIN (length, 256), VILA_ENCODE_DEFAULT, ids);
-  decoded = vila_tokenizer_decode (tokenizer, (const gint32 *) ids->data, ids->len, FALSE);
+  decoded = vila_tokenizer_decode (tokenizer, (const gint32 *) (void *) ids->data, ids->len, FALSE);
   g_assert (g_utf8_validate (decoded, -1, NULL));
   for (guint i = 0; i < ids->len; i++)
     g_assert (g_utf8_validate (vila_detokenizer_push (stream, g_array_index (ids, gint32, i)), -1, NULL));
@@ -29,4 +31,29 @@ fuzz_exercise (VilaTokenizer *tokenizer,
     gint32 wild[] = { -1, G_MAXINT32, (gint32) vila_tokenizer_get_n_tokens (tokenizer), 0 };
     g_free (vila_tokenizer_decode (tokenizer, wild, G_N_ELEMENTS (wild), TRUE));
   }
+}
+
+/* The vocab-merges fuzzer's input: vocab.json, merges.txt and
+ * added_tokens.json joined by NUL bytes (missing parts are absent files). */
+static inline VilaTokenizer *
+fuzz_load_vocab_merges (const char  *data,
+                        gsize        size,
+                        GError     **error)
+{
+  const char *parts[3] = { NULL, "", NULL };
+  gsize lengths[3] = { 0, 0, 0 };
+  const char *p = data, *end = data + size;
+
+  for (guint i = 0; i < 3 && p <= end; i++)
+    {
+      const char *nul = memchr (p, '\0', end - p);
+
+      parts[i] = p;
+      lengths[i] = (nul ? nul : end) - p;
+      if (nul == NULL)
+        break;
+      p = nul + 1;
+    }
+  return vila_vocab_merges_load_data (parts[0], lengths[0], "vocab.json", parts[1], lengths[1], "merges.txt",
+                                      parts[2], lengths[2], "added_tokens.json", error);
 }

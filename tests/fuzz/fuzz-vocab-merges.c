@@ -5,8 +5,6 @@
  * tests/data/tokenizers/qwen2-vocab (tools/fuzz-tokenizers makes them). */
 #include "config.h"
 
-#include <string.h>
-
 #include "fuzz-common.h"
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
@@ -16,25 +14,8 @@ LLVMFuzzerTestOneInput (const guint8 *data,
                         size_t        size)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(VilaTokenizer) tokenizer = NULL;
-  const char *parts[3] = { NULL, NULL, NULL };
-  gsize lengths[3] = { 0, 0, 0 };
-  const char *p = (const char *) data, *end = p + size;
+  g_autoptr(VilaTokenizer) tokenizer = fuzz_load_vocab_merges ((const char *) data, size, &error);
 
-  for (guint i = 0; i < 3 && p <= end; i++)
-    {
-      const char *nul = memchr (p, '\0', end - p);
-
-      parts[i] = p;
-      lengths[i] = (nul ? nul : end) - p;
-      if (nul == NULL)
-        break;
-      p = nul + 1;
-    }
-
-  tokenizer = vila_vocab_merges_load_data (parts[0], lengths[0], "vocab.json",
-                                           parts[1] ? parts[1] : "", lengths[1], "merges.txt",
-                                           parts[2], lengths[2], "added_tokens.json", &error);
   g_assert ((tokenizer == NULL) == (error != NULL));
   if (tokenizer != NULL)
     fuzz_exercise (tokenizer, (const char *) data, size);
