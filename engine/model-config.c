@@ -530,7 +530,17 @@ vila_model_config_parse (const char  *json,
         return vila_file_error (error, VILA_ERROR_UNSUPPORTED, file,
                                 "the vision tower “%s” is not supported (VILA's flat checkpoints use "
                                 "openai/clip-vit-large-patch14-336)", tower ? tower : "(none)"), NULL;
-      set_clip_l14_336 (&config->vision);
+      /* A vision_tower_cfg, where one is given, describes the tower
+       * (small test checkpoints use it); else CLIP-L/14-336 it is. */
+      vision = object_member (top, "vision_tower_cfg");
+      if (vision != NULL)
+        {
+          read_vision (&reader, vision, "vision_tower_cfg.", &config->vision);
+          if (!reader.failed && config->vision.kind != VILA_VISION_CLIP)
+            reader_fail (&reader, VILA_ERROR_UNSUPPORTED, "flat checkpoints have a CLIP vision tower");
+        }
+      else
+        set_clip_l14_336 (&config->vision);
       read_llm (&reader, top, "", "llama", &config->llm);
       read_projector (&reader, string_member (top, "mm_projector_type"), config);
       if (root != NULL)

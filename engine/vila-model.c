@@ -1,63 +1,140 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Loading a checkpoint: config.json, the tokenizer, and the weights of
+ * every component mapped in place and checked against the config. Nothing
+ * is copied; the mapping is what later code computes from.
+ */
 #define G_LOG_DOMAIN "vila"
 
 #include "config.h"
 
-#include <json-glib/json-glib.h>
+#include <string.h>
 
+#include "model-check.h"
+#include "model-config.h"
+#include "safetensors.h"
 #include "vila.h"
 
 struct _VilaModel
 {
-  gatomicrefcount ref_count;
-  char           *path;
-  char           *name;
-  VilaModelInfo   info;
+  gatomicrefcount  ref_count;
+  char            *path;
+  char            *name;
+  char            *dtypes;
+  VilaModelConfig *config;
+  VilaTokenizer   *tokenizer;
+  VilaWeights     *llm_weights;
+  VilaWeights     *vision_weights;      /* the same as llm_weights in the flat layout */
+  VilaWeights     *projector_weights;   /* likewise */
+  VilaModelInfo    info;
 };
 
-/* Every released layout, flat or three-part, has a top-level config.json
- * (vila-format.md section 1). Checking it first turns "wrong folder" into a
- * precise message before anything heavy happens. */
-static JsonObject *
-read_top_config (const char  *path,
-                 GError     **error)
+static gboolean
+cancelled (const VilaLoadOptions  *options,
+           GError                **error)
 {
-  g_autofree char *config_path = g_build_filename (path, "config.json", NULL);
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr(GError) local_error = NULL;
-  JsonNode *root;
+  if (options->cancel == NULL || !g_atomic_int_get (options->cancel))
+    return FALSE;
+  g_set_error (error, VILA_ERROR, VILA_ERROR_CANCELLED, "Loading was cancelled");
+  return TRUE;
+}
 
-  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+static void
+progress (const VilaLoadOptions *options,
+          double                 fraction,
+          const char            *what)
+{
+  if (options->progress != NULL)
+    options->progress (fraction, what, options->progress_data);
+}
+
+/* Parameters, bytes and dtypes over every distinct file set. */
+static void
+count_weights (VilaModel *self)
+{
+  VilaWeights *sets[] = { self->llm_weights, self->vision_weights, self->projector_weights };
+  gboolean seen_type[VILA_TENSOR_F8_E5M2 + 1] = { FALSE };
+  g_autoptr(GString) dtypes = g_string_new (NULL);
+
+  for (guint s = 0; s < G_N_ELEMENTS (sets); s++)
     {
-      g_set_error (error, VILA_ERROR, VILA_ERROR_NOT_FOUND,
-                   "%s is not a folder", path);
-      return NULL;
+      g_autoptr(GPtrArray) tensors = NULL;
+
+      if (sets[s] == NULL || (s > 0 && sets[s] == sets[0]) || (s > 1 && sets[s] == sets[1]))
+        continue;
+      tensors = vila_weights_list (sets[s]);
+      for (guint i = 0; i < tensors->len; i++)
+        {
+          const VilaTensor *tensor = g_ptr_array_index (tensors, i);
+
+          self->info.n_parameters += tensor->n_elements;
+          self->info.n_bytes += tensor->n_bytes;
+          seen_type[tensor->type] = TRUE;
+        }
     }
 
-  if (!g_file_test (config_path, G_FILE_TEST_IS_REGULAR))
-    {
-      g_set_error (error, VILA_ERROR, VILA_ERROR_NOT_FOUND,
-                   "%s has no config.json; choose the folder of a VILA checkpoint",
-                   path);
-      return NULL;
-    }
+  for (guint t = 0; t < G_N_ELEMENTS (seen_type); t++)
+    if (seen_type[t])
+      g_string_append_printf (dtypes, "%s%s", dtypes->len ? ", " : "", vila_tensor_type_name (t));
+  self->dtypes = g_string_free (g_steal_pointer (&dtypes), FALSE);
+}
 
-  if (!json_parser_load_from_mapped_file (parser, config_path, &local_error))
-    {
-      g_set_error (error, VILA_ERROR, VILA_ERROR_INVALID_CHECKPOINT,
-                   "%s: %s", config_path, local_error->message);
-      return NULL;
-    }
+static void
+fill_info (VilaModel       *self,
+           VilaBackendKind  backend)
+{
+  const VilaModelConfig *config = self->config;
 
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error (error, VILA_ERROR, VILA_ERROR_INVALID_CHECKPOINT,
-                   "%s: expected a JSON object", config_path);
-      return NULL;
-    }
+  self->info.family = config->family;
+  self->info.name = self->name;
+  self->info.layout = config->layout == VILA_LAYOUT_FLAT ? "flat" : "three-part";
+  self->info.template_name = config->template_name;
+  self->info.backend = backend;
+  self->info.context_length = config->llm.max_positions;
+  self->info.image_size = config->vision.image_size;
+  self->info.tokens_per_image = config->tokens_per_image;
+  self->info.dtypes = self->dtypes;
+  self->info.llm_type = config->llm.model_type;
+  self->info.llm_layers = config->llm.n_layers;
+  self->info.llm_hidden = config->llm.hidden;
+  self->info.llm_heads = config->llm.n_heads;
+  self->info.llm_kv_heads = config->llm.n_kv_heads;
+  self->info.vocab_size = config->llm.vocab;
+  self->info.vision_type = vila_vision_kind_name (config->vision.kind);
+  self->info.vision_layers = vila_vision_layers_used (&config->vision);
+  self->info.vision_hidden = config->vision.hidden;
+  self->info.projector = vila_projector_kind_name (config->projector);
+}
 
-  return json_object_ref (json_node_get_object (root));
+static gboolean
+open_weights (VilaModel              *self,
+              const VilaLoadOptions  *options,
+              GError                **error)
+{
+  VilaModelConfig *config = self->config;
+  gboolean flat = config->layout == VILA_LAYOUT_FLAT;
+
+  progress (options, 0.2, "llm");
+  if (!(self->llm_weights = vila_weights_open (config->llm_dir, error)) ||
+      !vila_check_llm (self->llm_weights, config->llm_dir, &config->llm, error) ||
+      cancelled (options, error))
+    return FALSE;
+
+  progress (options, 0.6, "vision_tower");
+  if (flat)
+    self->vision_weights = self->llm_weights;
+  else if (!(self->vision_weights = vila_weights_open (config->vision_dir, error)))
+    return FALSE;
+  if (!vila_check_vision (self->vision_weights, config->vision_dir, &config->vision, flat, error) ||
+      cancelled (options, error))
+    return FALSE;
+
+  progress (options, 0.8, "mm_projector");
+  if (flat)
+    self->projector_weights = self->llm_weights;
+  else if (!(self->projector_weights = vila_weights_open (config->projector_dir, error)))
+    return FALSE;
+  return vila_check_projector (self->projector_weights, config->projector_dir, config, error);
 }
 
 VilaModel *
@@ -65,8 +142,10 @@ vila_model_load (const char             *path,
                  const VilaLoadOptions  *options,
                  GError                **error)
 {
-  g_autoptr(JsonObject) config = NULL;
+  g_autoptr(VilaModel) self = NULL;
+  g_autofree char *canonical = NULL;
   VilaLoadOptions defaults;
+  VilaBackendKind backend;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -83,18 +162,43 @@ vila_model_load (const char             *path,
 
       if (!vila_backend_is_available (VILA_BACKEND_CUDA, &reason))
         {
-          g_set_error (error, VILA_ERROR, VILA_ERROR_NO_DEVICE,
-                       "The CUDA backend cannot run: %s", reason);
+          g_set_error (error, VILA_ERROR, VILA_ERROR_NO_DEVICE, "The CUDA backend cannot run: %s", reason);
           return NULL;
         }
     }
+  backend = vila_backend_resolve (options->backend, NULL);
 
-  if (!(config = read_top_config (path, error)))
+  self = g_new0 (VilaModel, 1);
+  g_atomic_ref_count_init (&self->ref_count);
+  self->path = g_strdup (path);
+  canonical = g_canonicalize_filename (path, NULL);
+  self->name = g_path_get_basename (canonical);
+
+  progress (options, 0.0, "config");
+  if (!(self->config = vila_model_config_load (path, error)) || cancelled (options, error))
     return NULL;
 
-  g_set_error (error, VILA_ERROR, VILA_ERROR_NOT_IMPLEMENTED,
-               "Loading VILA checkpoints is not implemented yet");
-  return NULL;
+  progress (options, 0.1, "tokenizer");
+  if (!(self->tokenizer = vila_tokenizer_load (path, error)) || cancelled (options, error))
+    return NULL;
+  if (vila_tokenizer_get_n_tokens (self->tokenizer) > self->config->llm.vocab + 1024)
+    {
+      g_set_error (error, VILA_ERROR, VILA_ERROR_INVALID_CHECKPOINT,
+                   "%s: the tokenizer has %u tokens but the language model only %u",
+                   path, vila_tokenizer_get_n_tokens (self->tokenizer), self->config->llm.vocab);
+      return NULL;
+    }
+
+  if (!open_weights (self, options, error) || cancelled (options, error))
+    return NULL;
+
+  count_weights (self);
+  fill_info (self, backend);
+  progress (options, 1.0, "done");
+
+  /* Inference is the next step of the engine; until it exists a loaded
+   * model can be inspected (vila-cli info) but not asked anything. */
+  return g_steal_pointer (&self);
 }
 
 VilaModel *
@@ -111,12 +215,20 @@ vila_model_unref (VilaModel *model)
 {
   g_return_if_fail (model != NULL);
 
-  if (g_atomic_ref_count_dec (&model->ref_count))
-    {
-      g_free (model->path);
-      g_free (model->name);
-      g_free (model);
-    }
+  if (!g_atomic_ref_count_dec (&model->ref_count))
+    return;
+
+  if (model->vision_weights != model->llm_weights)
+    vila_weights_free (model->vision_weights);
+  if (model->projector_weights != model->llm_weights)
+    vila_weights_free (model->projector_weights);
+  vila_weights_free (model->llm_weights);
+  g_clear_pointer (&model->tokenizer, vila_tokenizer_unref);
+  vila_model_config_free (model->config);
+  g_free (model->path);
+  g_free (model->name);
+  g_free (model->dtypes);
+  g_free (model);
 }
 
 const VilaModelInfo *
@@ -125,4 +237,12 @@ vila_model_get_info (VilaModel *model)
   g_return_val_if_fail (model != NULL, NULL);
 
   return &model->info;
+}
+
+VilaTokenizer *
+vila_model_get_tokenizer (VilaModel *model)
+{
+  g_return_val_if_fail (model != NULL, NULL);
+
+  return model->tokenizer;
 }

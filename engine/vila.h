@@ -100,12 +100,26 @@ const char *vila_family_to_string (VilaFamily family);
 typedef struct {
   VilaFamily       family;
   const char      *name;             /* the folder name, e.g. "VILA1.5-3b" */
+  const char      *layout;           /* "three-part" or "flat" */
   const char      *template_name;    /* "vicuna_v1", "llama_3", ... */
   VilaBackendKind  backend;          /* the backend actually in use */
   guint            context_length;
   guint            image_size;       /* pixels on the side the tower takes */
   guint            tokens_per_image;
-  guint64          n_parameters;
+  guint64          n_parameters;     /* every tensor in the checkpoint's files */
+  guint64          n_bytes;
+  const char      *dtypes;           /* of the weights, e.g. "BF16" or "BF16, F32" */
+
+  const char      *llm_type;         /* "llama", "qwen2" */
+  guint            llm_layers;
+  guint            llm_hidden;
+  guint            llm_heads;
+  guint            llm_kv_heads;
+  guint            vocab_size;
+  const char      *vision_type;      /* "SigLIP", "CLIP" */
+  guint            vision_layers;    /* the layers that run (feature selection) */
+  guint            vision_hidden;
+  const char      *projector;        /* "mlp_downsample", ... */
 } VilaModelInfo;
 
 /* Loads the checkpoint in the folder @path (the model root, as downloaded
@@ -116,6 +130,7 @@ VilaModel           *vila_model_load     (const char             *path,
 VilaModel           *vila_model_ref      (VilaModel              *model);
 void                 vila_model_unref    (VilaModel              *model);
 const VilaModelInfo *vila_model_get_info (VilaModel              *model);
+VilaTokenizer       *vila_model_get_tokenizer (VilaModel         *model);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VilaModel, vila_model_unref)
 

@@ -8,6 +8,8 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "vila-test-checkpoint.h"
 #include <sys/wait.h>
 
 static const char *cli_path;
@@ -91,7 +93,7 @@ static void
 test_commands_not_built (void)
 {
   static const char * const commands[] = {
-    "info", "generate", "caption", "download",
+    "generate", "caption", "download",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
@@ -270,6 +272,42 @@ test_tokenize_errors (void)
 }
 
 static void
+test_info (void)
+{
+  g_autofree char *tokenizer = g_build_filename (tokenizer_data, "llama2-sp", NULL);
+  g_autofree char *root = vila_test_write_checkpoint (VILA_TEST_VILA15, tokenizer, NULL, NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_auto(CliRun) json = { 0 };
+  g_auto(CliRun) text = { 0 };
+  g_auto(CliRun) missing = { 0 };
+  JsonObject *info;
+
+  run_cli (&json, "info", "--json", "-m", root, NULL);
+  g_assert_cmpint (json.status, ==, 0);
+  json_parser_load_from_data (parser, json.out, -1, &error);
+  g_assert_no_error (error);
+  info = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (info, "family"), ==, "VILA1.5");
+  g_assert_cmpstr (json_object_get_string_member (info, "layout"), ==, "three-part");
+  g_assert_cmpstr (json_object_get_string_member (info, "template"), ==, "vicuna_v1");
+  g_assert_cmpint (json_object_get_int_member (info, "parameters"), ==, 356144);
+  g_assert_cmpint (json_object_get_int_member (info, "tokens_per_image"), ==, 16);
+  g_assert_cmpint (json_object_get_int_member (info, "resident_bytes"), >, 0);
+
+  run_cli (&text, "info", "-m", root, NULL);
+  g_assert_cmpint (text.status, ==, 0);
+  g_assert_nonnull (strstr (text.out, "VILA1.5 (three-part layout)"));
+  g_assert_nonnull (strstr (text.out, "mlp_downsample, 16 tokens per image"));
+
+  run_cli (&missing, "info", "-m", tokenizer_data, NULL);
+  g_assert_cmpint (missing.status, ==, 1);
+  g_assert_nonnull (strstr (missing.err, "config.json"));
+
+  vila_test_remove_checkpoint (root);
+}
+
+static void
 test_bench_tokenizer (void)
 {
   g_autofree char *folder = g_build_filename (tokenizer_data, "qwen2-bpe", NULL);
@@ -326,6 +364,7 @@ main (int    argc,
   g_test_add_func ("/cli/tokenize-model-root", test_tokenize_model_root);
   g_test_add_func ("/cli/tokenize-errors", test_tokenize_errors);
   g_test_add_func ("/cli/bench-tokenizer", test_bench_tokenizer);
+  g_test_add_func ("/cli/info", test_info);
 
   return g_test_run ();
 }

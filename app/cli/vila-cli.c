@@ -26,7 +26,7 @@ typedef struct {
 } Command;
 
 static const Command commands[] = {
-  { "info",     N_("Show a model's family, sizes and memory use"), NULL },
+  { "info",     N_("Show a model's family, sizes and memory use"), vc_cli_info },
   { "tokenize", N_("Turn text into token ids and back"), vc_cli_tokenize },
   { "generate", N_("Answer a prompt about images"), NULL },
   { "caption",  N_("Write detailed captions for a folder of images"), NULL },
