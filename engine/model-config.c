@@ -599,3 +599,29 @@ vila_model_config_free (VilaModelConfig *config)
   g_free (config->aspect_ratio);
   g_free (config);
 }
+
+gboolean
+vila_llm_config_load (const char     *path,
+                      VilaLlmConfig  *config,
+                      GError        **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GError) local_error = NULL;
+  Reader reader = { path, error, FALSE };
+  JsonNode *root;
+
+  memset (config, 0, sizeof *config);
+  if (!json_parser_load_from_mapped_file (parser, path, &local_error))
+    return vila_file_error (error, VILA_ERROR_INVALID_CHECKPOINT, path, "%s", local_error->message);
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return vila_file_error (error, VILA_ERROR_INVALID_CHECKPOINT, path, "expected a JSON object");
+  read_llm (&reader, json_node_get_object (root), "", NULL, config);
+  return !reader.failed;
+}
+
+void
+vila_llm_config_clear (VilaLlmConfig *config)
+{
+  g_clear_pointer (&config->model_type, g_free);
+}

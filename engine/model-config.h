@@ -97,6 +97,12 @@ VilaModelConfig *vila_model_config_parse (const char       *json,
                                           GError          **error);
 void             vila_model_config_free  (VilaModelConfig  *config);
 
+/* A language model's own config.json (llm/config.json). */
+gboolean         vila_llm_config_load    (const char       *path,
+                                          VilaLlmConfig    *config,
+                                          GError          **error);
+void             vila_llm_config_clear   (VilaLlmConfig    *config);
+
 const char      *vila_projector_kind_name (VilaProjectorKind kind);
 const char      *vila_vision_kind_name    (VilaVisionKind    kind);
 

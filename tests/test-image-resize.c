@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "image-preprocess.h"
 #include "image-resize.h"
 
 static const char *images_dir;
@@ -121,6 +122,65 @@ test_expand_to_square (void)
   g_assert_cmpmem (tall->pixels + 6, 3, pixels + 9, 3);
 }
 
+/* The pixel tensors of transformers' SigLIP and CLIP processors, after
+ * VILA's "resize" and "pad" (tools/reference/make_pixel_fixtures.py). */
+static void
+test_pixels_against_transformers (void)
+{
+  g_autofree char *golden = g_build_filename (images_dir, "pixels.golden.json", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonArray *cases;
+  guint failures = 0;
+
+  json_parser_load_from_file (parser, golden, &error);
+  g_assert_no_error (error);
+  cases = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "cases");
+  g_assert_cmpuint (json_array_get_length (cases), >=, 14);
+
+  for (guint i = 0; i < json_array_get_length (cases); i++)
+    {
+      JsonObject *c = json_array_get_object_element (cases, i);
+      const char *input = json_object_get_string_member (c, "input");
+      gboolean clip = strcmp (json_object_get_string_member (c, "mode"), "clip-336") == 0;
+      g_autofree char *path = g_build_filename (images_dir, input, NULL);
+      VilaModelConfig config = {
+        .vision = { .kind = clip ? VILA_VISION_CLIP : VILA_VISION_SIGLIP, .image_size = clip ? 336 : 384 },
+        .aspect_ratio = (char *) (clip ? "pad" : "resize"),
+      };
+      VilaPreprocess preprocess;
+      g_autofree float *tensor = NULL;
+      g_autofree char *sha = NULL;
+      JsonArray *samples = json_object_get_array_member (c, "samples");
+      gsize n;
+      Ppm ppm = { 0 };
+      VilaImage image;
+
+      g_assert_true (read_ppm (path, &ppm));
+      image = (VilaImage) { ppm.width, ppm.height, ppm.width * 3,
+                            (const guint8 *) g_bytes_get_data (ppm.bytes, NULL) + ppm.offset };
+      g_assert_true (vila_preprocess_init (&preprocess, &config, &error));
+      tensor = vila_preprocess_image (&preprocess, &image);
+      n = (gsize) 3 * config.vision.image_size * config.vision.image_size;
+      sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guint8 *) tensor, n * sizeof (float));
+
+      if (strcmp (sha, json_object_get_string_member (c, "sha256")) != 0)
+        {
+          failures++;
+          for (guint k = 0; k < json_array_get_length (samples); k++)
+            {
+              JsonArray *sample = json_array_get_array_element (samples, k);
+              gsize at = json_array_get_int_element (sample, 0);
+
+              g_test_message ("%s %s: [%" G_GSIZE_FORMAT "] reference %.9g ours %.9g", input,
+                              clip ? "clip" : "siglip", at, json_array_get_double_element (sample, 1), tensor[at]);
+            }
+        }
+      g_bytes_unref (ppm.bytes);
+    }
+  g_assert_cmpuint (failures, ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -133,6 +193,7 @@ main (int    argc,
 
   g_test_add_func ("/image/resize/pillow", test_against_pillow);
   g_test_add_func ("/image/expand-to-square", test_expand_to_square);
+  g_test_add_func ("/image/pixels/transformers", test_pixels_against_transformers);
 
   return g_test_run ();
 }

@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The CPU backend: plain loops over plain arrays, float32 arithmetic with
+ * float64 only where the reference accumulates in it. It is the reference
+ * the other backends are checked against, so it favours being obviously
+ * right; speed comes in its own files (threads, BLAS, SIMD).
+ */
+#define G_LOG_DOMAIN "vila-cpu"
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "backend.h"
+
+float
+vila_bf16_to_f32 (guint16 bf16)
+{
+  guint32 bits = (guint32) bf16 << 16;
+  float value;
+
+  memcpy (&value, &bits, sizeof value);
+  return value;
+}
+
+float
+vila_f16_to_f32 (guint16 half)
+{
+  guint32 sign = (guint32) (half & 0x8000) << 16;
+  guint32 exponent = (half >> 10) & 0x1f;
+  guint32 mantissa = half & 0x3ff;
+  guint32 bits;
+  float value;
+
+  if (exponent == 0x1f)
+    bits = sign | 0x7f800000 | (mantissa << 13);        /* inf, nan */
+  else if (exponent != 0)
+    bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
+  else if (mantissa == 0)
+    bits = sign;
+  else
+    {
+      /* Subnormal: normalise the mantissa. */
+      exponent = 113;
+      while ((mantissa & 0x400) == 0)
+        {
+          mantissa <<= 1;
+          exponent--;
+        }
+      bits = sign | (exponent << 23) | ((mantissa & 0x3ff) << 13);
+    }
+  memcpy (&value, &bits, sizeof value);
+  return value;
+}
+
+VilaMatrix
+vila_matrix_from_tensor (const VilaTensor *tensor)
+{
+  VilaMatrix m = { tensor->type, tensor->data, 1, 1 };
+
+  if (tensor->n_dims >= 2)
+    {
+      m.rows = tensor->shape[0];
+      m.cols = tensor->shape[0] ? tensor->n_elements / tensor->shape[0] : 0;
+    }
+  else
+    m.cols = tensor->n_elements;
+  return m;
+}
+
+void
+vila_matrix_row (const VilaMatrix *m,
+                 gsize             row,
+                 float            *out)
+{
+  gsize i;
+
+  switch (m->type)
+    {
+    case VILA_TENSOR_F32:
+      memcpy (out, m->data + row * m->cols * 4, m->cols * sizeof (float));
+      break;
+    case VILA_TENSOR_BF16:
+      {
+        const guint8 *p = m->data + row * m->cols * 2;
+
+        for (i = 0; i < m->cols; i++)
+          {
+            guint16 v;
+            memcpy (&v, p + i * 2, 2);
+            out[i] = vila_bf16_to_f32 (GUINT16_FROM_LE (v));
+          }
+      }
+      break;
+    case VILA_TENSOR_F16:
+      {
+        const guint8 *p = m->data + row * m->cols * 2;
+
+        for (i = 0; i < m->cols; i++)
+          {
+            guint16 v;
+            memcpy (&v, p + i * 2, 2);
+            out[i] = vila_f16_to_f32 (GUINT16_FROM_LE (v));
+          }
+      }
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+cpu_matmul (float            *out,
+            const float      *x,
+            gsize             n,
+            const VilaMatrix *w,
+            const VilaMatrix *bias)
+{
+  g_autofree float *row = g_new (float, w->cols);
+  g_autofree float *b = NULL;
+
+  if (bias != NULL)
+    {
+      b = g_new (float, bias->cols);
+      vila_matrix_row (bias, 0, b);
+    }
+
+  /* Weight rows outermost: each is widened once and used for every input. */
+  for (gsize j = 0; j < w->rows; j++)
+    {
+      vila_matrix_row (w, j, row);
+      for (gsize i = 0; i < n; i++)
+        {
+          const float *xi = x + i * w->cols;
+          float sum = 0.0f;
+
+          for (gsize k = 0; k < w->cols; k++)
+            sum += xi[k] * row[k];
+          out[i * w->rows + j] = b ? sum + b[j] : sum;
+        }
+    }
+}
+
+static void
+cpu_rms_norm (float            *out,
+              const float      *x,
+              gsize             n,
+              gsize             dim,
+              const VilaMatrix *weight,
+              float             eps)
+{
+  g_autofree float *w = g_new (float, dim);
+
+  vila_matrix_row (weight, 0, w);
+  for (gsize i = 0; i < n; i++)
+    {
+      const float *xi = x + i * dim;
+      float *oi = out + i * dim;
+      float sum = 0.0f;
+      float scale;
+
+      for (gsize k = 0; k < dim; k++)
+        sum += xi[k] * xi[k];
+      scale = 1.0f / sqrtf (sum / dim + eps);
+      for (gsize k = 0; k < dim; k++)
+        oi[k] = w[k] * (xi[k] * scale);
+    }
+}
+
+static void
+cpu_layer_norm (float            *out,
+                const float      *x,
+                gsize             n,
+                gsize             dim,
+                const VilaMatrix *weight,
+                const VilaMatrix *bias,
+                float             eps)
+{
+  g_autofree float *w = g_new (float, dim);
+  g_autofree float *b = g_new (float, dim);
+
+  vila_matrix_row (weight, 0, w);
+  vila_matrix_row (bias, 0, b);
+  for (gsize i = 0; i < n; i++)
+    {
+      const float *xi = x + i * dim;
+      float *oi = out + i * dim;
+      float mean = 0.0f, var = 0.0f, scale;
+
+      for (gsize k = 0; k < dim; k++)
+        mean += xi[k];
+      mean /= dim;
+      for (gsize k = 0; k < dim; k++)
+        var += (xi[k] - mean) * (xi[k] - mean);
+      scale = 1.0f / sqrtf (var / dim + eps);
+      for (gsize k = 0; k < dim; k++)
+        oi[k] = (xi[k] - mean) * scale * w[k] + b[k];
+    }
+}
+
+static void
+cpu_rope (float        *x,
+          gsize         n,
+          gsize         n_heads,
+          gsize         head_dim,
+          const gint32 *positions,
+          const float  *inv_freq)
+{
+  gsize half = head_dim / 2;
+
+  for (gsize i = 0; i < n; i++)
+    for (gsize j = 0; j < half; j++)
+      {
+        /* As transformers: the angle in float32, then cos and sin. */
+        float angle = (float) positions[i] * inv_freq[j];
+        float c = cosf (angle), s = sinf (angle);
+
+        for (gsize h = 0; h < n_heads; h++)
+          {
+            float *head = x + (i * n_heads + h) * head_dim;
+            float a = head[j], b = head[j + half];
+
+            head[j] = a * c - b * s;
+            head[j + half] = b * c + a * s;
+          }
+      }
+}
+
+static void
+cpu_attention (float       *out,
+               const float *q,
+               const float *k,
+               const float *v,
+               gsize        n_q,
+               gsize        n_kv,
+               gsize        q_start,
+               gsize        n_heads,
+               gsize        n_kv_heads,
+               gsize        head_dim,
+               gboolean     causal)
+{
+  g_autofree float *scores = g_new (float, n_kv);
+  gsize group = n_heads / n_kv_heads;
+  float scale = 1.0f / sqrtf ((float) head_dim);
+
+  for (gsize i = 0; i < n_q; i++)
+    for (gsize h = 0; h < n_heads; h++)
+      {
+        const float *qi = q + (i * n_heads + h) * head_dim;
+        gsize kv_head = h / group;
+        gsize visible = causal ? MIN (n_kv, q_start + i + 1) : n_kv;
+        float *oi = out + (i * n_heads + h) * head_dim;
+        float max = -INFINITY, total = 0.0f;
+
+        for (gsize t = 0; t < visible; t++)
+          {
+            const float *kt = k + (t * n_kv_heads + kv_head) * head_dim;
+            float dot = 0.0f;
+
+            for (gsize d = 0; d < head_dim; d++)
+              dot += qi[d] * kt[d];
+            scores[t] = dot * scale;
+            max = MAX (max, scores[t]);
+          }
+        for (gsize t = 0; t < visible; t++)
+          {
+            scores[t] = expf (scores[t] - max);
+            total += scores[t];
+          }
+        memset (oi, 0, head_dim * sizeof (float));
+        for (gsize t = 0; t < visible; t++)
+          {
+            const float *vt = v + (t * n_kv_heads + kv_head) * head_dim;
+            float p = scores[t] / total;
+
+            for (gsize d = 0; d < head_dim; d++)
+              oi[d] += p * vt[d];
+          }
+      }
+}
+
+static void
+cpu_silu_mul (float       *gate,
+              const float *up,
+              gsize        n)
+{
+  for (gsize i = 0; i < n; i++)
+    gate[i] = gate[i] / (1.0f + expf (-gate[i])) * up[i];
+}
+
+static void
+cpu_gelu_tanh (float *x,
+               gsize  n)
+{
+  /* sqrt(2 / pi), as gelu_pytorch_tanh */
+  const float k = 0.7978845608028654f;
+
+  for (gsize i = 0; i < n; i++)
+    x[i] = 0.5f * x[i] * (1.0f + tanhf (k * (x[i] + 0.044715f * x[i] * x[i] * x[i])));
+}
+
+static void
+cpu_gelu_erf (float *x,
+              gsize  n)
+{
+  for (gsize i = 0; i < n; i++)
+    x[i] = 0.5f * x[i] * (1.0f + erff (x[i] * (float) M_SQRT1_2));
+}
+
+static void
+cpu_quick_gelu (float *x,
+                gsize  n)
+{
+  for (gsize i = 0; i < n; i++)
+    x[i] = x[i] / (1.0f + expf (-1.702f * x[i]));
+}
+
+static void
+cpu_add (float       *x,
+         const float *y,
+         gsize        n)
+{
+  for (gsize i = 0; i < n; i++)
+    x[i] += y[i];
+}
+
+static void
+cpu_embed (float            *out,
+           const VilaMatrix *table,
+           const gint32     *ids,
+           gsize             n)
+{
+  for (gsize i = 0; i < n; i++)
+    vila_matrix_row (table, ids[i], out + i * table->cols);
+}
+
+const VilaBackendOps vila_cpu_backend = {
+  .matmul = cpu_matmul,
+  .rms_norm = cpu_rms_norm,
+  .layer_norm = cpu_layer_norm,
+  .rope = cpu_rope,
+  .attention = cpu_attention,
+  .silu_mul = cpu_silu_mul,
+  .gelu_tanh = cpu_gelu_tanh,
+  .gelu_erf = cpu_gelu_erf,
+  .quick_gelu = cpu_quick_gelu,
+  .add = cpu_add,
+  .embed = cpu_embed,
+};

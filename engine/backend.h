@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The operations the forward passes are written against (DESIGN.md,
+ * "Engine"). Activations are float32 arrays owned by the caller; weights
+ * are views of checkpoint tensors in their stored type, widened as they are
+ * used. The CPU backend (backend-cpu.c) is the reference; others implement
+ * the same table.
+ */
+#pragma once
+
+#include "safetensors.h"
+
+G_BEGIN_DECLS
+
+/* A weight matrix [rows][cols] (a Linear's [out][in]) or vector (rows 1). */
+typedef struct {
+  VilaTensorType type;
+  const guint8  *data;
+  gsize          rows;
+  gsize          cols;
+} VilaMatrix;
+
+/* Views the tensor as a matrix: 2-D as it is, 1-D as one row, more
+ * dimensions folded into the columns (a conv kernel as [out][in*kh*kw]). */
+VilaMatrix vila_matrix_from_tensor (const VilaTensor *tensor);
+
+float      vila_f16_to_f32         (guint16 half);
+float      vila_bf16_to_f32        (guint16 bf16);
+/* Row @row of @m widened to float32 into @out[m->cols]. */
+void       vila_matrix_row         (const VilaMatrix *m,
+                                    gsize             row,
+                                    float            *out);
+
+typedef struct {
+  /* out[n][w.rows] = x[n][w.cols] · wᵀ (+ bias[w.rows]) */
+  void (*matmul)      (float *out, const float *x, gsize n, const VilaMatrix *w, const VilaMatrix *bias);
+  /* Llama's RMSNorm over rows of @dim: x / sqrt(mean(x²) + eps) * weight */
+  void (*rms_norm)    (float *out, const float *x, gsize n, gsize dim, const VilaMatrix *weight, float eps);
+  /* LayerNorm with affine weight and bias */
+  void (*layer_norm)  (float *out, const float *x, gsize n, gsize dim, const VilaMatrix *weight,
+                       const VilaMatrix *bias, float eps);
+  /* Rotary embedding in place, transformers' rotate_half layout: each head's
+   * first half pairs with its second. @inv_freq has head_dim / 2 entries. */
+  void (*rope)        (float *x, gsize n, gsize n_heads, gsize head_dim, const gint32 *positions,
+                       const float *inv_freq);
+  /* Scaled dot-product attention of @n_q queries (at positions @q_start
+   * onwards) over @n_kv keys/values; heads share key/value heads in groups
+   * (GQA). Causal: query i sees keys 0 .. q_start + i. Rows are
+   * [n][heads * head_dim]. */
+  void (*attention)   (float *out, const float *q, const float *k, const float *v, gsize n_q, gsize n_kv,
+                       gsize q_start, gsize n_heads, gsize n_kv_heads, gsize head_dim, gboolean causal);
+  /* gate = silu(gate) * up */
+  void (*silu_mul)    (float *gate, const float *up, gsize n);
+  /* In place: tanh-approximated, exact (erf) and CLIP's quick GELU */
+  void (*gelu_tanh)   (float *x, gsize n);
+  void (*gelu_erf)    (float *x, gsize n);
+  void (*quick_gelu)  (float *x, gsize n);
+  /* x += y */
+  void (*add)         (float *x, const float *y, gsize n);
+  /* out[i] = row ids[i] of @table, widened */
+  void (*embed)       (float *out, const VilaMatrix *table, const gint32 *ids, gsize n);
+} VilaBackendOps;
+
+extern const VilaBackendOps vila_cpu_backend;
+
+G_END_DECLS

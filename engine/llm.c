@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The language model's forward pass, as transformers' LlamaForCausalLM and
+ * Qwen2ForCausalLM compute it:
+ *
+ *   x = embed(ids)
+ *   per layer:  h = rms_norm(x);  q, k, v = h·Wq (+b), h·Wk (+b), h·Wv (+b)
+ *               rope(q, k);  x += attention(q, k, v)·Wo
+ *               h = rms_norm(x);  x += (silu(h·Wgate) * h·Wup)·Wdown
+ *   logits = rms_norm(x)·Wlm_head   (or the embedding when tied)
+ */
+#define G_LOG_DOMAIN "vila-llm"
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "llm.h"
+#include "vila.h"
+
+typedef struct {
+  VilaMatrix input_norm;
+  VilaMatrix q, k, v, o;
+  VilaMatrix q_bias, k_bias, v_bias;
+  VilaMatrix post_norm;
+  VilaMatrix gate, up, down;
+} Layer;
+
+struct _VilaLlm
+{
+  const VilaLlmConfig  *config;
+  const VilaBackendOps *ops;
+  VilaMatrix            embed;
+  VilaMatrix            norm;
+  VilaMatrix            lm_head;
+  Layer                *layers;
+  float                *inv_freq;      /* head_dim / 2 rotary frequencies */
+  guint                 inv_freq_length; /* the context the frequencies are for (dynamic scaling) */
+};
+
+static VilaMatrix
+weight (VilaWeights *weights,
+        const char  *name)
+{
+  const VilaTensor *tensor = vila_weights_lookup (weights, name);
+
+  /* vila_check_llm() made sure every name is there. */
+  g_assert (tensor != NULL);
+  return vila_matrix_from_tensor (tensor);
+}
+
+/* transformers' rotary frequencies, in float32 as it computes them, with
+ * the rope_scaling of the config. */
+static void
+compute_inv_freq (VilaLlm *llm,
+                  guint    length)
+{
+  const VilaLlmConfig *c = llm->config;
+  guint dim = c->head_dim;
+  double base = c->rope_theta;
+
+  /* Dynamic NTK: a larger base once the text outgrows the trained context. */
+  if (c->rope_scaling == VILA_ROPE_DYNAMIC && length > c->max_positions)
+    base *= pow (c->rope_factor * length / c->max_positions - (c->rope_factor - 1), (double) dim / (dim - 2));
+
+  for (guint i = 0; i < dim / 2; i++)
+    {
+      float inv = 1.0f / powf ((float) base, (float) (2 * i) / (float) dim);
+
+      if (c->rope_scaling == VILA_ROPE_LINEAR)
+        inv /= (float) c->rope_factor;
+      else if (c->rope_scaling == VILA_ROPE_LLAMA3)
+        {
+          /* Llama 3.1: long wavelengths slowed by the factor, short ones
+           * kept, those between blended. */
+          float wavelen = 2.0f * (float) G_PI / inv;
+          float low_wavelen = c->rope_original_positions / (float) c->rope_low_freq_factor;
+          float high_wavelen = c->rope_original_positions / (float) c->rope_high_freq_factor;
+
+          if (wavelen > low_wavelen)
+            inv /= (float) c->rope_factor;
+          else if (wavelen >= high_wavelen)
+            {
+              float smooth = (c->rope_original_positions / wavelen - (float) c->rope_low_freq_factor) /
+                             (float) (c->rope_high_freq_factor - c->rope_low_freq_factor);
+
+              inv = (1.0f - smooth) * inv / (float) c->rope_factor + smooth * inv;
+            }
+        }
+      llm->inv_freq[i] = inv;
+    }
+  llm->inv_freq_length = length;
+}
+
+VilaLlm *
+vila_llm_new (const VilaLlmConfig  *config,
+              VilaWeights          *weights,
+              const VilaBackendOps *ops)
+{
+  VilaLlm *llm = g_new0 (VilaLlm, 1);
+
+  llm->config = config;
+  llm->ops = ops;
+  llm->embed = weight (weights, "model.embed_tokens.weight");
+  llm->norm = weight (weights, "model.norm.weight");
+  llm->lm_head = vila_weights_lookup (weights, "lm_head.weight") ? weight (weights, "lm_head.weight") : llm->embed;
+  llm->layers = g_new0 (Layer, config->n_layers);
+  llm->inv_freq = g_new (float, config->head_dim / 2);
+  compute_inv_freq (llm, 0);
+
+  for (guint i = 0; i < config->n_layers; i++)
+    {
+      Layer *layer = &llm->layers[i];
+      g_autofree char *p = g_strdup_printf ("model.layers.%u.", i);
+      g_autofree char *n = NULL;
+
+#define W(suffix) (g_free (n), n = g_strconcat (p, suffix, NULL), weight (weights, n))
+      layer->input_norm = W ("input_layernorm.weight");
+      layer->q = W ("self_attn.q_proj.weight");
+      layer->k = W ("self_attn.k_proj.weight");
+      layer->v = W ("self_attn.v_proj.weight");
+      layer->o = W ("self_attn.o_proj.weight");
+      if (config->qkv_bias)
+        {
+          layer->q_bias = W ("self_attn.q_proj.bias");
+          layer->k_bias = W ("self_attn.k_proj.bias");
+          layer->v_bias = W ("self_attn.v_proj.bias");
+        }
+      layer->post_norm = W ("post_attention_layernorm.weight");
+      layer->gate = W ("mlp.gate_proj.weight");
+      layer->up = W ("mlp.up_proj.weight");
+      layer->down = W ("mlp.down_proj.weight");
+#undef W
+    }
+  return llm;
+}
+
+void
+vila_llm_free (VilaLlm *llm)
+{
+  if (llm == NULL)
+    return;
+  g_free (llm->layers);
+  g_free (llm->inv_freq);
+  g_free (llm);
+}
+
+void
+vila_llm_embed (VilaLlm      *llm,
+                const gint32 *ids,
+                gsize         n,
+                float        *out)
+{
+  llm->ops->embed (out, &llm->embed, ids, n);
+}
+
+VilaKvCache *
+vila_kv_cache_new (VilaLlm *llm,
+                   guint    capacity)
+{
+  VilaKvCache *cache = g_new0 (VilaKvCache, 1);
+
+  cache->capacity = capacity;
+  cache->n_layers = llm->config->n_layers;
+  cache->width = (gsize) llm->config->n_kv_heads * llm->config->head_dim;
+  cache->k = g_new0 (float *, cache->n_layers);
+  cache->v = g_new0 (float *, cache->n_layers);
+  for (guint i = 0; i < cache->n_layers; i++)
+    {
+      cache->k[i] = g_new (float, (gsize) capacity * cache->width);
+      cache->v[i] = g_new (float, (gsize) capacity * cache->width);
+    }
+  return cache;
+}
+
+void
+vila_kv_cache_free (VilaKvCache *cache)
+{
+  if (cache == NULL)
+    return;
+  for (guint i = 0; i < cache->n_layers; i++)
+    {
+      g_free (cache->k[i]);
+      g_free (cache->v[i]);
+    }
+  g_free (cache->k);
+  g_free (cache->v);
+  g_free (cache);
+}
+
+gboolean
+vila_llm_forward (VilaLlm      *llm,
+                  VilaKvCache  *cache,
+                  const float  *embeddings,
+                  gsize         n,
+                  gboolean      all_logits,
+                  float        *logits,
+                  GError      **error)
+{
+  const VilaLlmConfig *c = llm->config;
+  const VilaBackendOps *ops = llm->ops;
+  gsize hidden = c->hidden;
+  gsize q_width = (gsize) c->n_heads * c->head_dim;
+  gsize kv_width = cache->width;
+  gsize start = cache->length;
+  g_autofree float *x = NULL, *h = NULL, *q = NULL, *attn = NULL, *o = NULL, *gate = NULL, *up = NULL;
+  g_autofree gint32 *positions = NULL;
+
+  if (start + n > cache->capacity)
+    {
+      g_set_error (error, VILA_ERROR, VILA_ERROR_CONTEXT_FULL,
+                   "The conversation needs %" G_GSIZE_FORMAT " positions, %" G_GSIZE_FORMAT " more than "
+                   "the %u the model can hold", start + n, start + n - cache->capacity, cache->capacity);
+      return FALSE;
+    }
+
+  if (c->rope_scaling == VILA_ROPE_DYNAMIC && start + n > c->max_positions)
+    compute_inv_freq (llm, start + n);
+
+  x = g_memdup2 (embeddings, n * hidden * sizeof (float));
+  h = g_new (float, n * hidden);
+  q = g_new (float, n * q_width);
+  attn = g_new (float, n * q_width);
+  o = g_new (float, n * hidden);
+  gate = g_new (float, n * c->intermediate);
+  up = g_new (float, n * c->intermediate);
+  positions = g_new (gint32, n);
+  for (gsize i = 0; i < n; i++)
+    positions[i] = start + i;
+
+  for (guint l = 0; l < c->n_layers; l++)
+    {
+      const Layer *layer = &llm->layers[l];
+      float *k = cache->k[l] + start * kv_width;
+      float *v = cache->v[l] + start * kv_width;
+
+      ops->rms_norm (h, x, n, hidden, &layer->input_norm, c->rms_eps);
+      ops->matmul (q, h, n, &layer->q, c->qkv_bias ? &layer->q_bias : NULL);
+      ops->matmul (k, h, n, &layer->k, c->qkv_bias ? &layer->k_bias : NULL);
+      ops->matmul (v, h, n, &layer->v, c->qkv_bias ? &layer->v_bias : NULL);
+      ops->rope (q, n, c->n_heads, c->head_dim, positions, llm->inv_freq);
+      ops->rope (k, n, c->n_kv_heads, c->head_dim, positions, llm->inv_freq);
+      ops->attention (attn, q, cache->k[l], cache->v[l], n, start + n, start,
+                      c->n_heads, c->n_kv_heads, c->head_dim, TRUE);
+      ops->matmul (o, attn, n, &layer->o, NULL);
+      ops->add (x, o, n * hidden);
+
+      ops->rms_norm (h, x, n, hidden, &layer->post_norm, c->rms_eps);
+      ops->matmul (gate, h, n, &layer->gate, NULL);
+      ops->matmul (up, h, n, &layer->up, NULL);
+      ops->silu_mul (gate, up, n * c->intermediate);
+      ops->matmul (o, gate, n, &layer->down, NULL);
+      ops->add (x, o, n * hidden);
+    }
+  cache->length = start + n;
+
+  if (all_logits)
+    {
+      ops->rms_norm (h, x, n, hidden, &llm->norm, c->rms_eps);
+      ops->matmul (logits, h, n, &llm->lm_head, NULL);
+    }
+  else
+    {
+      ops->rms_norm (h, x + (n - 1) * hidden, 1, hidden, &llm->norm, c->rms_eps);
+      ops->matmul (logits, h, 1, &llm->lm_head, NULL);
+    }
+  return TRUE;
+}

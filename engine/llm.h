@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "backend.h"
+#include "model-config.h"
+
+G_BEGIN_DECLS
+
+/* The language model: Llama (RMSNorm, RoPE, GQA, SwiGLU) and Qwen2 (the
+ * same with q/k/v biases), computed through a backend. */
+typedef struct _VilaLlm VilaLlm;
+
+/* Keys and values of every position seen so far, per layer. */
+typedef struct {
+  guint   capacity;     /* positions it can hold */
+  guint   length;       /* positions it holds */
+  guint   n_layers;
+  gsize   width;        /* key/value heads × head width */
+  float **k;            /* [layer][capacity][width] */
+  float **v;
+} VilaKvCache;
+
+VilaLlm     *vila_llm_new            (const VilaLlmConfig   *config,
+                                      VilaWeights           *weights,
+                                      const VilaBackendOps  *ops);
+void         vila_llm_free           (VilaLlm               *llm);
+
+/* Token embeddings of @ids into @out[n][hidden]. */
+void         vila_llm_embed          (VilaLlm               *llm,
+                                      const gint32          *ids,
+                                      gsize                  n,
+                                      float                 *out);
+
+/* Runs @n input embeddings at the positions after what @cache holds,
+ * appends their keys and values, and writes the logits of every input
+ * (@all_logits, [n][vocab]) or of the last one ([vocab]). Fails with
+ * VILA_ERROR_CONTEXT_FULL, changing nothing, when they do not fit. */
+gboolean     vila_llm_forward        (VilaLlm               *llm,
+                                      VilaKvCache           *cache,
+                                      const float           *embeddings,
+                                      gsize                  n,
+                                      gboolean               all_logits,
+                                      float                 *logits,
+                                      GError               **error);
+
+VilaKvCache *vila_kv_cache_new       (VilaLlm               *llm,
+                                      guint                  capacity);
+void         vila_kv_cache_free      (VilaKvCache           *cache);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VilaLlm, vila_llm_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VilaKvCache, vila_kv_cache_free)
+
+G_END_DECLS

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The language model on the CPU against transformers
+ * (tools/reference/make_llm_fixtures.py): logits of every position within
+ * 1e-4 of their scale, the same with the prompt split over two calls (the
+ * KV cache), and the same 32 greedy tokens. Argument: tests/data/llm. */
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "llm.h"
+#include "model-check.h"
+
+static const char *data_dir;
+
+typedef struct {
+  VilaLlmConfig  config;
+  VilaWeights   *weights;
+  VilaLlm       *llm;
+  JsonParser    *golden;
+  GArray        *ids;
+  float         *reference;   /* [n_ids][vocab] */
+} Fixture;
+
+static void
+fixture_load (Fixture    *f,
+              const char *variant)
+{
+  g_autofree char *folder = g_build_filename (data_dir, variant, NULL);
+  g_autofree char *config = g_build_filename (folder, "config.json", NULL);
+  g_autofree char *golden = g_build_filename (folder, "golden.json", NULL);
+  g_autofree char *logits = g_build_filename (folder, "logits.bin", NULL);
+  g_autoptr(GError) error = NULL;
+  JsonArray *ids;
+  gsize length;
+
+  g_assert_true (vila_llm_config_load (config, &f->config, &error));
+  g_assert_no_error (error);
+  f->weights = vila_weights_open (folder, &error);
+  g_assert_no_error (error);
+  g_assert_true (vila_check_llm (f->weights, folder, &f->config, &error));
+  f->llm = vila_llm_new (&f->config, f->weights, &vila_cpu_backend);
+
+  f->golden = json_parser_new ();
+  json_parser_load_from_file (f->golden, golden, &error);
+  g_assert_no_error (error);
+  ids = json_object_get_array_member (json_node_get_object (json_parser_get_root (f->golden)), "ids");
+  f->ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+  for (guint i = 0; i < json_array_get_length (ids); i++)
+    {
+      gint32 id = json_array_get_int_element (ids, i);
+      g_array_append_val (f->ids, id);
+    }
+
+  g_file_get_contents (logits, (char **) &f->reference, &length, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (length, ==, (gsize) f->ids->len * f->config.vocab * sizeof (float));
+}
+
+static void
+fixture_clear (Fixture *f)
+{
+  vila_llm_free (f->llm);
+  vila_weights_free (f->weights);
+  vila_llm_config_clear (&f->config);
+  g_object_unref (f->golden);
+  g_array_unref (f->ids);
+  g_free (f->reference);
+}
+
+/* The largest difference relative to the largest reference value. */
+static double
+relative_error (const float *ours,
+                const float *reference,
+                gsize        n)
+{
+  double max_diff = 0, max_ref = 1e-30;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      max_diff = MAX (max_diff, fabs ((double) ours[i] - reference[i]));
+      max_ref = MAX (max_ref, fabs ((double) reference[i]));
+    }
+  return max_diff / max_ref;
+}
+
+static gint32
+argmax (const float *x,
+        gsize        n)
+{
+  gsize best = 0;
+
+  for (gsize i = 1; i < n; i++)
+    if (x[i] > x[best])
+      best = i;
+  return (gint32) best;
+}
+
+static void
+test_variant (gconstpointer data)
+{
+  Fixture f = { 0 };
+  gsize vocab, n;
+  g_autofree float *embeddings = NULL;
+  g_autofree float *logits = NULL;
+  g_autoptr(VilaKvCache) whole = NULL;
+  g_autoptr(VilaKvCache) split = NULL;
+  g_autoptr(VilaKvCache) greedy_cache = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonArray *expected;
+  double err;
+  gsize first = 25;
+
+  fixture_load (&f, data);
+  vocab = f.config.vocab;
+  n = f.ids->len;
+  embeddings = g_new (float, n * f.config.hidden);
+  logits = g_new (float, n * vocab);
+  vila_llm_embed (f.llm, (const gint32 *) (void *) f.ids->data, n, embeddings);
+
+  /* Every position in one call. */
+  whole = vila_kv_cache_new (f.llm, 64);
+  g_assert_true (vila_llm_forward (f.llm, whole, embeddings, n, TRUE, logits, &error));
+  err = relative_error (logits, f.reference, n * vocab);
+  g_test_message ("%s: logits relative error %.2e", (const char *) data, err);
+  g_assert_cmpfloat (err, <=, 1e-4);
+
+  /* The same in two calls: the second reads the first's keys and values. */
+  split = vila_kv_cache_new (f.llm, 64);
+  g_assert_true (vila_llm_forward (f.llm, split, embeddings, first, TRUE, logits, &error));
+  g_assert_true (vila_llm_forward (f.llm, split, embeddings + first * f.config.hidden, n - first, TRUE,
+                                   logits + first * vocab, &error));
+  g_assert_cmpuint (split->length, ==, n);
+  g_assert_cmpfloat (relative_error (logits, f.reference, n * vocab), <=, 1e-4);
+
+  /* Past the capacity: an error that says by how much, nothing changed. */
+  g_assert_false (vila_llm_forward (f.llm, split, embeddings, 30, FALSE, logits, &error));
+  g_assert_error (error, VILA_ERROR, VILA_ERROR_CONTEXT_FULL);
+  g_assert_nonnull (strstr (error->message, "6 more than"));
+  g_assert_cmpuint (split->length, ==, n);
+  g_clear_error (&error);
+
+  /* Greedy decoding, one token a step, as generate(do_sample=False). */
+  expected = json_object_get_array_member (json_node_get_object (json_parser_get_root (f.golden)), "greedy");
+  greedy_cache = vila_kv_cache_new (f.llm, 64);
+  g_assert_true (vila_llm_forward (f.llm, greedy_cache, embeddings, 10, FALSE, logits, &error));
+  for (guint step = 0; step < json_array_get_length (expected); step++)
+    {
+      gint32 token = argmax (logits, vocab);
+
+      g_assert_cmpint (token, ==, json_array_get_int_element (expected, step));
+      vila_llm_embed (f.llm, &token, 1, embeddings);
+      g_assert_true (vila_llm_forward (f.llm, greedy_cache, embeddings, 1, FALSE, logits, &error));
+    }
+
+  fixture_clear (&f);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  if (argc < 2)
+    g_error ("usage: %s LLM-DATA-DIR", argv[0]);
+  data_dir = argv[1];
+
+  g_test_add_data_func ("/llm/cpu/llama", "llama", test_variant);
+  g_test_add_data_func ("/llm/cpu/llama3-rope", "llama3-rope", test_variant);
+  g_test_add_data_func ("/llm/cpu/qwen2", "qwen2", test_variant);
+
+  return g_test_run ();
+}

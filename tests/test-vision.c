@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Vision towers and projectors on the CPU against the reference
+ * (tools/reference/make_vision_fixtures.py): selected features and
+ * projector output within 1e-4 of their scale, both 2x2 token orders.
+ * Argument: tests/data/vision. */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "model-check.h"
+#include "vision.h"
+
+static const char *data_dir;
+
+static float *
+read_floats (const char *folder,
+             const char *name,
+             gsize       expected)
+{
+  g_autofree char *path = g_build_filename (folder, name, NULL);
+  g_autoptr(GError) error = NULL;
+  char *data = NULL;
+  gsize length;
+
+  g_file_get_contents (path, &data, &length, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (length, ==, expected * sizeof (float));
+  return (float *) (void *) data;
+}
+
+static double
+relative_error (const float *ours,
+                const float *reference,
+                gsize        n)
+{
+  double max_diff = 0, max_ref = 1e-30;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      max_diff = MAX (max_diff, fabs ((double) ours[i] - reference[i]));
+      max_ref = MAX (max_ref, fabs ((double) reference[i]));
+    }
+  return max_diff / max_ref;
+}
+
+static void
+test_variant (gconstpointer data)
+{
+  g_autofree char *folder = g_build_filename (data_dir, data, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VilaModelConfig) config = vila_model_config_load (folder, &error);
+  g_autoptr(VilaWeights) tower = NULL;
+  g_autoptr(VilaWeights) projector = NULL;
+  g_autoptr(VilaVision) vision = NULL;
+  g_autofree float *pixels = NULL;
+  g_autofree float *features = NULL;
+  g_autofree float *reference = NULL;
+  gsize size, n_features, expected_features;
+  double err;
+
+  g_assert_no_error (error);
+  tower = vila_weights_open (config->vision_dir, &error);
+  g_assert_no_error (error);
+  projector = vila_weights_open (config->projector_dir, &error);
+  g_assert_no_error (error);
+  g_assert_true (vila_check_vision (tower, config->vision_dir, &config->vision, FALSE, &error));
+  g_assert_true (vila_check_projector (projector, config->projector_dir, config, &error));
+  vision = vila_vision_new (config, tower, projector, &vila_cpu_backend);
+
+  size = config->vision.image_size;
+  pixels = read_floats (folder, "pixels.bin", 3 * size * size);
+  features = vila_vision_features (vision, pixels, &n_features);
+  expected_features = (gsize) (size / config->vision.patch_size) * (size / config->vision.patch_size);
+  g_assert_cmpuint (n_features, ==, expected_features);
+  reference = read_floats (folder, "features.bin", n_features * config->vision.hidden);
+  err = relative_error (features, reference, n_features * config->vision.hidden);
+  g_test_message ("%s features: relative error %.2e", (const char *) data, err);
+  g_assert_cmpfloat (err, <=, 1e-4);
+
+  if (config->projector == VILA_PROJECTOR_MLP_DOWNSAMPLE)
+    {
+      static const char * const files[] = { "projected-column.bin", "projected-raster.bin" };
+
+      for (guint order = 0; order < 2; order++)
+        {
+          gsize n_tokens;
+          g_autofree float *tokens = vila_vision_project (vision, features, n_features, order == 0, &n_tokens);
+          g_autofree float *expected = NULL;
+
+          g_assert_cmpuint (n_tokens, ==, config->tokens_per_image);
+          expected = read_floats (folder, files[order], n_tokens * config->llm.hidden);
+          err = relative_error (tokens, expected, n_tokens * config->llm.hidden);
+          g_test_message ("%s %s: relative error %.2e", (const char *) data, files[order], err);
+          g_assert_cmpfloat (err, <=, 1e-4);
+        }
+    }
+  else
+    {
+      gsize n_tokens;
+      g_autofree float *tokens = vila_vision_project (vision, features, n_features, TRUE, &n_tokens);
+      g_autofree float *expected = read_floats (folder, "projected.bin", n_tokens * config->llm.hidden);
+
+      g_assert_cmpuint (n_tokens, ==, config->tokens_per_image);
+      err = relative_error (tokens, expected, n_tokens * config->llm.hidden);
+      g_test_message ("%s projected: relative error %.2e", (const char *) data, err);
+      g_assert_cmpfloat (err, <=, 1e-4);
+    }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  if (argc < 2)
+    g_error ("usage: %s VISION-DATA-DIR", argv[0]);
+  data_dir = argv[1];
+
+  g_test_add_data_func ("/vision/cpu/siglip-mlp-downsample", "siglip", test_variant);
+  g_test_add_data_func ("/vision/cpu/clip-mlp2x-gelu", "clip", test_variant);
+
+  return g_test_run ();
+}
