@@ -157,21 +157,36 @@ vila_llm_embed (VilaLlm      *llm,
 
 VilaKvCache *
 vila_kv_cache_new (VilaLlm *llm,
-                   guint    capacity)
+                   guint    max_capacity)
 {
   VilaKvCache *cache = g_new0 (VilaKvCache, 1);
 
-  cache->capacity = capacity;
+  cache->max_capacity = max_capacity;
   cache->n_layers = llm->config->n_layers;
   cache->width = (gsize) llm->config->n_kv_heads * llm->config->head_dim;
   cache->k = g_new0 (float *, cache->n_layers);
   cache->v = g_new0 (float *, cache->n_layers);
+  return cache;
+}
+
+/* Grows the arrays (doubling) so that @length positions fit; a full
+ * context of a large model is gigabytes, most chats never need it. */
+static void
+kv_cache_reserve (VilaKvCache *cache,
+                  gsize        length)
+{
+  guint capacity = MAX (cache->capacity, 256);
+
+  if (length <= cache->capacity)
+    return;
+  while (capacity < length)
+    capacity = MIN ((gsize) capacity * 2, cache->max_capacity);
   for (guint i = 0; i < cache->n_layers; i++)
     {
-      cache->k[i] = g_new (float, (gsize) capacity * cache->width);
-      cache->v[i] = g_new (float, (gsize) capacity * cache->width);
+      cache->k[i] = g_renew (float, cache->k[i], (gsize) capacity * cache->width);
+      cache->v[i] = g_renew (float, cache->v[i], (gsize) capacity * cache->width);
     }
-  return cache;
+  cache->capacity = capacity;
 }
 
 void
@@ -207,13 +222,14 @@ vila_llm_forward (VilaLlm      *llm,
   g_autofree float *x = NULL, *h = NULL, *q = NULL, *attn = NULL, *o = NULL, *gate = NULL, *up = NULL;
   g_autofree gint32 *positions = NULL;
 
-  if (start + n > cache->capacity)
+  if (start + n > cache->max_capacity)
     {
       g_set_error (error, VILA_ERROR, VILA_ERROR_CONTEXT_FULL,
                    "The conversation needs %" G_GSIZE_FORMAT " positions, %" G_GSIZE_FORMAT " more than "
-                   "the %u the model can hold", start + n, start + n - cache->capacity, cache->capacity);
+                   "the %u the model can hold", start + n, start + n - cache->max_capacity, cache->max_capacity);
       return FALSE;
     }
+  kv_cache_reserve (cache, start + n);
 
   if (c->rope_scaling == VILA_ROPE_DYNAMIC && start + n > c->max_positions)
     compute_inv_freq (llm, start + n);

@@ -12,7 +12,8 @@ typedef struct _VilaLlm VilaLlm;
 
 /* Keys and values of every position seen so far, per layer. */
 typedef struct {
-  guint   capacity;     /* positions it can hold */
+  guint   capacity;     /* positions allocated */
+  guint   max_capacity; /* positions it may grow to (the model's context) */
   guint   length;       /* positions it holds */
   guint   n_layers;
   gsize   width;        /* key/value heads × head width */
@@ -43,8 +44,9 @@ gboolean     vila_llm_forward        (VilaLlm               *llm,
                                       float                 *logits,
                                       GError               **error);
 
+/* A cache for up to @max_capacity positions, allocated as it fills. */
 VilaKvCache *vila_kv_cache_new       (VilaLlm               *llm,
-                                      guint                  capacity);
+                                      guint                  max_capacity);
 void         vila_kv_cache_free      (VilaKvCache           *cache);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VilaLlm, vila_llm_free)

@@ -210,11 +210,14 @@ is_space (char c)
 
 /* Splits @text into runs of text and added tokens, then applies the
  * tokens' lstrip/rstrip, which eat the whitespace beside them. */
+/* @literal: where non-NULL and set, text that must stay text (a user's
+ * words inside a chat template): no added token starts there. */
 static GArray *
 split_on_added (VilaTokenizer *self,
                 const char    *text,
                 gsize          length,
-                gboolean       parse_special)
+                gboolean       parse_special,
+                const guint8  *literal)
 {
   GArray *chunks = g_array_new (FALSE, FALSE, sizeof (Chunk));
   gsize text_start = 0;
@@ -224,7 +227,8 @@ split_on_added (VilaTokenizer *self,
     {
       while (i < length)
         {
-          const VilaAddedToken *token = match_added (self, text + i, length - i, parse_special);
+          const VilaAddedToken *token = (literal && literal[i]) ? NULL
+                                        : match_added (self, text + i, length - i, parse_special);
 
           if (token == NULL)
             {
@@ -284,19 +288,27 @@ encode_llama (VilaTokenizer *self,
               const char    *text,
               gsize          length,
               gboolean       parse_special,
+              const guint8  *literal,
               GArray        *ids)
 {
   g_autoptr(GString) prefixed = g_string_sized_new (length + 3);
+  g_autoptr(GByteArray) prefixed_literal = literal ? g_byte_array_sized_new (length + 3) : NULL;
   g_autoptr(GArray) chunks = NULL;
   guint first = ids->len;
   gint32 space_id;
+  static const guint8 no = 0;
 
   if (length == 0)
     return;
 
   g_string_append (prefixed, "\xe2\x96\x81");
+  if (prefixed_literal)
+    for (guint k = 0; k < 3; k++)
+      g_byte_array_append (prefixed_literal, &no, 1);
   for (gsize i = 0; i < length; i++)
     {
+      if (prefixed_literal)
+        g_byte_array_append (prefixed_literal, &literal[i], 1);
       if (i + 2 < length && memcmp (text + i, "\xe2\x96\x81", 3) == 0)
         {
           g_string_append_c (prefixed, ' ');
@@ -306,7 +318,8 @@ encode_llama (VilaTokenizer *self,
         g_string_append_c (prefixed, text[i]);
     }
 
-  chunks = split_on_added (self, prefixed->str, prefixed->len, parse_special);
+  chunks = split_on_added (self, prefixed->str, prefixed->len, parse_special,
+                           prefixed_literal ? prefixed_literal->data : NULL);
   for (guint c = 0; c < chunks->len; c++)
     {
       const Chunk *chunk = &g_array_index (chunks, Chunk, c);
@@ -369,6 +382,17 @@ vila_tokenizer_encode (VilaTokenizer   *self,
                        VilaEncodeFlags  flags,
                        GArray          *ids)
 {
+  vila_tokenizer_encode_with_literals (self, text, length, flags, NULL, ids);
+}
+
+void
+vila_tokenizer_encode_with_literals (VilaTokenizer   *self,
+                                     const char      *text,
+                                     gssize           length,
+                                     VilaEncodeFlags  flags,
+                                     const guint8    *literal,
+                                     GArray          *ids)
+{
   g_autoptr(GString) valid = NULL;
   gboolean parse_special = (flags & VILA_ENCODE_PARSE_SPECIAL) != 0;
 
@@ -380,6 +404,10 @@ vila_tokenizer_encode (VilaTokenizer   *self,
     length = strlen (text);
   if ((valid = make_valid_utf8 (text, length)) != NULL)
     {
+      /* Replacements change lengths; keep the literal mask only when they
+       * do not (invalid bytes in a template are a caller's bug anyway). */
+      if (valid->len != (gsize) length)
+        literal = NULL;
       text = valid->str;
       length = valid->len;
     }
@@ -388,10 +416,10 @@ vila_tokenizer_encode (VilaTokenizer   *self,
     g_array_append_vals (ids, self->prefix_ids->data, self->prefix_ids->len);
 
   if (self->format == VILA_TOKENIZER_SENTENCEPIECE)
-    encode_llama (self, text, length, parse_special, ids);
+    encode_llama (self, text, length, parse_special, literal, ids);
   else
     {
-      g_autoptr(GArray) chunks = split_on_added (self, text, length, parse_special);
+      g_autoptr(GArray) chunks = split_on_added (self, text, length, parse_special, literal);
 
       for (guint c = 0; c < chunks->len; c++)
         {

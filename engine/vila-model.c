@@ -11,23 +11,9 @@
 #include <string.h>
 
 #include "model-check.h"
-#include "model-config.h"
-#include "safetensors.h"
+#include "model-private.h"
 #include "vila.h"
 
-struct _VilaModel
-{
-  gatomicrefcount  ref_count;
-  char            *path;
-  char            *name;
-  char            *dtypes;
-  VilaModelConfig *config;
-  VilaTokenizer   *tokenizer;
-  VilaWeights     *llm_weights;
-  VilaWeights     *vision_weights;      /* the same as llm_weights in the flat layout */
-  VilaWeights     *projector_weights;   /* likewise */
-  VilaModelInfo    info;
-};
 
 static gboolean
 cancelled (const VilaLoadOptions  *options,
@@ -167,6 +153,8 @@ vila_model_load (const char             *path,
         }
     }
   backend = vila_backend_resolve (options->backend, NULL);
+  /* Until the CUDA backend exists, every model computes on the CPU. */
+  backend = VILA_BACKEND_CPU;
 
   self = g_new0 (VilaModel, 1);
   g_atomic_ref_count_init (&self->ref_count);
@@ -192,12 +180,20 @@ vila_model_load (const char             *path,
   if (!open_weights (self, options, error) || cancelled (options, error))
     return NULL;
 
+  if (!vila_preprocess_init (&self->preprocess, self->config, error))
+    return NULL;
+  self->template = vila_template_lookup (self->config->template_name);
+  g_assert (self->template != NULL);
+
+  /* The CUDA backend comes with its own issue; every backend computes the
+   * same operations, so the CPU one stands in until then. */
+  self->ops = &vila_cpu_backend;
+  self->llm = vila_llm_new (&self->config->llm, self->llm_weights, self->ops);
+  self->vision = vila_vision_new (self->config, self->vision_weights, self->projector_weights, self->ops);
+
   count_weights (self);
   fill_info (self, backend);
   progress (options, 1.0, "done");
-
-  /* Inference is the next step of the engine; until it exists a loaded
-   * model can be inspected (vila-cli info) but not asked anything. */
   return g_steal_pointer (&self);
 }
 
@@ -218,6 +214,8 @@ vila_model_unref (VilaModel *model)
   if (!g_atomic_ref_count_dec (&model->ref_count))
     return;
 
+  vila_llm_free (model->llm);
+  vila_vision_free (model->vision);
   if (model->vision_weights != model->llm_weights)
     vila_weights_free (model->vision_weights);
   if (model->projector_weights != model->llm_weights)

@@ -48,6 +48,16 @@ void           vila_tokenizer_encode         (VilaTokenizer  *tokenizer,
                                               VilaEncodeFlags flags,
                                               GArray         *ids);
 
+/* As vila_tokenizer_encode(), but where @literal[i] (one flag per byte of
+ * @text) is set no added or special token is recognised: a user's words
+ * inside a chat template stay words even if they spell "</s>". */
+void           vila_tokenizer_encode_with_literals (VilaTokenizer   *tokenizer,
+                                                    const char      *text,
+                                                    gssize           length,
+                                                    VilaEncodeFlags  flags,
+                                                    const guint8    *literal,
+                                                    GArray          *ids);
+
 /* The text of @ids, as the reference's decode() gives it, but for U+0000,
  * which a C string cannot hold and which is left out. Ids outside the
  * vocabulary are left out too. */

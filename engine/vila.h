@@ -181,6 +181,9 @@ gboolean     vila_session_truncate     (VilaSession               *session,
                                         guint                      n_turns,
                                         GError                   **error);
 guint        vila_session_get_n_tokens (VilaSession               *session);
+/* The token of each position in the cache, -1 for image rows. */
+const gint32 *vila_session_get_tokens  (VilaSession               *session,
+                                        guint                     *n_tokens);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VilaSession, vila_session_free)
 

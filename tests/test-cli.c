@@ -93,7 +93,7 @@ static void
 test_commands_not_built (void)
 {
   static const char * const commands[] = {
-    "generate", "caption", "download",
+    "caption", "download",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
@@ -308,6 +308,74 @@ test_info (void)
 }
 
 static void
+test_generate (void)
+{
+  g_autofree char *tokenizer = g_build_filename (tokenizer_data, "llama2-sp", NULL);
+  g_autofree char *root = vila_test_write_checkpoint (VILA_TEST_VILA15, tokenizer, NULL, NULL);
+  g_autofree char *image = g_build_filename (root, "image.ppm", NULL);
+  g_autofree char *broken = g_build_filename (root, "broken.png", NULL);
+  g_autoptr(GString) ppm = g_string_new ("P6\n12 9\n255\n");
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_auto(CliRun) run = { 0 };
+  g_auto(CliRun) again = { 0 };
+  g_auto(CliRun) bad_image = { 0 };
+  g_auto(CliRun) markers = { 0 };
+  const char *last_line;
+  JsonObject *result;
+
+  for (guint i = 0; i < 12 * 9 * 3; i++)
+    g_string_append_c (ppm, (char) (i * 29));
+  g_file_set_contents (image, ppm->str, ppm->len, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (broken, "\x89PNG\r\n\x1a\n truncated", -1, &error);
+  g_assert_no_error (error);
+
+  run_cli (&run, "generate", "-m", root, "-i", image, "-p", "What is in the image?",
+           "--max-new-tokens", "5", "--temperature", "0.7", "--seed", "9", "--json", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  last_line = strrchr (g_strstrip (run.out), '\n');
+  json_parser_load_from_data (parser, last_line ? last_line + 1 : run.out, -1, &error);
+  g_assert_no_error (error);
+  result = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (result, "token_ids")), >, 0);
+  /* BOS, the template, 16 image rows, the question. */
+  g_assert_cmpint (json_object_get_int_member (result, "prompt_tokens"), >, 16);
+  g_assert_cmpint (json_object_get_int_member (result, "image_tokens"), ==, 16);
+  g_assert_true (json_object_has_member (result, "ttft_ms"));
+  g_assert_true (json_object_has_member (result, "decode_tok_s"));
+
+  /* The same seed gives the same answer (the timings differ). */
+  run_cli (&again, "generate", "-m", root, "-i", image, "-p", "What is in the image?",
+           "--max-new-tokens", "5", "--temperature", "0.7", "--seed", "9", "--json", NULL);
+  {
+    g_autoptr(JsonParser) other = json_parser_new ();
+    const char *line;
+    JsonObject *second;
+    g_autofree char *ids_a = NULL, *ids_b = NULL;
+
+    line = strrchr (g_strstrip (again.out), '\n');
+    json_parser_load_from_data (other, line ? line + 1 : again.out, -1, &error);
+    g_assert_no_error (error);
+    second = json_node_get_object (json_parser_get_root (other));
+    g_assert_cmpstr (json_object_get_string_member (second, "text"), ==,
+                     json_object_get_string_member (result, "text"));
+    ids_a = json_to_string (json_object_get_member (result, "token_ids"), FALSE);
+    ids_b = json_to_string (json_object_get_member (second, "token_ids"), FALSE);
+    g_assert_cmpstr (ids_a, ==, ids_b);
+  }
+
+  run_cli (&bad_image, "generate", "-m", root, "-i", broken, "-p", "hi", NULL);
+  g_assert_cmpint (bad_image.status, ==, 1);
+  g_assert_nonnull (strstr (bad_image.err, "broken.png"));
+
+  run_cli (&markers, "generate", "-m", root, "-i", image, "-p", "<image> and <image>", NULL);
+  g_assert_cmpint (markers.status, ==, 2);
+
+  vila_test_remove_checkpoint (root);
+}
+
+static void
 test_bench_tokenizer (void)
 {
   g_autofree char *folder = g_build_filename (tokenizer_data, "qwen2-bpe", NULL);
@@ -365,6 +433,7 @@ main (int    argc,
   g_test_add_func ("/cli/tokenize-errors", test_tokenize_errors);
   g_test_add_func ("/cli/bench-tokenizer", test_bench_tokenizer);
   g_test_add_func ("/cli/info", test_info);
+  g_test_add_func ("/cli/generate", test_generate);
 
   return g_test_run ();
 }

@@ -19,5 +19,7 @@ int vc_cli_bench    (int    argc,
                      char **argv);
 int vc_cli_info     (int    argc,
                      char **argv);
+int vc_cli_generate (int    argc,
+                     char **argv);
 
 G_END_DECLS

@@ -28,7 +28,7 @@ typedef struct {
 static const Command commands[] = {
   { "info",     N_("Show a model's family, sizes and memory use"), vc_cli_info },
   { "tokenize", N_("Turn text into token ids and back"), vc_cli_tokenize },
-  { "generate", N_("Answer a prompt about images"), NULL },
+  { "generate", N_("Answer a prompt about images"), vc_cli_generate },
   { "caption",  N_("Write detailed captions for a folder of images"), NULL },
   { "download", N_("Download a model from the Hugging Face Hub"), NULL },
   { "bench",    N_("Measure loading, prefill and decode speed"), vc_cli_bench },
