@@ -479,6 +479,7 @@ vila_session_generate (VilaSession               *self,
   VilaSamplingParams defaults;
   VilaGenerateStats local_stats;
   g_autoptr(VilaDetokenizer) detokenizer = NULL;
+  g_autofree float *scratch = NULL;
   Rows rows;
   gint32 eos, stop;
   guint64 rng;
@@ -526,6 +527,7 @@ vila_session_generate (VilaSession               *self,
   g_array_set_size (self->owed, 0);
   self->answer_open = TRUE;
 
+  scratch = g_new (float, vocab);
   eos = vila_tokenizer_get_eos (model->tokenizer);
   stop = stop_token (self);
   rng = params->seed ^ G_GUINT64_CONSTANT (0x5851f42d4c957f2d);
@@ -547,7 +549,11 @@ vila_session_generate (VilaSession               *self,
           break;
         }
 
-      token = vila_sample (self->logits, vocab, params, &g_array_index (self->history, gint32, 0),
+      /* The sampler changes what it is given; the raw logits stay for
+       * vila_session_get_logits(). */
+      memcpy (scratch, self->logits, vocab * sizeof (float));
+      token = vila_sample (scratch, vocab, params,
+                           self->history->len ? &g_array_index (self->history, gint32, 0) : NULL,
                            self->history->len, &rng);
       stats->n_generated++;
       if (first_token == 0)
@@ -622,4 +628,14 @@ vila_session_get_tokens (VilaSession *self,
 
   *n_tokens = self->history->len;
   return self->history->len ? &g_array_index (self->history, gint32, 0) : NULL;
+}
+
+const float *
+vila_session_get_logits (VilaSession *self,
+                         guint       *n_vocab)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  *n_vocab = self->model->config->llm.vocab;
+  return self->logits;
 }

@@ -181,6 +181,10 @@ gboolean     vila_session_truncate     (VilaSession               *session,
                                         guint                      n_turns,
                                         GError                   **error);
 guint        vila_session_get_n_tokens (VilaSession               *session);
+/* The logits the last generated token was drawn from (after a generate()
+ * with max_new_tokens 1: those of the prompt's last position). */
+const float  *vila_session_get_logits  (VilaSession               *session,
+                                        guint                     *n_vocab);
 /* The token of each position in the cache, -1 for image rows. */
 const gint32 *vila_session_get_tokens  (VilaSession               *session,
                                         guint                     *n_tokens);

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""A tiny VILA1.5 checkpoint in the real three-part layout, and what the
+reference pipeline computes with it, for tests/data/checkpoints/vila15-tiny:
+
+  config.json                 llm_cfg, vision_tower_cfg, mm_projector_cfg embedded
+  llm/                        LlamaForCausalLM (GQA), BF16, sharded with an index,
+                              and the SentencePiece tokenizer of the fixtures
+  vision_tower/               SiglipVisionModel (30 px, patch 4: a 7x7 grid with a
+                              remainder), BF16, preprocessor_config.json
+  mm_projector/               mlp_downsample, column-major (the vila1.5 code)
+  golden.json                 the prompt ids (-200 for the image), 32 greedy tokens
+  logits.bin                  float32 logits of the prompt's last position
+
+The pipeline is VILA1.5's run_vila.py written out from the source's
+semantics (vila-format.md sections 2-5): process_image "resize" (PIL
+bicubic), SiglipImageProcessor, hidden_states[-2] with cls_patch, the
+projector, the vicuna_v1 prompt through tokenizer_image_token, features
+spliced at -200, then greedy generation, all in float32.
+
+  .venv-nvila/bin/python make_vila_fixtures.py DATA-DIR   (tests/data; transformers 4.46.3, torch)
+"""
+import json
+import os
+import shutil
+import sys
+
+import torch
+from PIL import Image
+from safetensors.torch import save_file
+from transformers import (AutoTokenizer, LlamaConfig, LlamaForCausalLM, SiglipImageProcessor,
+                          SiglipVisionConfig, SiglipVisionModel)
+
+from make_prompt_fixtures import tokenizer_image_token, vicuna
+from make_vision_fixtures import LLM_HIDDEN, downsample_2x2, linear
+
+import torch.nn.functional as F
+
+
+def main():
+    data = sys.argv[1]
+    root = os.path.join(data, "checkpoints", "vila15-tiny")
+    shutil.rmtree(root, ignore_errors=True)
+    llm_dir, tower_dir, proj_dir = (os.path.join(root, d) for d in ("llm", "vision_tower", "mm_projector"))
+    for d in (llm_dir, tower_dir, proj_dir):
+        os.makedirs(d)
+    torch.manual_seed(31)
+
+    llm_config = LlamaConfig(hidden_size=LLM_HIDDEN, intermediate_size=96, num_hidden_layers=2,
+                             num_attention_heads=4, num_key_value_heads=2, vocab_size=2000,
+                             max_position_embeddings=512, rms_norm_eps=1e-5, initializer_range=0.1,
+                             bos_token_id=1, eos_token_id=2)
+    llm = LlamaForCausalLM(llm_config).to(torch.bfloat16)
+    llm.save_pretrained(llm_dir, safe_serialization=True, max_shard_size="300KB")
+    for name in ("tokenizer.model", "tokenizer_config.json", "special_tokens_map.json"):
+        shutil.copy(os.path.join(data, "tokenizers", "llama2-sp", name), llm_dir)
+
+    tower_config = SiglipVisionConfig(hidden_size=32, intermediate_size=48, num_hidden_layers=3,
+                                      num_attention_heads=2, image_size=30, patch_size=4,
+                                      layer_norm_eps=1e-6, hidden_act="gelu_pytorch_tanh")
+    tower = SiglipVisionModel(tower_config).to(torch.bfloat16)
+    with torch.no_grad():
+        for name, p in tower.named_parameters():
+            if "norm" in name or name.endswith("bias"):
+                p.add_(torch.randn_like(p) * 0.1)
+    tower.save_pretrained(tower_dir, safe_serialization=True)
+    processor = SiglipImageProcessor(size={"height": 30, "width": 30}, image_mean=[0.5] * 3,
+                                     image_std=[0.5] * 3, resample=3, rescale_factor=1 / 255)
+    processor.save_pretrained(tower_dir)
+
+    c = tower_config.hidden_size
+    weights = {"layers.1.weight": 1 + 0.1 * torch.randn(4 * c), "layers.1.bias": 0.1 * torch.randn(4 * c),
+               "layers.2.weight": 0.3 * torch.randn(LLM_HIDDEN, 4 * c), "layers.2.bias": 0.1 * torch.randn(LLM_HIDDEN),
+               "layers.4.weight": 0.3 * torch.randn(LLM_HIDDEN, LLM_HIDDEN), "layers.4.bias": 0.1 * torch.randn(LLM_HIDDEN)}
+    weights = {k: v.to(torch.bfloat16) for k, v in weights.items()}
+    save_file({k: v.contiguous() for k, v in weights.items()}, os.path.join(proj_dir, "model.safetensors"),
+              metadata={"format": "pt"})
+    with open(os.path.join(proj_dir, "config.json"), "w") as f:
+        json.dump({"mm_projector_type": "mlp_downsample", "model_type": "v2l_projector"}, f, indent=1)
+
+    config = {"architectures": ["LlavaLlamaModel"], "model_type": "llava_llama", "mm_hidden_size": c,
+              "image_aspect_ratio": "resize", "mm_vision_select_layer": -2,
+              "mm_vision_select_feature": "cls_patch", "llm_cfg": llm_config.to_dict(),
+              "vision_tower_cfg": tower_config.to_dict(),
+              "mm_projector_cfg": {"mm_projector_type": "mlp_downsample"}}
+    with open(os.path.join(root, "config.json"), "w") as f:
+        json.dump(config, f, indent=1)
+
+    # The reference pipeline, in float32 on the stored weights.
+    llm = LlamaForCausalLM.from_pretrained(llm_dir, torch_dtype=torch.float32).eval()
+    tower = SiglipVisionModel.from_pretrained(tower_dir, torch_dtype=torch.float32).eval()
+    w = {k: v.float() for k, v in weights.items()}
+    tokenizer = AutoTokenizer.from_pretrained(llm_dir, use_fast=False, legacy=False)
+
+    image = Image.open(os.path.join(data, "images", "odd-321x217.ppm")).convert("RGB")
+    image = image.resize((30, 30))                         # process_image, "resize"
+    pixels = processor(image, return_tensors="pt").pixel_values
+    question = "<image>\nWhat is in the image?"
+    ids = tokenizer_image_token(vicuna(question), tokenizer)
+    with torch.no_grad():
+        features = tower(pixels, output_hidden_states=True).hidden_states[-2][0]
+        x = downsample_2x2(features, column_major=True)
+        x = F.layer_norm(x, (4 * c,), w["layers.1.weight"], w["layers.1.bias"], 1e-5)
+        image_embeds = linear(F.gelu(linear(x, w["layers.2.weight"], w["layers.2.bias"])),
+                              w["layers.4.weight"], w["layers.4.bias"])
+        embed = llm.get_input_embeddings()
+        parts = []
+        for token in ids:
+            parts.append(image_embeds if token == -200 else embed(torch.tensor([token])))
+        inputs = torch.cat(parts).unsqueeze(0)
+        logits = llm(inputs_embeds=inputs).logits[0, -1]
+        greedy = llm.generate(inputs_embeds=inputs, attention_mask=torch.ones(inputs.shape[:2], dtype=torch.long),
+                              max_new_tokens=32, do_sample=False, eos_token_id=2, pad_token_id=0)
+    logits.numpy().astype("<f4").tofile(os.path.join(root, "logits.bin"))
+    with open(os.path.join(root, "golden.json"), "w") as f:
+        json.dump({"image": "odd-321x217.ppm", "question": question, "prompt_ids": ids,
+                   "greedy": greedy[0].tolist(), "transformers": __import__("transformers").__version__,
+                   "torch": torch.__version__}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
