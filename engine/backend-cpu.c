@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "cpu-kernels.h"
 
 float
 vila_bf16_to_f32 (guint16 bf16)
@@ -110,6 +111,24 @@ vila_matrix_row (const VilaMatrix *m,
     }
 }
 
+typedef struct {
+  float            *out;
+  const float      *x;
+  gsize             n;
+  const VilaMatrix *w;
+  const float      *bias;
+} MatmulJob;
+
+static void
+matmul_range (gpointer data,
+              gsize    first,
+              gsize    last)
+{
+  MatmulJob *job = data;
+
+  vila_cpu_matmul_rows (job->out, job->x, job->n, job->w, job->bias, first, last);
+}
+
 static void
 cpu_matmul (float            *out,
             const float      *x,
@@ -117,29 +136,17 @@ cpu_matmul (float            *out,
             const VilaMatrix *w,
             const VilaMatrix *bias)
 {
-  g_autofree float *row = g_new (float, w->cols);
   g_autofree float *b = NULL;
+  MatmulJob job = { out, x, n, w, NULL };
 
   if (bias != NULL)
     {
       b = g_new (float, bias->cols);
       vila_matrix_row (bias, 0, b);
+      job.bias = b;
     }
-
-  /* Weight rows outermost: each is widened once and used for every input. */
-  for (gsize j = 0; j < w->rows; j++)
-    {
-      vila_matrix_row (w, j, row);
-      for (gsize i = 0; i < n; i++)
-        {
-          const float *xi = x + i * w->cols;
-          float sum = 0.0f;
-
-          for (gsize k = 0; k < w->cols; k++)
-            sum += xi[k] * row[k];
-          out[i * w->rows + j] = b ? sum + b[j] : sum;
-        }
-    }
+  /* Weight rows are split across the threads: each streams its share. */
+  vila_cpu_parallel_for (w->rows, 16, matmul_range, &job);
 }
 
 static void

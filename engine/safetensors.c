@@ -258,6 +258,7 @@ struct _VilaWeights
   GPtrArray  *files;     /* GMappedFile */
   GPtrArray  *paths;     /* char *, kept alive for VilaTensor.file */
   GHashTable *tensors;   /* name -> VilaTensor */
+  GPtrArray  *buffers;   /* memory of synthetic tensors */
 };
 
 void
@@ -268,6 +269,7 @@ vila_weights_free (VilaWeights *self)
   g_hash_table_unref (self->tensors);
   g_ptr_array_unref (self->files);
   g_ptr_array_unref (self->paths);
+  g_clear_pointer (&self->buffers, g_ptr_array_unref);
   g_free (self);
 }
 
@@ -427,4 +429,68 @@ vila_weights_total_bytes (VilaWeights *self)
   while (g_hash_table_iter_next (&iter, NULL, &value))
     total += ((VilaTensor *) value)->n_bytes;
   return total;
+}
+
+VilaWeights *
+vila_weights_new_synthetic (void)
+{
+  VilaWeights *self = g_new0 (VilaWeights, 1);
+
+  self->files = g_ptr_array_new ();
+  self->paths = g_ptr_array_new ();
+  self->tensors = vila_tensor_table_new ();
+  self->buffers = g_ptr_array_new_with_free_func (g_free);
+  return self;
+}
+
+/* Small pseudo-random values, so that no kernel meets only zeros. */
+static void
+fill_values (guint8         *data,
+             VilaTensorType  type,
+             gsize           n,
+             guint32         seed)
+{
+  for (gsize i = 0; i < n; i++)
+    {
+      guint32 r = (seed = seed * 1664525u + 1013904223u) >> 9;
+      float value = ((float) (r & 0xffff) / 65536.0f - 0.5f) * 0.04f;
+      guint32 bits;
+
+      memcpy (&bits, &value, 4);
+      if (type == VILA_TENSOR_F32)
+        memcpy (data + i * 4, &value, 4);
+      else
+        {
+          guint16 half = (guint16) (bits >> 16);   /* BF16; F16 tensors are not made */
+          memcpy (data + i * 2, &half, 2);
+        }
+    }
+}
+
+void
+vila_weights_add_synthetic (VilaWeights    *self,
+                            const char     *name,
+                            VilaTensorType  type,
+                            gint64          rows,
+                            gint64          cols)
+{
+  VilaTensor *tensor = g_new0 (VilaTensor, 1);
+  gsize n = (gsize) rows * MAX (cols, 1);
+  guint8 *data;
+
+  g_return_if_fail (type == VILA_TENSOR_BF16 || type == VILA_TENSOR_F32);
+
+  data = g_malloc (n * vila_tensor_type_size (type));
+  fill_values (data, type, n, g_str_hash (name));
+  g_ptr_array_add (self->buffers, data);
+  tensor->name = g_strdup (name);
+  tensor->type = type;
+  tensor->n_dims = cols > 0 ? 2 : 1;
+  tensor->shape[0] = rows;
+  tensor->shape[1] = cols;
+  tensor->n_elements = n;
+  tensor->data = data;
+  tensor->n_bytes = n * vila_tensor_type_size (type);
+  tensor->file = "(synthetic)";
+  g_hash_table_insert (self->tensors, tensor->name, tensor);
 }

@@ -53,6 +53,15 @@ guint64           vila_weights_total_bytes (VilaWeights  *weights);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VilaWeights, vila_weights_free)
 
+/* Weights made in memory with given shapes, for benchmarks of models that
+ * cannot be downloaded here: @cols 0 makes a vector. */
+VilaWeights      *vila_weights_new_synthetic (void);
+void              vila_weights_add_synthetic (VilaWeights    *weights,
+                                              const char     *name,
+                                              VilaTensorType  type,
+                                              gint64          rows,
+                                              gint64          cols);
+
 /* Parses one safetensors file held in memory; fills @tensors (name ->
  * VilaTensor *, owned by the table) with pointers into @data. @file names
  * it in messages. Exposed for the fuzzer and tests. */

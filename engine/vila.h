@@ -238,6 +238,37 @@ gboolean vila_session_generate (VilaSession               *session,
                                 VilaGenerateStats         *stats,
                                 GError                   **error);
 
+/* Speed on a model with the real shapes and made-up weights, on the CPU. */
+typedef struct {
+  guint n_images;          /* 1 */
+  guint prompt_tokens;     /* text tokens after the images, 64 */
+  guint gen_tokens;        /* 32 */
+} VilaBenchOptions;
+
+typedef struct {
+  guint   threads;
+  double  read_gb_s;               /* the decode kernel on one plain buffer */
+  double  load_s;
+  double  vision_s;
+  double  prefill_s;
+  double  ttft_ms;
+  guint   prompt_tokens;           /* text and image positions */
+  double  prefill_tok_s;
+  double  prefill_gflop_s;
+  guint   gen_tokens;
+  double  decode_tok_s;
+  guint64 weight_bytes_per_token;
+  guint64 kv_bytes_per_token;
+  double  decode_gb_s;
+} VilaBenchResult;
+
+void     vila_bench_options_init (VilaBenchOptions        *options);
+/* @synthetic: "vila1.5-3b", "llama3-vila1.5-8b" or "vila1.5-13b". */
+gboolean vila_bench_run          (const char              *synthetic,
+                                  const VilaBenchOptions  *options,
+                                  VilaBenchResult         *result,
+                                  GError                 **error);
+
 const char *vila_version (void);
 
 G_END_DECLS

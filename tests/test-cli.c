@@ -408,6 +408,13 @@ test_bench_tokenizer (void)
 
   run_cli (&engine, "bench", NULL);
   g_assert_cmpint (engine.status, ==, 2);
+  {
+    g_auto(CliRun) unknown = { 0 };
+
+    run_cli (&unknown, "bench", "--synthetic", "vila9", NULL);
+    g_assert_cmpint (unknown.status, ==, 1);
+    g_assert_nonnull (strstr (unknown.err, "vila1.5-3b"));
+  }
 }
 
 int

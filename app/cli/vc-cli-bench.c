@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * vila-cli bench --tokenizer -m PATH [-m PATH…] [--text FILE] [--json]
+ * vila-cli bench --synthetic NAME [--images K] [--prompt-tokens N]
+ *                [--gen-tokens N] [--json]
  *
- * Load time and encode/decode throughput of tokenizers. Engine benchmarks
- * (--synthetic) come with the engine.
+ * Tokenizers: load time and encode/decode throughput. Engine: time to
+ * first token, prefill and decode speed on a model with the real shapes
+ * and made-up weights, against the machine's read bandwidth.
  */
 #define G_LOG_DOMAIN "vila-cli"
 
@@ -96,6 +99,47 @@ bench_tokenizer (TokenizerBench  *bench,
   return TRUE;
 }
 
+static int
+bench_engine (const char             *name,
+              const VilaBenchOptions *options,
+              gboolean                json)
+{
+  g_autoptr(GError) error = NULL;
+  VilaBenchResult r;
+
+  if (!vila_bench_run (name, options, &r, &error))
+    {
+      g_printerr ("%s: %s\n", CLI_BINARY, error->message);
+      return VC_CLI_EXIT_ERROR;
+    }
+
+  if (json)
+    {
+      g_print ("{\"model\": \"%s\", \"backend\": \"cpu\", \"threads\": %u, \"read_gb_s\": %.2f, "
+               "\"load_s\": %.2f, \"ttft_ms\": %.1f, \"vision_s\": %.3f, \"prompt_tokens\": %u, "
+               "\"prefill_tok_s\": %.2f, \"prefill_gflop_s\": %.2f, \"gen_tokens\": %u, "
+               "\"decode_tok_s\": %.3f, \"weight_bytes_per_token\": %" G_GUINT64_FORMAT ", "
+               "\"kv_bytes_per_token\": %" G_GUINT64_FORMAT ", \"decode_gb_s\": %.2f, "
+               "\"bandwidth_fraction\": %.3f}\n",
+               name, r.threads, r.read_gb_s, r.load_s, r.ttft_ms, r.vision_s, r.prompt_tokens,
+               r.prefill_tok_s, r.prefill_gflop_s, r.gen_tokens, r.decode_tok_s, r.weight_bytes_per_token,
+               r.kv_bytes_per_token, r.decode_gb_s, r.decode_gb_s / r.read_gb_s);
+      return VC_CLI_EXIT_OK;
+    }
+
+  g_print ("%s (synthetic weights), CPU, %u threads\n", name, r.threads);
+  g_print ("  %-24s %.1f GB/s\n", _("read sweep"), r.read_gb_s);
+  g_print ("  %-24s %.2f s\n", _("building weights"), r.load_s);
+  g_print ("  %-24s %.0f ms (%u images: %.2f s)\n", _("time to first token"), r.ttft_ms, options->n_images, r.vision_s);
+  g_print ("  %-24s %.1f tokens/s, %.1f GFLOP/s (%u positions)\n", _("prefill"), r.prefill_tok_s,
+           r.prefill_gflop_s, r.prompt_tokens);
+  g_print ("  %-24s %.2f tokens/s (%u tokens)\n", _("decode"), r.decode_tok_s, r.gen_tokens);
+  g_print ("  %-24s %.2f GB weights + %.3f GB keys/values per token: %.1f GB/s, %.0f%% of the sweep\n",
+           _("bandwidth"), r.weight_bytes_per_token / 1e9, r.kv_bytes_per_token / 1e9, r.decode_gb_s,
+           100 * r.decode_gb_s / r.read_gb_s);
+  return VC_CLI_EXIT_OK;
+}
+
 int
 vc_cli_bench (int    argc,
               char **argv)
@@ -107,8 +151,15 @@ vc_cli_bench (int    argc,
   g_autoptr(GString) text = NULL;
   gboolean tokenizer = FALSE;
   gboolean json = FALSE;
+  g_autofree char *synthetic = NULL;
+  VilaBenchOptions engine;
   const GOptionEntry entries[] = {
     { "tokenizer", 0, 0, G_OPTION_ARG_NONE, &tokenizer, N_("Measure tokenizers"), NULL },
+    { "synthetic", 0, 0, G_OPTION_ARG_STRING, &synthetic,
+      N_("Measure the engine on a model of these shapes: vila1.5-3b, llama3-vila1.5-8b, vila1.5-13b"), N_("NAME") },
+    { "images", 0, 0, G_OPTION_ARG_INT, &engine.n_images, N_("Images in the prompt (default 1)"), "K" },
+    { "prompt-tokens", 0, 0, G_OPTION_ARG_INT, &engine.prompt_tokens, N_("Text tokens in the prompt (default 64)"), "N" },
+    { "gen-tokens", 0, 0, G_OPTION_ARG_INT, &engine.gen_tokens, N_("Tokens to generate (default 32)"), "N" },
     { "model", 'm', 0, G_OPTION_ARG_FILENAME_ARRAY, &models,
       N_("A model or tokenizer folder to measure (repeat for several)"), N_("PATH") },
     { "text", 0, 0, G_OPTION_ARG_FILENAME, &text_path,
@@ -117,9 +168,11 @@ vc_cli_bench (int    argc,
     { NULL }
   };
 
+  vila_bench_options_init (&engine);
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context, _("Measure speed. With --tokenizer: load time and "
-                                           "encode/decode throughput of each -m PATH."));
+                                           "encode/decode throughput of each -m PATH. With "
+                                           "--synthetic: the engine on the CPU."));
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -127,9 +180,11 @@ vc_cli_bench (int    argc,
       g_printerr ("%s bench: %s\n", CLI_BINARY, error->message);
       return VC_CLI_EXIT_USAGE;
     }
+  if (synthetic != NULL)
+    return bench_engine (synthetic, &engine, json);
   if (!tokenizer)
     {
-      g_printerr (_("%s bench: only --tokenizer is available in this version yet\n"), CLI_BINARY);
+      g_printerr (_("%s bench: give --tokenizer or --synthetic NAME\n"), CLI_BINARY);
       return VC_CLI_EXIT_USAGE;
     }
   if (models == NULL || models[0] == NULL)

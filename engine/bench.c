@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * vila_bench_run(): speed on models with the real shapes and made-up
+ * weights (--synthetic), since the real ones cannot be downloaded here. It
+ * measures what a user waits for (time to first token with images, decode
+ * tokens per second) and what bounds it: decoding streams every weight
+ * once per token, so tokens/s × bytes per token is compared with the read
+ * bandwidth the same kernels reach on one plain buffer.
+ */
+#define G_LOG_DOMAIN "vila-bench"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "cpu-kernels.h"
+#include "image-preprocess.h"
+#include "llm.h"
+#include "model-config.h"
+#include "vila.h"
+#include "vision.h"
+
+typedef struct {
+  const char *name;
+  guint hidden, intermediate, layers, heads, kv_heads, vocab, positions;
+  double rope_theta;
+} Shape;
+
+/* The released configs (vila-format.md section 1.3; Llama-3 and Vicuna
+ * 13B as their model cards give them). */
+static const Shape shapes[] = {
+  { "vila1.5-3b", 2560, 6912, 32, 20, 20, 32000, 4096, 10000.0 },
+  { "llama3-vila1.5-8b", 4096, 14336, 32, 32, 8, 128256, 8192, 500000.0 },
+  { "vila1.5-13b", 5120, 13824, 40, 40, 40, 32000, 4096, 10000.0 },
+};
+
+static void
+fill_config (VilaModelConfig *config,
+             const Shape     *shape)
+{
+  *config = (VilaModelConfig) {
+    .layout = VILA_LAYOUT_THREE_PART,
+    .family = shape->vocab >= 128000 ? VILA_FAMILY_LLAMA3_VILA1_5 : VILA_FAMILY_VILA1_5,
+    .llm = {
+      .hidden = shape->hidden, .intermediate = shape->intermediate, .n_layers = shape->layers,
+      .n_heads = shape->heads, .n_kv_heads = shape->kv_heads, .head_dim = shape->hidden / shape->heads,
+      .vocab = shape->vocab, .max_positions = shape->positions, .rms_eps = 1e-5, .rope_theta = shape->rope_theta,
+    },
+    /* SigLIP so400m at 384 and mlp_downsample, as every VILA1.5 has. */
+    .vision = {
+      .kind = VILA_VISION_SIGLIP, .hidden = 1152, .intermediate = 4304, .n_layers = 27, .n_heads = 16,
+      .image_size = 384, .patch_size = 14, .norm_eps = 1e-6, .select_layer = -2, .keep_cls = TRUE,
+    },
+    .projector = VILA_PROJECTOR_MLP_DOWNSAMPLE,
+    .mm_hidden = 1152,
+    .aspect_ratio = (char *) "resize",
+    .tokens_per_image = 196,
+  };
+}
+
+static guint64
+build_weights (const VilaModelConfig *c,
+               VilaWeights           *llm,
+               VilaWeights           *vision)
+{
+  const VilaLlmConfig *l = &c->llm;
+  const VilaVisionConfig *v = &c->vision;
+  gint64 q = (gint64) l->n_heads * l->head_dim, kv = (gint64) l->n_kv_heads * l->head_dim;
+  gint64 h = v->hidden, grid = v->image_size / v->patch_size;
+  guint64 per_token = 0;
+
+  vila_weights_add_synthetic (llm, "model.embed_tokens.weight", VILA_TENSOR_BF16, l->vocab, l->hidden);
+  for (guint i = 0; i < l->n_layers; i++)
+    {
+      static const char * const names[] = {
+        "input_layernorm.weight", "self_attn.q_proj.weight", "self_attn.k_proj.weight", "self_attn.v_proj.weight",
+        "self_attn.o_proj.weight", "post_attention_layernorm.weight", "mlp.gate_proj.weight",
+        "mlp.up_proj.weight", "mlp.down_proj.weight",
+      };
+      gint64 rows[] = { l->hidden, q, kv, kv, l->hidden, l->hidden, l->intermediate, l->intermediate, l->hidden };
+      gint64 cols[] = { 0, l->hidden, l->hidden, l->hidden, q, 0, l->hidden, l->hidden, l->intermediate };
+
+      for (guint k = 0; k < G_N_ELEMENTS (names); k++)
+        {
+          g_autofree char *name = g_strdup_printf ("model.layers.%u.%s", i, names[k]);
+
+          vila_weights_add_synthetic (llm, name, VILA_TENSOR_BF16, rows[k], cols[k]);
+          per_token += (guint64) rows[k] * MAX (cols[k], 1) * 2;
+        }
+    }
+  vila_weights_add_synthetic (llm, "model.norm.weight", VILA_TENSOR_BF16, l->hidden, 0);
+  vila_weights_add_synthetic (llm, "lm_head.weight", VILA_TENSOR_BF16, l->vocab, l->hidden);
+  per_token += (guint64) l->vocab * l->hidden * 2 + l->hidden * 2;
+
+  vila_weights_add_synthetic (vision, "vision_model.embeddings.patch_embedding.weight", VILA_TENSOR_BF16, h,
+                              3 * v->patch_size * v->patch_size);
+  vila_weights_add_synthetic (vision, "vision_model.embeddings.patch_embedding.bias", VILA_TENSOR_BF16, h, 0);
+  vila_weights_add_synthetic (vision, "vision_model.embeddings.position_embedding.weight", VILA_TENSOR_BF16,
+                              grid * grid, h);
+  for (guint i = 0; i < v->n_layers - 1; i++)
+    {
+      static const char * const square[] = { "q_proj", "k_proj", "v_proj", "out_proj" };
+      g_autofree char *p = g_strdup_printf ("vision_model.encoder.layers.%u.", i);
+
+      for (guint k = 0; k < 4; k++)
+        {
+          g_autofree char *w = g_strdup_printf ("%sself_attn.%s.weight", p, square[k]);
+          g_autofree char *b = g_strdup_printf ("%sself_attn.%s.bias", p, square[k]);
+
+          vila_weights_add_synthetic (vision, w, VILA_TENSOR_BF16, h, h);
+          vila_weights_add_synthetic (vision, b, VILA_TENSOR_BF16, h, 0);
+        }
+#define ADD(suffix, r, cc) G_STMT_START { g_autofree char *n_ = g_strconcat (p, suffix, NULL); \
+      vila_weights_add_synthetic (vision, n_, VILA_TENSOR_BF16, (r), (cc)); } G_STMT_END
+      ADD ("layer_norm1.weight", h, 0); ADD ("layer_norm1.bias", h, 0);
+      ADD ("layer_norm2.weight", h, 0); ADD ("layer_norm2.bias", h, 0);
+      ADD ("mlp.fc1.weight", v->intermediate, h); ADD ("mlp.fc1.bias", v->intermediate, 0);
+      ADD ("mlp.fc2.weight", h, v->intermediate); ADD ("mlp.fc2.bias", h, 0);
+#undef ADD
+    }
+  vila_weights_add_synthetic (vision, "layers.1.weight", VILA_TENSOR_BF16, 4 * c->mm_hidden, 0);
+  vila_weights_add_synthetic (vision, "layers.1.bias", VILA_TENSOR_BF16, 4 * c->mm_hidden, 0);
+  vila_weights_add_synthetic (vision, "layers.2.weight", VILA_TENSOR_BF16, l->hidden, 4 * c->mm_hidden);
+  vila_weights_add_synthetic (vision, "layers.2.bias", VILA_TENSOR_BF16, l->hidden, 0);
+  vila_weights_add_synthetic (vision, "layers.4.weight", VILA_TENSOR_BF16, l->hidden, l->hidden);
+  vila_weights_add_synthetic (vision, "layers.4.bias", VILA_TENSOR_BF16, l->hidden, 0);
+  return per_token;
+}
+
+static double
+seconds_since (gint64 start)
+{
+  return (g_get_monotonic_time () - start) / 1e6;
+}
+
+/* The read bandwidth of the decode kernel on one plain 1 GiB buffer. */
+static double
+read_sweep_gb_s (void)
+{
+  const gsize cols = 1 << 16, rows = (1u << 30) / (cols * 4);
+  g_autofree float *buffer = g_new (float, rows * cols);
+  g_autofree float *ones = g_new (float, cols);
+  g_autofree float *out = g_new (float, rows);
+  VilaMatrix m = { VILA_TENSOR_F32, (const guint8 *) buffer, rows, cols };
+  double best = 0;
+
+  for (gsize i = 0; i < rows * cols; i++)
+    buffer[i] = 1.0f;
+  for (gsize i = 0; i < cols; i++)
+    ones[i] = 1.0f;
+  for (guint round = 0; round < 4; round++)
+    {
+      gint64 start = g_get_monotonic_time ();
+
+      vila_cpu_backend.matmul (out, ones, 1, &m, NULL);
+      best = MAX (best, rows * cols * 4.0 / seconds_since (start) / 1e9);
+    }
+  return best;
+}
+
+static guint64
+available_memory (void)
+{
+  g_autofree char *meminfo = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/meminfo", &meminfo, NULL, NULL) ||
+      !(line = strstr (meminfo, "MemAvailable:")))
+    return G_MAXUINT64;
+  return g_ascii_strtoull (line + 13, NULL, 10) * 1024;
+}
+
+void
+vila_bench_options_init (VilaBenchOptions *options)
+{
+  *options = (VilaBenchOptions) { .n_images = 1, .prompt_tokens = 64, .gen_tokens = 32 };
+}
+
+gboolean
+vila_bench_run (const char              *synthetic,
+                const VilaBenchOptions  *options,
+                VilaBenchResult         *result,
+                GError                 **error)
+{
+  const Shape *shape = NULL;
+  VilaModelConfig config;
+  g_autoptr(VilaWeights) llm_weights = vila_weights_new_synthetic ();
+  g_autoptr(VilaWeights) vision_weights = vila_weights_new_synthetic ();
+  g_autoptr(VilaLlm) llm = NULL;
+  g_autoptr(VilaVision) vision = NULL;
+  g_autoptr(VilaKvCache) cache = NULL;
+  g_autofree float *embeddings = NULL;
+  g_autofree float *logits = NULL;
+  g_autofree guint8 *image_pixels = NULL;
+  guint64 needed;
+  gint64 start;
+  gsize n_prompt, hidden;
+
+  for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
+    if (g_strcmp0 (shapes[i].name, synthetic) == 0)
+      shape = &shapes[i];
+  if (shape == NULL)
+    {
+      g_set_error (error, VILA_ERROR, VILA_ERROR_INVALID_ARGUMENT,
+                   "Unknown synthetic model “%s” (vila1.5-3b, llama3-vila1.5-8b, vila1.5-13b)", synthetic);
+      return FALSE;
+    }
+
+  fill_config (&config, shape);
+  hidden = config.llm.hidden;
+  needed = (guint64) shape->layers * (4ull * shape->hidden * shape->hidden + 3ull * shape->hidden * shape->intermediate) * 2 +
+           2ull * shape->vocab * shape->hidden * 2 + (1ull << 30) * 2;
+  if (needed > available_memory ())
+    {
+      g_set_error (error, VILA_ERROR, VILA_ERROR_OUT_OF_MEMORY,
+                   "%s needs about %.1f GB of memory; %.1f GB are available",
+                   synthetic, needed / 1e9, available_memory () / 1e9);
+      return FALSE;
+    }
+
+  *result = (VilaBenchResult) { .threads = vila_cpu_n_threads () };
+  result->read_gb_s = read_sweep_gb_s ();
+
+  start = g_get_monotonic_time ();
+  result->weight_bytes_per_token = build_weights (&config, llm_weights, vision_weights);
+  llm = vila_llm_new (&config.llm, llm_weights, &vila_cpu_backend);
+  vision = vila_vision_new (&config, vision_weights, vision_weights, &vila_cpu_backend);
+  result->load_s = seconds_since (start);
+
+  /* Time to first token: images through the tower and projector, then the
+   * prompt, then one token. */
+  n_prompt = options->prompt_tokens + (gsize) options->n_images * config.tokens_per_image;
+  embeddings = g_new0 (float, n_prompt * hidden);
+  logits = g_new (float, config.llm.vocab);
+  cache = vila_kv_cache_new (llm, config.llm.max_positions);
+  image_pixels = g_malloc ((gsize) 640 * 480 * 3);
+  for (gsize i = 0; i < (gsize) 640 * 480 * 3; i++)
+    image_pixels[i] = (guint8) (i * 7);
+
+  start = g_get_monotonic_time ();
+  for (guint k = 0; k < options->n_images; k++)
+    {
+      VilaPreprocess preprocess = { 384, FALSE, { 0.5f, 0.5f, 0.5f }, { 0.5f, 0.5f, 0.5f }, 1.0 / 255 };
+      VilaImage image = { 640, 480, 640 * 3, image_pixels };
+      g_autofree float *pixels = vila_preprocess_image (&preprocess, &image);
+      gsize n_features, n_tokens;
+      g_autofree float *features = vila_vision_features (vision, pixels, &n_features);
+      g_autofree float *tokens = vila_vision_project (vision, features, n_features, TRUE, &n_tokens);
+
+      memcpy (embeddings + k * config.tokens_per_image * hidden, tokens, n_tokens * hidden * sizeof (float));
+    }
+  result->vision_s = seconds_since (start);
+  {
+    g_autofree gint32 *ids = g_new (gint32, options->prompt_tokens);
+    gint64 prefill_start = g_get_monotonic_time ();
+
+    for (guint i = 0; i < options->prompt_tokens; i++)
+      ids[i] = 100 + i;
+    vila_llm_embed (llm, ids, options->prompt_tokens,
+                    embeddings + (gsize) options->n_images * config.tokens_per_image * hidden);
+    if (!vila_llm_forward (llm, cache, embeddings, n_prompt, FALSE, logits, error))
+      return FALSE;
+    result->prefill_s = seconds_since (prefill_start);
+  }
+  result->ttft_ms = seconds_since (start) * 1000;
+  result->prompt_tokens = n_prompt;
+  result->prefill_tok_s = n_prompt / result->prefill_s;
+  result->prefill_gflop_s = 2.0 * (result->weight_bytes_per_token / 2.0) * n_prompt / result->prefill_s / 1e9;
+
+  start = g_get_monotonic_time ();
+  for (guint i = 0; i < options->gen_tokens; i++)
+    {
+      gint32 token = 200 + i;
+
+      vila_llm_embed (llm, &token, 1, embeddings);
+      if (!vila_llm_forward (llm, cache, embeddings, 1, FALSE, logits, error))
+        return FALSE;
+    }
+  result->decode_tok_s = options->gen_tokens / seconds_since (start);
+  result->gen_tokens = options->gen_tokens;
+  /* Per token: every weight once, and the keys and values so far. */
+  result->kv_bytes_per_token = 2ull * config.llm.n_layers * (n_prompt + options->gen_tokens / 2) *
+                               config.llm.n_kv_heads * config.llm.head_dim * sizeof (float);
+  result->decode_gb_s = (result->weight_bytes_per_token + result->kv_bytes_per_token) * result->decode_tok_s / 1e9;
+  return TRUE;
+}
