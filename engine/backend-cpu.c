@@ -15,6 +15,10 @@
 #include "backend.h"
 #include "cpu-kernels.h"
 
+#if VILA_HAVE_OPENBLAS
+#include <cblas.h>
+#endif
+
 float
 vila_bf16_to_f32 (guint16 bf16)
 {
@@ -129,6 +133,52 @@ matmul_range (gpointer data,
   vila_cpu_matmul_rows (job->out, job->x, job->n, job->w, job->bias, first, last);
 }
 
+#if VILA_HAVE_OPENBLAS
+typedef struct {
+  const VilaMatrix *w;
+  gsize             first;
+  float            *block;
+} WidenJob;
+
+static void
+widen_range (gpointer data,
+             gsize    first,
+             gsize    last)
+{
+  WidenJob *job = data;
+
+  for (gsize j = first; j < last; j++)
+    vila_matrix_row (job->w, job->first + j, job->block + j * job->w->cols);
+}
+
+/* Many input rows: a matrix-matrix product. Blocks of weight rows are
+ * widened to float32 (by all threads) and multiplied by OpenBLAS. */
+static void
+matmul_gemm (float            *out,
+             const float      *x,
+             gsize             n,
+             const VilaMatrix *w,
+             const float      *bias)
+{
+  const gsize block_rows = 256;
+  g_autofree float *block = g_new (float, block_rows * w->cols);
+
+  for (gsize j0 = 0; j0 < w->rows; j0 += block_rows)
+    {
+      gsize rows = MIN (block_rows, w->rows - j0);
+      WidenJob job = { w, j0, block };
+
+      vila_cpu_parallel_for (rows, 16, widen_range, &job);
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, rows, w->cols, 1.0f, x, w->cols,
+                   block, w->cols, 0.0f, out + j0, w->rows);
+    }
+  if (bias != NULL)
+    for (gsize i = 0; i < n; i++)
+      for (gsize j = 0; j < w->rows; j++)
+        out[i * w->rows + j] += bias[j];
+}
+#endif
+
 static void
 cpu_matmul (float            *out,
             const float      *x,
@@ -145,6 +195,13 @@ cpu_matmul (float            *out,
       vila_matrix_row (bias, 0, b);
       job.bias = b;
     }
+#if VILA_HAVE_OPENBLAS
+  if (n >= 16)
+    {
+      matmul_gemm (out, x, n, w, job.bias);
+      return;
+    }
+#endif
   /* Weight rows are split across the threads: each streams its share. */
   vila_cpu_parallel_for (w->rows, 16, matmul_range, &job);
 }
@@ -234,6 +291,56 @@ cpu_rope (float        *x,
       }
 }
 
+#if VILA_HAVE_OPENBLAS
+/* Many queries: per head, scores = Q·Kᵀ and out = softmax(scores)·V as
+ * matrix products; heads are interleaved in the rows, so each head is a
+ * strided view. */
+static void
+attention_gemm (float       *out,
+                const float *q,
+                const float *k,
+                const float *v,
+                gsize        n_q,
+                gsize        n_kv,
+                gsize        q_start,
+                gsize        n_heads,
+                gsize        n_kv_heads,
+                gsize        head_dim,
+                gboolean     causal)
+{
+  g_autofree float *scores = g_new (float, n_q * n_kv);
+  gsize group = n_heads / n_kv_heads;
+  float scale = 1.0f / sqrtf ((float) head_dim);
+
+  for (gsize h = 0; h < n_heads; h++)
+    {
+      gsize kv_head = h / group;
+
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n_q, n_kv, head_dim, scale,
+                   q + h * head_dim, n_heads * head_dim, k + kv_head * head_dim, n_kv_heads * head_dim,
+                   0.0f, scores, n_kv);
+      for (gsize i = 0; i < n_q; i++)
+        {
+          float *row = scores + i * n_kv;
+          gsize visible = causal ? MIN (n_kv, q_start + i + 1) : n_kv;
+          float max = -INFINITY, total = 0.0f;
+
+          for (gsize t = 0; t < visible; t++)
+            max = MAX (max, row[t]);
+          for (gsize t = 0; t < visible; t++)
+            total += (row[t] = expf (row[t] - max));
+          for (gsize t = 0; t < visible; t++)
+            row[t] /= total;
+          for (gsize t = visible; t < n_kv; t++)
+            row[t] = 0.0f;
+        }
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n_q, head_dim, n_kv, 1.0f,
+                   scores, n_kv, v + kv_head * head_dim, n_kv_heads * head_dim,
+                   0.0f, out + h * head_dim, n_heads * head_dim);
+    }
+}
+#endif
+
 static void
 cpu_attention (float       *out,
                const float *q,
@@ -247,10 +354,18 @@ cpu_attention (float       *out,
                gsize        head_dim,
                gboolean     causal)
 {
-  g_autofree float *scores = g_new (float, n_kv);
+  g_autofree float *scores = NULL;
   gsize group = n_heads / n_kv_heads;
   float scale = 1.0f / sqrtf ((float) head_dim);
 
+#if VILA_HAVE_OPENBLAS
+  if (n_q >= 16)
+    {
+      attention_gemm (out, q, k, v, n_q, n_kv, q_start, n_heads, n_kv_heads, head_dim, causal);
+      return;
+    }
+#endif
+  scores = g_new (float, n_kv);
   for (gsize i = 0; i < n_q; i++)
     for (gsize h = 0; h < n_heads; h++)
       {
