@@ -8,7 +8,7 @@ trained on Python's documentation plus made-up words that give the trainer
 enough distinct words to reach those sizes. Not committed (tens of MB);
 written to the folder given as the argument.
 
-  .venv-nvila/bin/python make_bench_tokenizers.py OUT"""
+  .venv-nvila/bin/python make_bench_tokenizers.py OUT [llama2|qwen2]"""
 import io
 import os
 import pkgutil
@@ -20,9 +20,15 @@ import warnings
 warnings.filterwarnings("ignore")
 
 
-def corpus():
+def corpus(full=True):
+    """Python's documentation (full) or our small training text, plus
+    made-up words."""
     lines = []
-    for module in sorted(m.name for m in pkgutil.iter_modules() if not m.name.startswith("_")):
+    if not full:
+        import tokenizer_strings
+        lines.extend(tokenizer_strings.training_corpus())
+    modules = sorted(m.name for m in pkgutil.iter_modules() if not m.name.startswith("_")) if full else []
+    for module in modules:
         if module in {"antigravity", "this", "idlelib", "turtledemo", "tkinter", "test"}:
             continue
         try:
@@ -40,10 +46,19 @@ def corpus():
 
 def main():
     out = sys.argv[1]
+    only = sys.argv[2] if len(sys.argv) > 2 else None
     os.makedirs(out, exist_ok=True)
-    lines = corpus()
+    # The 150k byte-level BPE trains in minutes on the small corpus; the
+    # 32k SentencePiece wants Python's documentation.
+    lines = corpus(full=only != "qwen2")
     print(f"corpus: {len(lines)} lines, {sum(map(len, lines)) / 1e6:.1f} MB", flush=True)
+    if only != "qwen2":
+        make_sentencepiece(out, lines)
+    if only != "llama2":
+        make_qwen2(out, lines)
 
+
+def make_sentencepiece(out, lines):
     import sentencepiece as spm
     folder = os.path.join(out, "llama2-32k")
     os.makedirs(folder, exist_ok=True)
@@ -59,6 +74,8 @@ def main():
         f.write(model.getvalue())
     print("llama2-32k done", flush=True)
 
+
+def make_qwen2(out, lines):
     from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
     from transformers import Qwen2TokenizerFast
     import make_tokenizer_fixtures as fixtures
