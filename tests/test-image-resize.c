@@ -10,35 +10,9 @@
 
 #include "image-preprocess.h"
 #include "image-resize.h"
+#include "vila-test-util.h"
 
 static const char *images_dir;
-
-typedef struct {
-  guint   width;
-  guint   height;
-  GBytes *bytes;
-  gsize   offset;
-} Ppm;
-
-/* Binary PPM as Pillow writes it: "P6\n<w> <h>\n255\n" and the pixels. */
-static gboolean
-read_ppm (const char *path,
-          Ppm        *ppm)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GMappedFile) file = g_mapped_file_new (path, FALSE, &error);
-  const char *data;
-  int consumed = 0;
-  unsigned int max;
-
-  g_assert_no_error (error);
-  data = g_mapped_file_get_contents (file);
-  if (sscanf (data, "P6 %u %u %u%n", &ppm->width, &ppm->height, &max, &consumed) != 3 || max != 255)
-    return FALSE;
-  ppm->offset = consumed + 1;
-  ppm->bytes = g_mapped_file_get_bytes (file);
-  return g_bytes_get_size (ppm->bytes) == ppm->offset + (gsize) ppm->width * ppm->height * 3;
-}
 
 static void
 test_against_pillow (void)
@@ -64,11 +38,8 @@ test_against_pillow (void)
       g_autofree char *path = g_build_filename (images_dir, input, NULL);
       g_autoptr(VilaRgbImage) out = NULL;
       g_autofree char *sha = NULL;
-      Ppm ppm = { 0 };
-      const guint8 *pixels;
-
-      g_assert_true (read_ppm (path, &ppm));
-      pixels = (const guint8 *) g_bytes_get_data (ppm.bytes, NULL) + ppm.offset;
+      guint ppm_width, ppm_height;
+      g_autofree guint8 *pixels = vila_test_read_ppm (path, &ppm_width, &ppm_height);
 
       if (strcmp (mode, "pad") == 0)
         {
@@ -78,12 +49,12 @@ test_against_pillow (void)
 
           for (guint k = 0; k < 3; k++)
             background[k] = json_array_get_int_element (bg, k);
-          square = vila_image_expand_to_square (pixels, ppm.width, ppm.height, ppm.width * 3, background);
+          square = vila_image_expand_to_square (pixels, ppm_width, ppm_height, ppm_width * 3, background);
           out = vila_image_resize_bicubic (square->pixels, square->width, square->height, square->width * 3,
                                            width, height);
         }
       else
-        out = vila_image_resize_bicubic (pixels, ppm.width, ppm.height, ppm.width * 3, width, height);
+        out = vila_image_resize_bicubic (pixels, ppm_width, ppm_height, ppm_width * 3, width, height);
 
       sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, out->pixels, (gsize) out->width * out->height * 3);
       if (strcmp (sha, json_object_get_string_member (c, "sha256")) != 0)
@@ -91,7 +62,6 @@ test_against_pillow (void)
           g_test_message ("%s %s to %ux%u differs from Pillow", input, mode, width, height);
           failures++;
         }
-      g_bytes_unref (ppm.bytes);
     }
 
   g_assert_cmpuint (failures, ==, 0);
@@ -153,12 +123,9 @@ test_pixels_against_transformers (void)
       g_autofree char *sha = NULL;
       JsonArray *samples = json_object_get_array_member (c, "samples");
       gsize n;
-      Ppm ppm = { 0 };
-      VilaImage image;
-
-      g_assert_true (read_ppm (path, &ppm));
-      image = (VilaImage) { ppm.width, ppm.height, ppm.width * 3,
-                            (const guint8 *) g_bytes_get_data (ppm.bytes, NULL) + ppm.offset };
+      guint ppm_width, ppm_height;
+      g_autofree guint8 *pixels = vila_test_read_ppm (path, &ppm_width, &ppm_height);
+      VilaImage image = { ppm_width, ppm_height, ppm_width * 3, pixels };
       g_assert_true (vila_preprocess_init (&preprocess, &config, &error));
       tensor = vila_preprocess_image (&preprocess, &image);
       n = (gsize) 3 * config.vision.image_size * config.vision.image_size;
@@ -176,7 +143,6 @@ test_pixels_against_transformers (void)
                               clip ? "clip" : "siglip", at, json_array_get_double_element (sample, 1), tensor[at]);
             }
         }
-      g_bytes_unref (ppm.bytes);
     }
   g_assert_cmpuint (failures, ==, 0);
 }

@@ -11,6 +11,7 @@
 
 #include "llm.h"
 #include "model-check.h"
+#include "vila-test-util.h"
 
 static const char *data_dir;
 
@@ -69,22 +70,6 @@ fixture_clear (Fixture *f)
   g_free (f->reference);
 }
 
-/* The largest difference relative to the largest reference value. */
-static double
-relative_error (const float *ours,
-                const float *reference,
-                gsize        n)
-{
-  double max_diff = 0, max_ref = 1e-30;
-
-  for (gsize i = 0; i < n; i++)
-    {
-      max_diff = MAX (max_diff, fabs ((double) ours[i] - reference[i]));
-      max_ref = MAX (max_ref, fabs ((double) reference[i]));
-    }
-  return max_diff / max_ref;
-}
-
 static gint32
 argmax (const float *x,
         gsize        n)
@@ -122,7 +107,7 @@ test_variant (gconstpointer data)
   /* Every position in one call. */
   whole = vila_kv_cache_new (f.llm, 64);
   g_assert_true (vila_llm_forward (f.llm, whole, embeddings, n, TRUE, logits, &error));
-  err = relative_error (logits, f.reference, n * vocab);
+  err = vila_test_relative_error (logits, f.reference, n * vocab);
   g_test_message ("%s: logits relative error %.2e", (const char *) data, err);
   g_assert_cmpfloat (err, <=, 1e-4);
 
@@ -132,7 +117,7 @@ test_variant (gconstpointer data)
   g_assert_true (vila_llm_forward (f.llm, split, embeddings + first * f.config.hidden, n - first, TRUE,
                                    logits + first * vocab, &error));
   g_assert_cmpuint (split->length, ==, n);
-  g_assert_cmpfloat (relative_error (logits, f.reference, n * vocab), <=, 1e-4);
+  g_assert_cmpfloat (vila_test_relative_error (logits, f.reference, n * vocab), <=, 1e-4);
 
   /* Past the capacity: an error that says by how much, nothing changed. */
   g_assert_false (vila_llm_forward (f.llm, split, embeddings, 30, FALSE, logits, &error));

@@ -12,23 +12,9 @@
 #include <string.h>
 
 #include "vila.h"
+#include "vila-test-util.h"
 
 static const char *data_dir;
-
-static guint8 *
-read_ppm (const char *path,
-          guint      *width,
-          guint      *height)
-{
-  g_autofree char *data = NULL;
-  gsize length;
-  int consumed = 0;
-  unsigned int max;
-
-  g_assert_true (g_file_get_contents (path, &data, &length, NULL));
-  g_assert_cmpint (sscanf (data, "P6 %u %u %u%n", width, height, &max, &consumed), ==, 3);
-  return g_memdup2 (data + consumed + 1, (gsize) *width * *height * 3);
-}
 
 typedef struct {
   VilaModel  *model;
@@ -55,7 +41,7 @@ fixture_setup (Fixture       *f,
   image = g_build_filename (data_dir, "images",
                             json_object_get_string_member (json_node_get_object (json_parser_get_root (f->golden)), "image"),
                             NULL);
-  f->pixels = read_ppm (image, &width, &height);
+  f->pixels = vila_test_read_ppm (image, &width, &height);
   f->image = (VilaImage) { width, height, (gsize) width * 3, f->pixels };
 }
 
@@ -98,7 +84,6 @@ test_prompt_and_logits (Fixture       *f,
   const gint32 *tokens;
   const float *logits;
   guint n, vocab, k = 0, per_image = vila_model_get_info (f->model)->tokens_per_image;
-  double max_diff = 0, max_ref = 0;
   gsize length;
 
   tokens = vila_session_get_tokens (session, &n);
@@ -119,13 +104,8 @@ test_prompt_and_logits (Fixture       *f,
   g_assert_true (g_file_get_contents (logits_path, (char **) &reference, &length, NULL));
   logits = vila_session_get_logits (session, &vocab);
   g_assert_cmpuint (length, ==, vocab * sizeof (float));
-  for (guint i = 0; i < vocab; i++)
-    {
-      max_diff = MAX (max_diff, fabs ((double) logits[i] - reference[i]));
-      max_ref = MAX (max_ref, fabs ((double) reference[i]));
-    }
-  g_test_message ("prompt logits: relative error %.2e", max_diff / max_ref);
-  g_assert_cmpfloat (max_diff / max_ref, <=, 1e-4);
+  g_test_message ("prompt logits: relative error %.2e", vila_test_relative_error (logits, reference, vocab));
+  g_assert_cmpfloat (vila_test_relative_error (logits, reference, vocab), <=, 1e-4);
 }
 
 static gboolean

@@ -10,39 +10,9 @@
 
 #include "model-check.h"
 #include "vision.h"
+#include "vila-test-util.h"
 
 static const char *data_dir;
-
-static float *
-read_floats (const char *folder,
-             const char *name,
-             gsize       expected)
-{
-  g_autofree char *path = g_build_filename (folder, name, NULL);
-  g_autoptr(GError) error = NULL;
-  char *data = NULL;
-  gsize length;
-
-  g_file_get_contents (path, &data, &length, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (length, ==, expected * sizeof (float));
-  return (float *) (void *) data;
-}
-
-static double
-relative_error (const float *ours,
-                const float *reference,
-                gsize        n)
-{
-  double max_diff = 0, max_ref = 1e-30;
-
-  for (gsize i = 0; i < n; i++)
-    {
-      max_diff = MAX (max_diff, fabs ((double) ours[i] - reference[i]));
-      max_ref = MAX (max_ref, fabs ((double) reference[i]));
-    }
-  return max_diff / max_ref;
-}
 
 static void
 test_variant (gconstpointer data)
@@ -69,12 +39,12 @@ test_variant (gconstpointer data)
   vision = vila_vision_new (config, tower, projector, &vila_cpu_backend);
 
   size = config->vision.image_size;
-  pixels = read_floats (folder, "pixels.bin", 3 * size * size);
+  pixels = vila_test_read_floats (folder, "pixels.bin", 3 * size * size);
   features = vila_vision_features (vision, pixels, &n_features);
   expected_features = (gsize) (size / config->vision.patch_size) * (size / config->vision.patch_size);
   g_assert_cmpuint (n_features, ==, expected_features);
-  reference = read_floats (folder, "features.bin", n_features * config->vision.hidden);
-  err = relative_error (features, reference, n_features * config->vision.hidden);
+  reference = vila_test_read_floats (folder, "features.bin", n_features * config->vision.hidden);
+  err = vila_test_relative_error (features, reference, n_features * config->vision.hidden);
   g_test_message ("%s features: relative error %.2e", (const char *) data, err);
   g_assert_cmpfloat (err, <=, 1e-4);
 
@@ -89,8 +59,8 @@ test_variant (gconstpointer data)
           g_autofree float *expected = NULL;
 
           g_assert_cmpuint (n_tokens, ==, config->tokens_per_image);
-          expected = read_floats (folder, files[order], n_tokens * config->llm.hidden);
-          err = relative_error (tokens, expected, n_tokens * config->llm.hidden);
+          expected = vila_test_read_floats (folder, files[order], n_tokens * config->llm.hidden);
+          err = vila_test_relative_error (tokens, expected, n_tokens * config->llm.hidden);
           g_test_message ("%s %s: relative error %.2e", (const char *) data, files[order], err);
           g_assert_cmpfloat (err, <=, 1e-4);
         }
@@ -99,10 +69,10 @@ test_variant (gconstpointer data)
     {
       gsize n_tokens;
       g_autofree float *tokens = vila_vision_project (vision, features, n_features, TRUE, &n_tokens);
-      g_autofree float *expected = read_floats (folder, "projected.bin", n_tokens * config->llm.hidden);
+      g_autofree float *expected = vila_test_read_floats (folder, "projected.bin", n_tokens * config->llm.hidden);
 
       g_assert_cmpuint (n_tokens, ==, config->tokens_per_image);
-      err = relative_error (tokens, expected, n_tokens * config->llm.hidden);
+      err = vila_test_relative_error (tokens, expected, n_tokens * config->llm.hidden);
       g_test_message ("%s projected: relative error %.2e", (const char *) data, err);
       g_assert_cmpfloat (err, <=, 1e-4);
     }
