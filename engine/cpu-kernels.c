@@ -95,6 +95,37 @@ matmul_rows_avx2 (float            *out,
     {
       const guint8 *wrow = w->data + j * cols * element;
 
+      /* One input row (decoding): four independent sums, so the FMA
+       * latency does not limit how fast the weights stream. */
+      if (n == 1)
+        {
+          __m256 a0 = _mm256_setzero_ps (), a1 = _mm256_setzero_ps ();
+          __m256 a2 = _mm256_setzero_ps (), a3 = _mm256_setzero_ps ();
+          gsize vec4 = cols & ~(gsize) 31, k;
+          float sum;
+
+          for (k = 0; k < vec4; k += 32)
+            {
+              a0 = _mm256_fmadd_ps (load8 (wrow + k * element, w->type), _mm256_loadu_ps (x + k), a0);
+              a1 = _mm256_fmadd_ps (load8 (wrow + (k + 8) * element, w->type), _mm256_loadu_ps (x + k + 8), a1);
+              a2 = _mm256_fmadd_ps (load8 (wrow + (k + 16) * element, w->type), _mm256_loadu_ps (x + k + 16), a2);
+              a3 = _mm256_fmadd_ps (load8 (wrow + (k + 24) * element, w->type), _mm256_loadu_ps (x + k + 24), a3);
+            }
+          for (; k < vec; k += 8)
+            a0 = _mm256_fmadd_ps (load8 (wrow + k * element, w->type), _mm256_loadu_ps (x + k), a0);
+          sum = sum8 (_mm256_add_ps (_mm256_add_ps (a0, a1), _mm256_add_ps (a2, a3)));
+          if (vec < cols)
+            {
+              if (row == NULL)
+                row = g_new (float, cols);
+              vila_matrix_row (w, j, row);
+              for (k = vec; k < cols; k++)
+                sum += x[k] * row[k];
+            }
+          out[j] = bias ? sum + bias[j] : sum;
+          continue;
+        }
+
       for (gsize i0 = 0; i0 < n; i0 += 4)
         {
           gsize m = MIN (4, n - i0);

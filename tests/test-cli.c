@@ -365,6 +365,28 @@ test_generate (void)
     g_assert_cmpstr (ids_a, ==, ids_b);
   }
 
+  {
+    g_autofree char *npy = g_build_filename (root, "logits.npy", NULL);
+    g_autofree char *contents = NULL;
+    g_auto(CliRun) dump = { 0 };
+    gsize length;
+
+    run_cli (&dump, "generate", "-m", root, "-p", "Hello", "--max-new-tokens", "3", "--dump-logits", npy, NULL);
+    g_assert_cmpint (dump.status, ==, 0);
+    g_assert_true (g_file_get_contents (npy, &contents, &length, NULL));
+    g_assert_true (g_str_has_prefix (contents, "\x93NUMPY\x01"));
+    g_assert_nonnull (strstr (contents + 10, "'shape': (3, 2000)"));
+    /* The header is padded so the data starts at a multiple of 64, then
+     * 3 rows of 2000 float32. */
+    {
+      gsize header = 10 + ((guint8) contents[8] | (guint8) contents[9] << 8);
+
+      g_assert_cmpuint (header % 64, ==, 0);
+      g_assert_cmpuint (length, ==, header + 3 * 2000 * 4);
+    }
+    g_unlink (npy);
+  }
+
   run_cli (&bad_image, "generate", "-m", root, "-i", broken, "-p", "hi", NULL);
   g_assert_cmpint (bad_image.status, ==, 1);
   g_assert_nonnull (strstr (bad_image.err, "broken.png"));

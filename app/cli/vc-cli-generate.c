@@ -3,7 +3,7 @@
  * vila-cli generate -m DIR [-i IMAGE]... -p PROMPT [--system TEXT]
  *   [--template NAME] [--raw] [--temperature T] [--top-p P] [--top-k K]
  *   [--repetition-penalty R] [--seed S] [--max-new-tokens N]
- *   [--backend auto|cpu|cuda] [--json]
+ *   [--backend auto|cpu|cuda] [--json] [--dump-logits FILE.npy]
  *
  * The answer streams to stdout as it is generated. "<image>" in PROMPT
  * places the images in order; without one, the images come first, each
@@ -23,9 +23,20 @@
 #include "vila.h"
 
 typedef struct {
-  GString *text;
-  GArray  *ids;
+  GString     *text;
+  GArray      *ids;
+  VilaSession *session;
+  GByteArray  *logits;     /* float32 rows of every step, for --dump-logits */
 } Answer;
+
+static void
+keep_logits (Answer *answer)
+{
+  guint vocab;
+  const float *logits = vila_session_get_logits (answer->session, &vocab);
+
+  g_byte_array_append (answer->logits, (const guint8 *) logits, vocab * sizeof (float));
+}
 
 static gboolean
 on_token (const char *text,
@@ -35,7 +46,11 @@ on_token (const char *text,
   Answer *answer = user_data;
 
   if (token_id >= 0)
-    g_array_append_val (answer->ids, token_id);
+    {
+      g_array_append_val (answer->ids, token_id);
+      if (answer->logits != NULL)
+        keep_logits (answer);
+    }
   g_string_append (answer->text, text);
   fputs (text, stdout);
   fflush (stdout);
@@ -99,6 +114,32 @@ print_json (const Answer            *answer,
   g_print ("\n%s\n", json);
 }
 
+/* NumPy's .npy, version 1.0: float32 [steps][vocab]. */
+static gboolean
+write_npy (const char  *path,
+           GByteArray  *data,
+           guint        vocab,
+           GError     **error)
+{
+  g_autoptr(GString) file = g_string_new_len ("\x93NUMPY\x01\x00", 8);
+  g_autofree char *header = g_strdup_printf ("{'descr': '<f4', 'fortran_order': False, 'shape': (%u, %u), }",
+                                             (guint) (data->len / sizeof (float) / vocab), vocab);
+  gsize length = strlen (header) + 1;
+  guint16 header_length;
+
+  /* Magic, version and length take 10 bytes; the data starts aligned to 64. */
+  while ((10 + length) % 64 != 0)
+    length++;
+  header_length = GUINT16_TO_LE ((guint16) length);
+  g_string_append_len (file, (const char *) &header_length, 2);
+  g_string_append (file, header);
+  while (file->len < 10 + length - 1)
+    g_string_append_c (file, ' ');
+  g_string_append_c (file, '\n');
+  g_string_append_len (file, (const char *) data->data, data->len);
+  return g_file_set_contents (path, file->str, file->len, error);
+}
+
 int
 vc_cli_generate (int    argc,
                  char **argv)
@@ -109,6 +150,7 @@ vc_cli_generate (int    argc,
   g_autoptr(VilaSession) session = NULL;
   g_autoptr(GPtrArray) images = g_ptr_array_new_with_free_func ((GDestroyNotify) vc_image_free);
   g_autofree char *path = NULL, *prompt = NULL, *system = NULL, *template_name = NULL, *backend = NULL;
+  g_autofree char *dump_logits = NULL;
   g_auto(GStrv) image_paths = NULL;
   g_auto(GStrv) parts = NULL;
   g_autoptr(GString) text = g_string_new (NULL);
@@ -122,7 +164,7 @@ vc_cli_generate (int    argc,
   VilaSessionOptions options;
   VilaSamplingParams params;
   VilaGenerateStats stats;
-  Answer answer = { text, ids };
+  Answer answer = { text, ids, NULL, NULL };
   const GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &path, N_("The model folder"), N_("DIR") },
     { "image", 'i', 0, G_OPTION_ARG_FILENAME_ARRAY, &image_paths, N_("An image (repeat for several)"), N_("FILE") },
@@ -140,6 +182,8 @@ vc_cli_generate (int    argc,
     { "max-new-tokens", 0, 0, G_OPTION_ARG_INT, &max_new_tokens, N_("The most tokens to generate (default 512)"), "N" },
     { "backend", 0, 0, G_OPTION_ARG_STRING, &backend, N_("auto, cpu or cuda"), N_("NAME") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("End with one line of JSON: text, ids, timings"), NULL },
+    { "dump-logits", 0, 0, G_OPTION_ARG_FILENAME, &dump_logits,
+      N_("Write the raw logits of every step as float32 .npy [steps, vocab]"), N_("FILE") },
     { NULL }
   };
 
@@ -241,10 +285,29 @@ vc_cli_generate (int    argc,
   params.seed = (guint64) seed;
   params.max_new_tokens = max_new_tokens;
 
+  answer.session = session;
+  if (dump_logits != NULL)
+    answer.logits = g_byte_array_new ();
   if (!vila_session_generate (session, &params, on_token, &answer, NULL, &stats, &error))
     {
       g_printerr ("\n%s: %s\n", CLI_BINARY, error->message);
       return VC_CLI_EXIT_ERROR;
+    }
+  if (answer.logits != NULL)
+    {
+      guint vocab;
+      g_autoptr(GByteArray) logits = answer.logits;
+
+      /* The step that drew the end token has no callback; its logits are
+       * the session's last. */
+      if (stats.stop_reason == VILA_STOP_EOS)
+        keep_logits (&answer);
+      vila_session_get_logits (session, &vocab);
+      if (!write_npy (dump_logits, logits, vocab, &error))
+        {
+          g_printerr ("%s: %s\n", CLI_BINARY, error->message);
+          return VC_CLI_EXIT_ERROR;
+        }
     }
 
   if (json)
