@@ -166,6 +166,23 @@ vila_model_load (const char             *path,
   if (!(self->config = vila_model_config_load (path, error)) || cancelled (options, error))
     return NULL;
 
+  /* What the engine cannot compute yet is refused here, with the reason,
+   * rather than read wrongly later. */
+  if (self->config->mm_hidden != self->config->vision.hidden)
+    {
+      g_set_error (error, VILA_ERROR, VILA_ERROR_UNSUPPORTED,
+                   "%s: multi-scale (S2) vision features are not supported yet (mm_hidden_size %u, "
+                   "tower width %u)", path, self->config->mm_hidden, self->config->vision.hidden);
+      return NULL;
+    }
+  if (g_strcmp0 (self->config->aspect_ratio, "resize") != 0 && g_strcmp0 (self->config->aspect_ratio, "pad") != 0)
+    {
+      g_set_error (error, VILA_ERROR, VILA_ERROR_UNSUPPORTED,
+                   "%s: the image_aspect_ratio “%s” (NVILA's tiling) is not supported yet",
+                   path, self->config->aspect_ratio);
+      return NULL;
+    }
+
   progress (options, 0.1, "tokenizer");
   if (!(self->tokenizer = vila_tokenizer_load (path, error)) || cancelled (options, error))
     return NULL;

@@ -136,6 +136,37 @@ test_unused_layer_may_be_missing (void)
   vila_test_remove_checkpoint (root);
 }
 
+/* NVILA's multi-scale features and tiling load as an error that says so,
+ * not as a model that reads its projector wrongly. */
+static void
+test_unsupported_vision (void)
+{
+  static const struct { const char *from; const char *to; const char *fragment; } edits[] = {
+    { "\"mm_hidden_size\": 32", "\"mm_hidden_size\": 96", "S2" },
+    { "\"image_aspect_ratio\": \"resize\"", "\"image_aspect_ratio\": \"dynamic_s2\"", "dynamic_s2" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (edits); i++)
+    {
+      g_autofree char *root = vila_test_write_checkpoint (VILA_TEST_VILA15, tokenizer_dir, NULL, NULL);
+      g_autofree char *path = g_build_filename (root, "config.json", NULL);
+      g_autofree char *config = NULL;
+      g_autoptr(GString) edited = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(VilaModel) model = NULL;
+
+      g_assert_true (g_file_get_contents (path, &config, NULL, NULL));
+      edited = g_string_new (config);
+      g_assert_cmpuint (g_string_replace (edited, edits[i].from, edits[i].to, 1), ==, 1);
+      g_assert_true (g_file_set_contents (path, edited->str, -1, NULL));
+      model = vila_model_load (root, NULL, &error);
+      g_assert_null (model);
+      g_assert_error (error, VILA_ERROR, VILA_ERROR_UNSUPPORTED);
+      g_assert_nonnull (strstr (error->message, edits[i].fragment));
+      vila_test_remove_checkpoint (root);
+    }
+}
+
 static void
 test_cancelled (void)
 {
@@ -168,6 +199,7 @@ main (int    argc,
   g_test_add_func ("/model-load/bad-tensors", test_bad_tensors);
   g_test_add_func ("/model-load/unused-layer", test_unused_layer_may_be_missing);
   g_test_add_func ("/model-load/cancelled", test_cancelled);
+  g_test_add_func ("/model-load/unsupported-vision", test_unsupported_vision);
 
   return g_test_run ();
 }
