@@ -12,6 +12,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "json-flat.h"
 #include "tokenizer-bpe.h"
 #include "vila-private.h"
 
@@ -95,6 +96,49 @@ member_is_null_or_empty (JsonObject *object,
 }
 
 static gboolean
+finish_vocab (VilaTokenizer *self,
+              const char    *path,
+              GError       **error)
+{
+  if (self->pieces->len == 0)
+    return fail (error, path, "the vocabulary is empty");
+
+  /* Byte fallback looks bytes up as "<0xXX>" pieces. */
+  for (guint b = 0; b < 256; b++)
+    {
+      char name[8];
+
+      g_snprintf (name, sizeof name, "<0x%02X>", b);
+      self->byte_ids[b] = vila_tokenizer_lookup (self, name, 6);
+    }
+  return TRUE;
+}
+
+typedef struct {
+  VilaTokenizer *self;
+  const char    *path;
+} VocabReader;
+
+static gboolean
+add_vocab_entry (const char  *key,
+                 gsize        key_length,
+                 gint64       id,
+                 gpointer     user_data,
+                 GError     **error)
+{
+  VocabReader *reader = user_data;
+
+  if (id < 0 || id >= MAX_VOCABULARY)
+    return fail (error, reader->path, "the id %" G_GINT64_FORMAT " is out of range", id);
+  if (key_length == 0 || memchr (key, '\0', key_length) != NULL)
+    return fail (error, reader->path, "a piece is empty or holds U+0000");
+  if (vila_tokenizer_get_piece (reader->self, (gint32) id) != NULL)
+    return fail (error, reader->path, "the id %" G_GINT64_FORMAT " is given to two pieces", id);
+  vila_tokenizer_add_piece (reader->self, (gint32) id, key, key_length);
+  return TRUE;
+}
+
+static gboolean
 read_vocab (VilaTokenizer *self,
             JsonObject    *vocab,
             const char    *path,
@@ -116,18 +160,7 @@ read_vocab (VilaTokenizer *self,
         return fail (error, path, "the id %" G_GINT64_FORMAT " is given to two pieces", id);
       vila_tokenizer_add_piece (self, (gint32) id, l->data, strlen (l->data));
     }
-  if (self->pieces->len == 0)
-    return fail (error, path, "the vocabulary is empty");
-
-  /* Byte fallback looks bytes up as "<0xXX>" pieces. */
-  for (guint b = 0; b < 256; b++)
-    {
-      char name[8];
-
-      g_snprintf (name, sizeof name, "<0x%02X>", b);
-      self->byte_ids[b] = vila_tokenizer_lookup (self, name, 6);
-    }
-  return TRUE;
+  return finish_vocab (self, path, error);
 }
 
 /* A merge is "left right" (merges.txt and older tokenizer.json) or
@@ -143,13 +176,17 @@ add_merge (VilaTokenizer *self,
            const char    *path,
            GError       **error)
 {
-  g_autoptr(GString) joined = g_string_new_len (left, left_length);
+  char stack[128];
+  g_autofree char *heap = NULL;
+  char *joined = left_length + right_length <= sizeof stack ? stack
+                 : (heap = g_malloc (left_length + right_length));
   gint32 left_id, right_id, merged_id;
 
-  g_string_append_len (joined, right, right_length);
+  memcpy (joined, left, left_length);
+  memcpy (joined + left_length, right, right_length);
   left_id = vila_tokenizer_lookup (self, left, left_length);
   right_id = vila_tokenizer_lookup (self, right, right_length);
-  merged_id = vila_tokenizer_lookup (self, joined->str, joined->len);
+  merged_id = vila_tokenizer_lookup (self, joined, left_length + right_length);
   if (left_id < 0 || right_id < 0 || merged_id < 0)
     return fail (error, path, "merge %u (“%.*s” + “%.*s”) uses a piece that is not in the vocabulary",
                  rank + 1, (int) MIN (left_length, 64), left, (int) MIN (right_length, 64), right);
@@ -683,24 +720,34 @@ vila_vocab_merges_load_data (const char  *vocab_data,
                              const char  *added_path,
                              GError     **error)
 {
-  g_autoptr(JsonParser) vocab_parser = NULL;
   g_autoptr(JsonParser) added_parser = NULL;
   g_autoptr(VilaTokenizer) self = NULL;
-  JsonNode *vocab;
+  g_autoptr(GError) local_error = NULL;
   const char *text = merges_data;
   const char *end = merges_data + merges_length;
+  VocabReader reader;
+  gsize n_lines = 1;
   guint32 rank = 0;
-
-  if (!(vocab = parse_json_data (vocab_data, vocab_length, vocab_path, &vocab_parser, error)))
-    return NULL;
 
   self = vila_tokenizer_new_empty (VILA_TOKENIZER_VOCAB_MERGES);
   self->bpe = vila_bpe_new ();
   self->bpe->byte_level = TRUE;
   vila_bpe_add_step (self->bpe->normalizers, VILA_STEP_NFC, NULL, NULL, 0, 0);
   vila_bpe_add_step (self->bpe->decoders, VILA_STEP_BYTE_LEVEL, NULL, NULL, 0, 0);
-  if (!vila_bpe_set_pattern (self->bpe, VILA_QWEN2_PATTERN, error) ||
-      !read_vocab (self, json_node_get_object (vocab), vocab_path, error))
+  if (!vila_bpe_set_pattern (self->bpe, VILA_QWEN2_PATTERN, error))
+    return NULL;
+
+  /* vocab.json is one flat object of 150k entries: read without a tree. */
+  reader = (VocabReader) { self, vocab_path };
+  if (!vila_json_flat_parse (vocab_data, vocab_length, add_vocab_entry, &reader, &local_error))
+    {
+      if (local_error->domain == VILA_ERROR && !g_str_has_prefix (local_error->message, vocab_path))
+        fail (error, vocab_path, "%s", local_error->message);
+      else
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  if (!finish_vocab (self, vocab_path, error))
     return NULL;
 
   if (merges_length > 0 && !g_utf8_validate_len (text, merges_length, NULL))
@@ -710,7 +757,9 @@ vila_vocab_merges_load_data (const char  *vocab_data,
     }
 
   /* One merge per line; a first line "#version: ..." is a header. */
-  vila_bpe_reserve (self->bpe, merges_length / 4 + 1);
+  for (const char *p = text; p && p < end && (p = memchr (p, '\n', end - p)); p++)
+    n_lines++;
+  vila_bpe_reserve (self->bpe, n_lines);
   for (const char *line = text; line != NULL && line < end;)
     {
       const char *newline = memchr (line, '\n', end - line);

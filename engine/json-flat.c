@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* A reader for flat JSON objects of integers (RFC 8259 strings, escapes
+ * and surrogate pairs included), for files too large for a DOM. */
+#define G_LOG_DOMAIN "vila-json"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "json-flat.h"
+#include "vila.h"
+
+typedef struct {
+  const char *p;
+  const char *start;
+  const char *end;
+  GError    **error;
+} Scanner;
+
+static gboolean
+fail (Scanner    *s,
+      const char *what)
+{
+  g_set_error (s->error, VILA_ERROR, VILA_ERROR_INVALID_CHECKPOINT, "%s at byte %" G_GSIZE_FORMAT,
+               what, (gsize) (s->p - s->start));
+  return FALSE;
+}
+
+static void
+skip_space (Scanner *s)
+{
+  while (s->p < s->end && (*s->p == ' ' || *s->p == '\n' || *s->p == '\r' || *s->p == '\t'))
+    s->p++;
+}
+
+static int
+hex4 (const char *p)
+{
+  int value = 0;
+
+  for (int i = 0; i < 4; i++)
+    {
+      int digit = g_ascii_xdigit_value (p[i]);
+
+      if (digit < 0)
+        return -1;
+      value = value * 16 + digit;
+    }
+  return value;
+}
+
+static gboolean
+read_string (Scanner *s,
+             GString *out)
+{
+  g_string_truncate (out, 0);
+  if (s->p >= s->end || *s->p != '"')
+    return fail (s, "expected a string");
+  s->p++;
+
+  for (;;)
+    {
+      const char *run = s->p;
+
+      while (s->p < s->end && *s->p != '"' && *s->p != '\\' && (guchar) *s->p >= 0x20)
+        s->p++;
+      g_string_append_len (out, run, s->p - run);
+      if (s->p >= s->end)
+        return fail (s, "unterminated string");
+      if (*s->p == '"')
+        {
+          s->p++;
+          return g_utf8_validate_len (out->str, out->len, NULL) || fail (s, "a string is not UTF-8");
+        }
+      if ((guchar) *s->p < 0x20)
+        return fail (s, "a control character in a string");
+
+      /* An escape. */
+      if (s->end - s->p < 2)
+        return fail (s, "unterminated escape");
+      s->p++;
+      switch (*s->p++)
+        {
+        case '"': g_string_append_c (out, '"'); break;
+        case '\\': g_string_append_c (out, '\\'); break;
+        case '/': g_string_append_c (out, '/'); break;
+        case 'b': g_string_append_c (out, '\b'); break;
+        case 'f': g_string_append_c (out, '\f'); break;
+        case 'n': g_string_append_c (out, '\n'); break;
+        case 'r': g_string_append_c (out, '\r'); break;
+        case 't': g_string_append_c (out, '\t'); break;
+        case 'u':
+          {
+            int unit;
+            gunichar c;
+
+            if (s->end - s->p < 4 || (unit = hex4 (s->p)) < 0)
+              return fail (s, "a bad \\u escape");
+            s->p += 4;
+            c = unit;
+            if (unit >= 0xd800 && unit < 0xdc00)
+              {
+                int low;
+
+                if (s->end - s->p < 6 || s->p[0] != '\\' || s->p[1] != 'u' ||
+                    (low = hex4 (s->p + 2)) < 0xdc00 || low > 0xdfff)
+                  return fail (s, "a lone surrogate");
+                s->p += 6;
+                c = 0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00);
+              }
+            else if (unit >= 0xdc00 && unit < 0xe000)
+              return fail (s, "a lone surrogate");
+            g_string_append_unichar (out, c);
+          }
+          break;
+        default:
+          return fail (s, "a bad escape");
+        }
+    }
+}
+
+static gboolean
+read_integer (Scanner *s,
+              gint64  *value)
+{
+  gboolean negative = FALSE;
+  guint64 v = 0;
+  const char *digits;
+
+  if (s->p < s->end && *s->p == '-')
+    negative = TRUE, s->p++;
+  digits = s->p;
+  while (s->p < s->end && g_ascii_isdigit (*s->p))
+    {
+      if (v > (G_MAXINT64 - 9) / 10)
+        return fail (s, "a number is too large");
+      v = v * 10 + (*s->p++ - '0');
+    }
+  if (s->p == digits)
+    return fail (s, "expected an integer");
+  if (s->p < s->end && (*s->p == '.' || *s->p == 'e' || *s->p == 'E'))
+    return fail (s, "expected an integer, not a fraction");
+  *value = negative ? -(gint64) v : (gint64) v;
+  return TRUE;
+}
+
+gboolean
+vila_json_flat_parse (const char        *json,
+                      gsize              length,
+                      VilaJsonFlatFunc   func,
+                      gpointer           user_data,
+                      GError           **error)
+{
+  Scanner s = { json, json, json + length, error };
+  g_autoptr(GString) key = g_string_sized_new (64);
+
+  skip_space (&s);
+  if (s.p >= s.end || *s.p != '{')
+    return fail (&s, "expected a JSON object");
+  s.p++;
+  skip_space (&s);
+  if (s.p < s.end && *s.p == '}')
+    s.p++;
+  else
+    for (;;)
+      {
+        gint64 value;
+
+        skip_space (&s);
+        if (!read_string (&s, key))
+          return FALSE;
+        skip_space (&s);
+        if (s.p >= s.end || *s.p++ != ':')
+          return fail (&s, "expected “:”");
+        skip_space (&s);
+        if (!read_integer (&s, &value) || !func (key->str, key->len, value, user_data, error))
+          return FALSE;
+        skip_space (&s);
+        if (s.p < s.end && *s.p == ',')
+          {
+            s.p++;
+            continue;
+          }
+        if (s.p < s.end && *s.p == '}')
+          {
+            s.p++;
+            break;
+          }
+        return fail (&s, "expected “,” or “}”");
+      }
+  skip_space (&s);
+  return s.p == s.end || fail (&s, "text after the object");
+}
