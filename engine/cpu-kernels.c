@@ -14,6 +14,7 @@
 #include <string.h>
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -55,12 +56,12 @@ load8 (const guint8   *p,
   switch (type)
     {
     case VILA_TENSOR_BF16:
-      return _mm256_castsi256_ps (_mm256_slli_epi32 (_mm256_cvtepu16_epi32 (_mm_loadu_si128 ((const __m128i *) p)), 16));
+      return _mm256_castsi256_ps (_mm256_slli_epi32 (_mm256_cvtepu16_epi32 (_mm_loadu_si128 ((const void *) p)), 16));
     case VILA_TENSOR_F16:
-      return _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) p));
+      return _mm256_cvtph_ps (_mm_loadu_si128 ((const void *) p));
     case VILA_TENSOR_F32:
     default:
-      return _mm256_loadu_ps ((const float *) p);
+      return _mm256_loadu_ps ((const void *) p);
     }
 }
 
@@ -172,8 +173,13 @@ vila_cpu_matmul_rows (float            *out,
   static gint has_avx2 = -1;
 
   if (has_avx2 < 0)
-    has_avx2 = __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma") &&
-               __builtin_cpu_supports ("f16c");
+    {
+      unsigned int eax, ebx, ecx = 0, edx;
+
+      /* F16C is CPUID leaf 1, ECX bit 29 (clang's builtin does not know it). */
+      has_avx2 = __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma") &&
+                 __get_cpuid (1, &eax, &ebx, &ecx, &edx) && (ecx & (1u << 29)) != 0;
+    }
   if (has_avx2 && g_getenv ("VILA_CPU_PORTABLE") == NULL)
     {
       matmul_rows_avx2 (out, x, n, w, bias, first, last);
