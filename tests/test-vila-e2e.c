@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* A whole VILA1.5-layout checkpoint against the reference pipeline
- * (tools/reference/make_vila_fixtures.py): image through preprocessing,
- * tower and projector, spliced into the vicuna_v1 prompt, then the LLM.
+/* Whole checkpoints against the reference pipelines
+ * (tools/reference/make_vila_fixtures.py): VILA1.5's three-part layout
+ * (SigLIP, "resize", mlp_downsample) and VILA-7B's flat one (CLIP, "pad",
+ * mlp2x_gelu); image through preprocessing, tower and projector, spliced
+ * into the vicuna_v1 prompt, then the LLM.
  * The prompt ids, the logits of its last position (within 1e-4 of their
  * scale) and 32 greedy tokens match. Argument: tests/data. */
 #include "config.h"
@@ -21,13 +23,15 @@ typedef struct {
   JsonParser *golden;
   VilaImage   image;
   guint8     *pixels;
+  char       *question;
+  char       *root;
 } Fixture;
 
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  g_autofree char *root = g_build_filename (data_dir, "checkpoints", "vila15-tiny", NULL);
+  g_autofree char *root = g_build_filename (data_dir, "checkpoints", (const char *) data, NULL);
   g_autofree char *golden = g_build_filename (root, "golden.json", NULL);
   g_autofree char *image = NULL;
   g_autoptr(GError) error = NULL;
@@ -42,6 +46,10 @@ fixture_setup (Fixture       *f,
                             json_object_get_string_member (json_node_get_object (json_parser_get_root (f->golden)), "image"),
                             NULL);
   f->pixels = vila_test_read_ppm (image, &width, &height);
+  /* The reference's question, less the leading <image> the image takes. */
+  f->question = g_strdup (json_object_get_string_member (json_node_get_object (json_parser_get_root (f->golden)),
+                                                         "question") + strlen ("<image>"));
+  f->root = g_strdup (root);
   f->image = (VilaImage) { width, height, (gsize) width * 3, f->pixels };
 }
 
@@ -52,6 +60,8 @@ fixture_teardown (Fixture       *f,
   vila_model_unref (f->model);
   g_object_unref (f->golden);
   g_free (f->pixels);
+  g_free (f->question);
+  g_free (f->root);
 }
 
 static VilaSession *
@@ -64,7 +74,7 @@ ask (Fixture *f,
 
   g_assert_no_error (error);
   g_assert_true (vila_session_append_image (session, &f->image, &error));
-  g_assert_true (vila_session_append_text (session, "\nWhat is in the image?", &error));
+  g_assert_true (vila_session_append_text (session, f->question, &error));
   vila_sampling_params_init (&params);
   params.max_new_tokens = max_tokens;
   g_assert_true (vila_session_generate (session, &params, NULL, NULL, NULL, NULL, &error));
@@ -79,7 +89,7 @@ test_prompt_and_logits (Fixture       *f,
   g_autoptr(VilaSession) session = ask (f, 1);
   JsonObject *golden = json_node_get_object (json_parser_get_root (f->golden));
   JsonArray *expected = json_object_get_array_member (golden, "prompt_ids");
-  g_autofree char *logits_path = g_build_filename (data_dir, "checkpoints", "vila15-tiny", "logits.bin", NULL);
+  g_autofree char *logits_path = g_build_filename (f->root, "logits.bin", NULL);
   g_autofree float *reference = NULL;
   const gint32 *tokens;
   const float *logits;
@@ -131,7 +141,7 @@ test_greedy (Fixture       *f,
   guint n_expected = json_array_get_length (expected);
 
   g_assert_true (vila_session_append_image (session, &f->image, &error));
-  g_assert_true (vila_session_append_text (session, "\nWhat is in the image?", &error));
+  g_assert_true (vila_session_append_text (session, f->question, &error));
   vila_sampling_params_init (&params);
   params.max_new_tokens = 32;
   g_assert_true (vila_session_generate (session, &params, collect, answer, NULL, &stats, &error));
@@ -156,8 +166,12 @@ main (int    argc,
     g_error ("usage: %s TESTS-DATA-DIR", argv[0]);
   data_dir = argv[1];
 
-  g_test_add ("/vila/e2e/prompt-and-logits", Fixture, NULL, fixture_setup, test_prompt_and_logits, fixture_teardown);
-  g_test_add ("/vila/e2e/greedy", Fixture, NULL, fixture_setup, test_greedy, fixture_teardown);
+  g_test_add ("/vila/e2e/vila1.5/prompt-and-logits", Fixture, "vila15-tiny", fixture_setup,
+              test_prompt_and_logits, fixture_teardown);
+  g_test_add ("/vila/e2e/vila1.5/greedy", Fixture, "vila15-tiny", fixture_setup, test_greedy, fixture_teardown);
+  g_test_add ("/vila/e2e/flat/prompt-and-logits", Fixture, "vila7b-tiny", fixture_setup,
+              test_prompt_and_logits, fixture_teardown);
+  g_test_add ("/vila/e2e/flat/greedy", Fixture, "vila7b-tiny", fixture_setup, test_greedy, fixture_teardown);
 
   return g_test_run ();
 }

@@ -9,6 +9,8 @@ reference pipeline computes with it, for tests/data/checkpoints/vila15-tiny:
   vision_tower/               SiglipVisionModel (30 px, patch 4: a 7x7 grid with a
                               remainder), BF16, preprocessor_config.json
   mm_projector/               mlp_downsample, column-major (the vila1.5 code)
+and tests/data/checkpoints/vila7b-tiny, VILA-7B's flat layout (Llama + CLIP +
+mlp2x_gelu in one file, "pad" preprocessing), with the same golden files.
   golden.json                 the prompt ids (-200 for the image), 32 greedy tokens
   logits.bin                  float32 logits of the prompt's last position
 
@@ -37,8 +39,7 @@ from make_vision_fixtures import LLM_HIDDEN, downsample_2x2, linear
 import torch.nn.functional as F
 
 
-def main():
-    data = sys.argv[1]
+def make_vila15(data):
     root = os.path.join(data, "checkpoints", "vila15-tiny")
     shutil.rmtree(root, ignore_errors=True)
     llm_dir, tower_dir, proj_dir = (os.path.join(root, d) for d in ("llm", "vision_tower", "mm_projector"))
@@ -116,6 +117,94 @@ def main():
         json.dump({"image": "odd-321x217.ppm", "question": question, "prompt_ids": ids,
                    "greedy": greedy[0].tolist(), "transformers": __import__("transformers").__version__,
                    "torch": torch.__version__}, f, indent=1)
+
+
+def make_flat(data):
+    """VILA-7B's flat LLaVA layout: LlavaLlamaForCausalLM's names in one
+    file, a CLIP tower (described by vision_tower_cfg, as small test
+    checkpoints need), mlp2x_gelu, "pad" preprocessing."""
+    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModel
+
+    root = os.path.join(data, "checkpoints", "vila7b-tiny")
+    shutil.rmtree(root, ignore_errors=True)
+    os.makedirs(root)
+    torch.manual_seed(32)
+
+    llm_config = LlamaConfig(hidden_size=LLM_HIDDEN, intermediate_size=96, num_hidden_layers=2,
+                             num_attention_heads=4, num_key_value_heads=4, vocab_size=2000,
+                             max_position_embeddings=512, rms_norm_eps=1e-5, initializer_range=0.1,
+                             bos_token_id=1, eos_token_id=2)
+    llm = LlamaForCausalLM(llm_config).to(torch.bfloat16)
+    tower_config = CLIPVisionConfig(hidden_size=32, intermediate_size=48, num_hidden_layers=3,
+                                    num_attention_heads=2, image_size=30, patch_size=4,
+                                    layer_norm_eps=1e-5, hidden_act="quick_gelu", projection_dim=32)
+    tower = CLIPVisionModel(tower_config).to(torch.bfloat16)
+    with torch.no_grad():
+        for name, p in tower.named_parameters():
+            if "norm" in name or name.endswith("bias"):
+                p.add_(torch.randn_like(p) * 0.1)
+    c = tower_config.hidden_size
+    projector = {"0.weight": 0.3 * torch.randn(LLM_HIDDEN, c), "0.bias": 0.1 * torch.randn(LLM_HIDDEN),
+                 "2.weight": 0.3 * torch.randn(LLM_HIDDEN, LLM_HIDDEN), "2.bias": 0.1 * torch.randn(LLM_HIDDEN)}
+    projector = {k: v.to(torch.bfloat16) for k, v in projector.items()}
+
+    state = {}
+    state.update({k: v for k, v in llm.state_dict().items()})
+    state.update({"model.vision_tower.vision_tower." + k: v for k, v in tower.state_dict().items()})
+    state.update({"model.mm_projector." + k: v for k, v in projector.items()})
+    save_file({k: v.contiguous() for k, v in state.items()}, os.path.join(root, "model.safetensors"),
+              metadata={"format": "pt"})
+    for name in ("tokenizer.model", "tokenizer_config.json", "special_tokens_map.json"):
+        shutil.copy(os.path.join(data, "tokenizers", "llama2-sp", name), root)
+    config = dict(llm_config.to_dict())
+    config.update({"architectures": ["LlavaLlamaForCausalLM"], "model_type": "llava_llama",
+                   "mm_vision_tower": "openai/clip-vit-large-patch14-336", "mm_hidden_size": c,
+                   "mm_projector_type": "mlp2x_gelu", "mm_vision_select_layer": -2,
+                   "mm_vision_select_feature": "patch", "image_aspect_ratio": "pad",
+                   "vision_tower_cfg": tower_config.to_dict()})
+    with open(os.path.join(root, "config.json"), "w") as f:
+        json.dump(config, f, indent=1)
+
+    # VILA v1.0's pipeline: expand2square with the mean colour, the CLIP
+    # processor, hidden_states[-2] without CLS, mlp2x_gelu.
+    # Fresh float32 models loaded from the saved bf16 weights: casting the
+    # bf16 models back with .float() would keep RoPE's inv_freq buffer
+    # rounded to bf16, which is not the checkpoint's math.
+    llm_state, tower_state = llm.state_dict(), tower.state_dict()
+    llm = LlamaForCausalLM(llm_config).eval()
+    llm.load_state_dict({k: v.float() for k, v in llm_state.items()})
+    tower = CLIPVisionModel(tower_config).eval()
+    tower.load_state_dict({k: v.float() for k, v in tower_state.items()})
+    w = {k: v.float() for k, v in projector.items()}
+    mean = (0.48145466, 0.4578275, 0.40821073)
+    processor = CLIPImageProcessor(size={"shortest_edge": 30}, crop_size={"height": 30, "width": 30},
+                                   image_mean=list(mean), image_std=[0.26862954, 0.26130258, 0.27577711],
+                                   resample=3, do_center_crop=True)
+    tokenizer = AutoTokenizer.from_pretrained(root, use_fast=False, legacy=False)
+    from make_image_fixtures import expand2square
+    image = Image.open(os.path.join(data, "images", "tall-60x500.ppm")).convert("RGB")
+    square = expand2square(image, tuple(int(x * 255) for x in mean))
+    pixels = processor(square, return_tensors="pt").pixel_values
+    question = "<image>\nDescribe the image."
+    ids = tokenizer_image_token(vicuna(question), tokenizer)
+    with torch.no_grad():
+        features = tower(pixels, output_hidden_states=True).hidden_states[-2][0][1:]
+        image_embeds = linear(F.gelu(linear(features, w["0.weight"], w["0.bias"])), w["2.weight"], w["2.bias"])
+        embed = llm.get_input_embeddings()
+        inputs = torch.cat([image_embeds if t == -200 else embed(torch.tensor([t])) for t in ids]).unsqueeze(0)
+        logits = llm(inputs_embeds=inputs).logits[0, -1]
+        greedy = llm.generate(inputs_embeds=inputs, attention_mask=torch.ones(inputs.shape[:2], dtype=torch.long),
+                              max_new_tokens=32, do_sample=False, eos_token_id=2, pad_token_id=0)
+    logits.numpy().astype("<f4").tofile(os.path.join(root, "logits.bin"))
+    with open(os.path.join(root, "golden.json"), "w") as f:
+        json.dump({"image": "tall-60x500.ppm", "question": question, "prompt_ids": ids,
+                   "greedy": greedy[0].tolist(), "transformers": __import__("transformers").__version__,
+                   "torch": torch.__version__}, f, indent=1)
+
+
+def main():
+    make_vila15(sys.argv[1])
+    make_flat(sys.argv[1])
 
 
 if __name__ == "__main__":
