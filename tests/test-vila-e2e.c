@@ -2,15 +2,14 @@
 /* Whole checkpoints against the reference pipelines
  * (tools/reference/make_vila_fixtures.py): VILA1.5's three-part layout
  * (SigLIP, "resize", mlp_downsample) and VILA-7B's flat one (CLIP, "pad",
- * mlp2x_gelu); image through preprocessing, tower and projector, spliced
- * into the vicuna_v1 prompt, then the LLM.
- * The prompt ids, the logits of its last position (within 1e-4 of their
- * scale) and 32 greedy tokens match. Argument: tests/data. */
+ * mlp2x_gelu); images through preprocessing, tower and projector, spliced
+ * into the vicuna_v1 prompt where the question places them, then the LLM.
+ * For each case (one image, images interleaved with text, text only) the
+ * prompt ids, the logits of its last position (within 1e-4 of their scale)
+ * and 32 greedy tokens match. Argument: tests/data. */
 #include "config.h"
 
 #include <json-glib/json-glib.h>
-#include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "vila.h"
@@ -19,11 +18,14 @@
 static const char *data_dir;
 
 typedef struct {
+  const char *checkpoint;
+  const char *name;
+} Case;
+
+typedef struct {
   VilaModel  *model;
-  JsonParser *golden;
-  VilaImage   image;
-  guint8     *pixels;
-  char       *question;
+  JsonParser *parser;
+  JsonObject *golden;      /* this case's entry in golden.json */
   char       *root;
 } Fixture;
 
@@ -31,26 +33,24 @@ static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  g_autofree char *root = g_build_filename (data_dir, "checkpoints", (const char *) data, NULL);
-  g_autofree char *golden = g_build_filename (root, "golden.json", NULL);
-  g_autofree char *image = NULL;
+  const Case *c = data;
+  g_autofree char *golden = NULL;
   g_autoptr(GError) error = NULL;
-  guint width, height;
+  JsonArray *cases;
 
-  f->model = vila_model_load (root, NULL, &error);
+  f->root = g_build_filename (data_dir, "checkpoints", c->checkpoint, NULL);
+  f->model = vila_model_load (f->root, NULL, &error);
   g_assert_no_error (error);
-  f->golden = json_parser_new ();
-  json_parser_load_from_file (f->golden, golden, &error);
+  golden = g_build_filename (f->root, "golden.json", NULL);
+  f->parser = json_parser_new ();
+  json_parser_load_from_file (f->parser, golden, &error);
   g_assert_no_error (error);
-  image = g_build_filename (data_dir, "images",
-                            json_object_get_string_member (json_node_get_object (json_parser_get_root (f->golden)), "image"),
-                            NULL);
-  f->pixels = vila_test_read_ppm (image, &width, &height);
-  /* The reference's question, less the leading <image> the image takes. */
-  f->question = g_strdup (json_object_get_string_member (json_node_get_object (json_parser_get_root (f->golden)),
-                                                         "question") + strlen ("<image>"));
-  f->root = g_strdup (root);
-  f->image = (VilaImage) { width, height, (gsize) width * 3, f->pixels };
+  cases = json_object_get_array_member (json_node_get_object (json_parser_get_root (f->parser)), "cases");
+  for (guint i = 0; i < json_array_get_length (cases); i++)
+    if (g_strcmp0 (json_object_get_string_member (json_array_get_object_element (cases, i), "name"), c->name) == 0)
+      f->golden = json_array_get_object_element (cases, i);
+  if (f->golden == NULL)
+    g_error ("%s has no case “%s”", golden, c->name);
 }
 
 static void
@@ -58,26 +58,45 @@ fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
   vila_model_unref (f->model);
-  g_object_unref (f->golden);
-  g_free (f->pixels);
-  g_free (f->question);
+  g_object_unref (f->parser);
   g_free (f->root);
 }
 
+/* The question's text and images in its order: each <image> takes the
+ * next image of the case, as the reference's -200 does. */
 static VilaSession *
-ask (Fixture *f,
-     guint    max_tokens)
+ask (Fixture           *f,
+     guint              max_tokens,
+     VilaTokenFunc      on_token,
+     gpointer           user_data,
+     VilaGenerateStats *stats)
 {
   g_autoptr(GError) error = NULL;
+  JsonArray *images = json_object_get_array_member (f->golden, "images");
+  g_auto(GStrv) pieces = g_strsplit (json_object_get_string_member (f->golden, "question"), "<image>", -1);
   VilaSession *session = vila_session_new (f->model, NULL, &error);
   VilaSamplingParams params;
 
   g_assert_no_error (error);
-  g_assert_true (vila_session_append_image (session, &f->image, &error));
-  g_assert_true (vila_session_append_text (session, f->question, &error));
+  g_assert_cmpuint (g_strv_length (pieces), ==, json_array_get_length (images) + 1);
+  for (guint i = 0; pieces[i] != NULL; i++)
+    {
+      if (i > 0)
+        {
+          g_autofree char *path = g_build_filename (data_dir, "images",
+                                                    json_array_get_string_element (images, i - 1), NULL);
+          guint width, height;
+          g_autofree guint8 *pixels = vila_test_read_ppm (path, &width, &height);
+          VilaImage image = { width, height, (gsize) width * 3, pixels };
+
+          g_assert_true (vila_session_append_image (session, &image, &error));
+        }
+      if (pieces[i][0] != '\0')
+        g_assert_true (vila_session_append_text (session, pieces[i], &error));
+    }
   vila_sampling_params_init (&params);
   params.max_new_tokens = max_tokens;
-  g_assert_true (vila_session_generate (session, &params, NULL, NULL, NULL, NULL, &error));
+  g_assert_true (vila_session_generate (session, &params, on_token, user_data, NULL, stats, &error));
   g_assert_no_error (error);
   return session;
 }
@@ -86,36 +105,38 @@ static void
 test_prompt_and_logits (Fixture       *f,
                         gconstpointer  data)
 {
-  g_autoptr(VilaSession) session = ask (f, 1);
-  JsonObject *golden = json_node_get_object (json_parser_get_root (f->golden));
-  JsonArray *expected = json_object_get_array_member (golden, "prompt_ids");
-  g_autofree char *logits_path = g_build_filename (f->root, "logits.bin", NULL);
+  g_autoptr(VilaSession) session = ask (f, 1, NULL, NULL, NULL);
+  JsonArray *expected = json_object_get_array_member (f->golden, "prompt_ids");
+  g_autofree char *logits_name = g_strdup_printf ("logits-%s.bin", ((const Case *) data)->name);
+  g_autofree char *logits_path = g_build_filename (f->root, logits_name, NULL);
   g_autofree float *reference = NULL;
   const gint32 *tokens;
   const float *logits;
   guint n, vocab, k = 0, per_image = vila_model_get_info (f->model)->tokens_per_image;
   gsize length;
+  double error;
 
+  /* Each image's rows stand for one -200 in the reference's ids. */
   tokens = vila_session_get_tokens (session, &n);
   for (guint i = 0; i < n; i++)
     {
-      gint32 id = tokens[i];
-
-      if (id < 0)
+      g_assert_cmpuint (k, <, json_array_get_length (expected));
+      if (tokens[i] < 0)
         {
           g_assert_cmpint (json_array_get_int_element (expected, k++), ==, -200);
           i += per_image - 1;
           continue;
         }
-      g_assert_cmpint (id, ==, json_array_get_int_element (expected, k++));
+      g_assert_cmpint (tokens[i], ==, json_array_get_int_element (expected, k++));
     }
   g_assert_cmpuint (k, ==, json_array_get_length (expected));
 
   g_assert_true (g_file_get_contents (logits_path, (char **) &reference, &length, NULL));
   logits = vila_session_get_logits (session, &vocab);
   g_assert_cmpuint (length, ==, vocab * sizeof (float));
-  g_test_message ("prompt logits: relative error %.2e", vila_test_relative_error (logits, reference, vocab));
-  g_assert_cmpfloat (vila_test_relative_error (logits, reference, vocab), <=, 1e-4);
+  error = vila_test_relative_error (logits, reference, vocab);
+  g_test_message ("prompt logits: relative error %.2e", error);
+  g_assert_cmpfloat (error, <=, 1e-4);
 }
 
 static gboolean
@@ -132,19 +153,11 @@ static void
 test_greedy (Fixture       *f,
              gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(VilaSession) session = vila_session_new (f->model, NULL, &error);
   g_autoptr(GArray) answer = g_array_new (FALSE, FALSE, sizeof (gint32));
-  JsonArray *expected = json_object_get_array_member (json_node_get_object (json_parser_get_root (f->golden)), "greedy");
-  VilaSamplingParams params;
-  VilaGenerateStats stats;
+  JsonArray *expected = json_object_get_array_member (f->golden, "greedy");
   guint n_expected = json_array_get_length (expected);
-
-  g_assert_true (vila_session_append_image (session, &f->image, &error));
-  g_assert_true (vila_session_append_text (session, f->question, &error));
-  vila_sampling_params_init (&params);
-  params.max_new_tokens = 32;
-  g_assert_true (vila_session_generate (session, &params, collect, answer, NULL, &stats, &error));
+  VilaGenerateStats stats;
+  g_autoptr(VilaSession) session = ask (f, 32, collect, answer, &stats);
 
   /* The reference stops at EOS too; our callback does not see it. */
   if (n_expected > 0 && json_array_get_int_element (expected, n_expected - 1) == 2)
@@ -157,6 +170,14 @@ test_greedy (Fixture       *f,
     g_assert_cmpint (g_array_index (answer, gint32, i), ==, json_array_get_int_element (expected, i));
 }
 
+static const Case cases[] = {
+  { "vila15-tiny", "one-image" },
+  { "vila15-tiny", "interleaved" },
+  { "vila15-tiny", "text-only" },
+  { "vila7b-tiny", "one-image" },
+  { "vila7b-tiny", "interleaved" },
+};
+
 int
 main (int    argc,
       char **argv)
@@ -166,12 +187,13 @@ main (int    argc,
     g_error ("usage: %s TESTS-DATA-DIR", argv[0]);
   data_dir = argv[1];
 
-  g_test_add ("/vila/e2e/vila1.5/prompt-and-logits", Fixture, "vila15-tiny", fixture_setup,
-              test_prompt_and_logits, fixture_teardown);
-  g_test_add ("/vila/e2e/vila1.5/greedy", Fixture, "vila15-tiny", fixture_setup, test_greedy, fixture_teardown);
-  g_test_add ("/vila/e2e/flat/prompt-and-logits", Fixture, "vila7b-tiny", fixture_setup,
-              test_prompt_and_logits, fixture_teardown);
-  g_test_add ("/vila/e2e/flat/greedy", Fixture, "vila7b-tiny", fixture_setup, test_greedy, fixture_teardown);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *logits = g_strdup_printf ("/vila/e2e/%s/%s/prompt-and-logits", cases[i].checkpoint, cases[i].name);
+      g_autofree char *greedy = g_strdup_printf ("/vila/e2e/%s/%s/greedy", cases[i].checkpoint, cases[i].name);
 
+      g_test_add (logits, Fixture, &cases[i], fixture_setup, test_prompt_and_logits, fixture_teardown);
+      g_test_add (greedy, Fixture, &cases[i], fixture_setup, test_greedy, fixture_teardown);
+    }
   return g_test_run ();
 }

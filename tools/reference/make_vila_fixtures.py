@@ -11,8 +11,9 @@ reference pipeline computes with it, for tests/data/checkpoints/vila15-tiny:
   mm_projector/               mlp_downsample, column-major (the vila1.5 code)
 and tests/data/checkpoints/vila7b-tiny, VILA-7B's flat layout (Llama + CLIP +
 mlp2x_gelu in one file, "pad" preprocessing), with the same golden files.
-  golden.json                 the prompt ids (-200 for the image), 32 greedy tokens
-  logits.bin                  float32 logits of the prompt's last position
+  golden.json                 per case (one image, interleaved images, text only):
+                              the prompt ids (-200 per image), 32 greedy tokens
+  logits-CASE.bin             float32 logits of the prompt's last position
 
 The pipeline is VILA1.5's run_vila.py written out from the source's
 semantics (vila-format.md sections 2-5): process_image "resize" (PIL
@@ -93,30 +94,45 @@ def make_vila15(data):
     w = {k: v.float() for k, v in weights.items()}
     tokenizer = AutoTokenizer.from_pretrained(llm_dir, use_fast=False, legacy=False)
 
-    image = Image.open(os.path.join(data, "images", "odd-321x217.ppm")).convert("RGB")
-    image = image.resize((30, 30))                         # process_image, "resize"
-    pixels = processor(image, return_tensors="pt").pixel_values
-    question = "<image>\nWhat is in the image?"
-    ids = tokenizer_image_token(vicuna(question), tokenizer)
-    with torch.no_grad():
+    def embed_image(name):
+        image = Image.open(os.path.join(data, "images", name)).convert("RGB")
+        image = image.resize((30, 30))                     # process_image, "resize"
+        pixels = processor(image, return_tensors="pt").pixel_values
         features = tower(pixels, output_hidden_states=True).hidden_states[-2][0]
         x = downsample_2x2(features, column_major=True)
         x = F.layer_norm(x, (4 * c,), w["layers.1.weight"], w["layers.1.bias"], 1e-5)
-        image_embeds = linear(F.gelu(linear(x, w["layers.2.weight"], w["layers.2.bias"])),
-                              w["layers.4.weight"], w["layers.4.bias"])
-        embed = llm.get_input_embeddings()
-        parts = []
-        for token in ids:
-            parts.append(image_embeds if token == -200 else embed(torch.tensor([token])))
-        inputs = torch.cat(parts).unsqueeze(0)
-        logits = llm(inputs_embeds=inputs).logits[0, -1]
-        greedy = llm.generate(inputs_embeds=inputs, attention_mask=torch.ones(inputs.shape[:2], dtype=torch.long),
-                              max_new_tokens=32, do_sample=False, eos_token_id=2, pad_token_id=0)
-    logits.numpy().astype("<f4").tofile(os.path.join(root, "logits.bin"))
+        return linear(F.gelu(linear(x, w["layers.2.weight"], w["layers.2.bias"])),
+                      w["layers.4.weight"], w["layers.4.bias"])
+
+    write_goldens(root, llm, tokenizer, embed_image, [
+        ("one-image", ["odd-321x217.ppm"], "<image>\nWhat is in the image?"),
+        ("interleaved", ["odd-321x217.ppm", "tall-60x500.ppm"],
+         "The first picture: <image>\nThe second one: <image>\nHow do they differ?"),
+        ("text-only", [], "Tell me a story about a lighthouse."),
+    ])
+
+
+def write_goldens(root, llm, tokenizer, embed_image, cases):
+    """Per case: the vicuna_v1 prompt through tokenizer_image_token, each
+    image's embeddings spliced at its -200, the logits of the prompt's last
+    position (logits-NAME.bin) and 32 greedy tokens (golden.json)."""
+    goldens = []
+    for name, images, question in cases:
+        ids = tokenizer_image_token(vicuna(question), tokenizer)
+        assert ids.count(-200) == len(images)
+        with torch.no_grad():
+            embeds = iter([embed_image(image) for image in images])
+            embed = llm.get_input_embeddings()
+            inputs = torch.cat([next(embeds) if t == -200 else embed(torch.tensor([t])) for t in ids]).unsqueeze(0)
+            logits = llm(inputs_embeds=inputs).logits[0, -1]
+            greedy = llm.generate(inputs_embeds=inputs, attention_mask=torch.ones(inputs.shape[:2], dtype=torch.long),
+                                  max_new_tokens=32, do_sample=False, eos_token_id=2, pad_token_id=0)
+        logits.numpy().astype("<f4").tofile(os.path.join(root, f"logits-{name}.bin"))
+        goldens.append({"name": name, "images": images, "question": question, "prompt_ids": ids,
+                        "greedy": greedy[0].tolist()})
     with open(os.path.join(root, "golden.json"), "w") as f:
-        json.dump({"image": "odd-321x217.ppm", "question": question, "prompt_ids": ids,
-                   "greedy": greedy[0].tolist(), "transformers": __import__("transformers").__version__,
-                   "torch": torch.__version__}, f, indent=1)
+        json.dump({"transformers": __import__("transformers").__version__, "torch": torch.__version__,
+                   "cases": goldens}, f, indent=1)
 
 
 def make_flat(data):
@@ -182,24 +198,18 @@ def make_flat(data):
                                    resample=3, do_center_crop=True)
     tokenizer = AutoTokenizer.from_pretrained(root, use_fast=False, legacy=False)
     from make_image_fixtures import expand2square
-    image = Image.open(os.path.join(data, "images", "tall-60x500.ppm")).convert("RGB")
-    square = expand2square(image, tuple(int(x * 255) for x in mean))
-    pixels = processor(square, return_tensors="pt").pixel_values
-    question = "<image>\nDescribe the image."
-    ids = tokenizer_image_token(vicuna(question), tokenizer)
-    with torch.no_grad():
+
+    def embed_image(name):
+        image = Image.open(os.path.join(data, "images", name)).convert("RGB")
+        square = expand2square(image, tuple(int(x * 255) for x in mean))
+        pixels = processor(square, return_tensors="pt").pixel_values
         features = tower(pixels, output_hidden_states=True).hidden_states[-2][0][1:]
-        image_embeds = linear(F.gelu(linear(features, w["0.weight"], w["0.bias"])), w["2.weight"], w["2.bias"])
-        embed = llm.get_input_embeddings()
-        inputs = torch.cat([image_embeds if t == -200 else embed(torch.tensor([t])) for t in ids]).unsqueeze(0)
-        logits = llm(inputs_embeds=inputs).logits[0, -1]
-        greedy = llm.generate(inputs_embeds=inputs, attention_mask=torch.ones(inputs.shape[:2], dtype=torch.long),
-                              max_new_tokens=32, do_sample=False, eos_token_id=2, pad_token_id=0)
-    logits.numpy().astype("<f4").tofile(os.path.join(root, "logits.bin"))
-    with open(os.path.join(root, "golden.json"), "w") as f:
-        json.dump({"image": "tall-60x500.ppm", "question": question, "prompt_ids": ids,
-                   "greedy": greedy[0].tolist(), "transformers": __import__("transformers").__version__,
-                   "torch": torch.__version__}, f, indent=1)
+        return linear(F.gelu(linear(features, w["0.weight"], w["0.bias"])), w["2.weight"], w["2.bias"])
+
+    write_goldens(root, llm, tokenizer, embed_image, [
+        ("one-image", ["tall-60x500.ppm"], "<image>\nDescribe the image."),
+        ("interleaved", ["wide-640x32.ppm", "tiny-37x23.ppm"], "<image>\n<image>\nWhich is wider?"),
+    ])
 
 
 def main():
