@@ -4,9 +4,10 @@
  * (SigLIP, "resize", mlp_downsample) and VILA-7B's flat one (CLIP, "pad",
  * mlp2x_gelu); images through preprocessing, tower and projector, spliced
  * into the vicuna_v1 prompt where the question places them, then the LLM.
- * For each case (one image, images interleaved with text, text only) the
- * prompt ids, the logits of its last position (within 1e-4 of their scale)
- * and 32 greedy tokens match. Argument: tests/data. */
+ * For each case (one image, images interleaved with text, text only, and
+ * a multi-turn chat whose cached session must equal the reference's run
+ * over the whole conversation) the prompt ids, the logits of its last
+ * position (within 1e-4 of their scale) and 32 greedy tokens match. Argument: tests/data. */
 #include "config.h"
 
 #include <json-glib/json-glib.h>
@@ -62,8 +63,39 @@ fixture_teardown (Fixture       *f,
   g_free (f->root);
 }
 
-/* The question's text and images in its order: each <image> takes the
- * next image of the case, as the reference's -200 does. */
+static gboolean
+collect (const char *text,
+         gint32      token_id,
+         gpointer    user_data)
+{
+  if (token_id >= 0)
+    g_array_append_val ((GArray *) user_data, token_id);
+  return TRUE;
+}
+
+/* Expected ids, less a final EOS: the reference stops there too, and our
+ * callback does not see it. */
+static void
+assert_answer (GArray                  *answer,
+               JsonArray               *expected,
+               const VilaGenerateStats *stats)
+{
+  guint n_expected = json_array_get_length (expected);
+
+  if (n_expected > 0 && json_array_get_int_element (expected, n_expected - 1) == 2)
+    {
+      g_assert_cmpint (stats->stop_reason, ==, VILA_STOP_EOS);
+      n_expected--;
+    }
+  g_assert_cmpuint (answer->len, ==, n_expected);
+  for (guint i = 0; i < answer->len; i++)
+    g_assert_cmpint (g_array_index (answer, gint32, i), ==, json_array_get_int_element (expected, i));
+}
+
+/* The conversation of the case, one session with its KV cache: each turn's
+ * text and images in its order (each <image> takes the next image, as the
+ * reference's -200 does), earlier turns answered as the reference did,
+ * then the last turn answered with up to @max_tokens. */
 static VilaSession *
 ask (Fixture           *f,
      guint              max_tokens,
@@ -73,31 +105,46 @@ ask (Fixture           *f,
 {
   g_autoptr(GError) error = NULL;
   JsonArray *images = json_object_get_array_member (f->golden, "images");
-  g_auto(GStrv) pieces = g_strsplit (json_object_get_string_member (f->golden, "question"), "<image>", -1);
+  JsonArray *turns = json_object_get_array_member (f->golden, "turns");
+  JsonArray *answers = json_object_get_array_member (f->golden, "answers");
   VilaSession *session = vila_session_new (f->model, NULL, &error);
-  VilaSamplingParams params;
+  guint next_image = 0;
 
   g_assert_no_error (error);
-  g_assert_cmpuint (g_strv_length (pieces), ==, json_array_get_length (images) + 1);
-  for (guint i = 0; pieces[i] != NULL; i++)
+  g_assert_cmpuint (json_array_get_length (answers), ==, json_array_get_length (turns) - 1);
+  for (guint t = 0; t < json_array_get_length (turns); t++)
     {
-      if (i > 0)
-        {
-          g_autofree char *path = g_build_filename (data_dir, "images",
-                                                    json_array_get_string_element (images, i - 1), NULL);
-          guint width, height;
-          g_autofree guint8 *pixels = vila_test_read_ppm (path, &width, &height);
-          VilaImage image = { width, height, (gsize) width * 3, pixels };
+      g_auto(GStrv) pieces = g_strsplit (json_array_get_string_element (turns, t), "<image>", -1);
+      gboolean last = t + 1 == json_array_get_length (turns);
+      g_autoptr(GArray) answer = g_array_new (FALSE, FALSE, sizeof (gint32));
+      VilaSamplingParams params;
+      VilaGenerateStats turn_stats;
 
-          g_assert_true (vila_session_append_image (session, &image, &error));
+      for (guint i = 0; pieces[i] != NULL; i++)
+        {
+          if (i > 0)
+            {
+              g_autofree char *path = g_build_filename (data_dir, "images",
+                                                        json_array_get_string_element (images, next_image++), NULL);
+              guint width, height;
+              g_autofree guint8 *pixels = vila_test_read_ppm (path, &width, &height);
+              VilaImage image = { width, height, (gsize) width * 3, pixels };
+
+              g_assert_true (vila_session_append_image (session, &image, &error));
+            }
+          if (pieces[i][0] != '\0')
+            g_assert_true (vila_session_append_text (session, pieces[i], &error));
         }
-      if (pieces[i][0] != '\0')
-        g_assert_true (vila_session_append_text (session, pieces[i], &error));
+      vila_sampling_params_init (&params);
+      params.max_new_tokens = last ? max_tokens : 8;
+      g_assert_true (vila_session_generate (session, &params, last ? on_token : collect,
+                                            last ? user_data : answer, NULL,
+                                            last ? stats : &turn_stats, &error));
+      g_assert_no_error (error);
+      if (!last)
+        assert_answer (answer, json_array_get_array_element (answers, t), &turn_stats);
     }
-  vila_sampling_params_init (&params);
-  params.max_new_tokens = max_tokens;
-  g_assert_true (vila_session_generate (session, &params, on_token, user_data, NULL, stats, &error));
-  g_assert_no_error (error);
+  g_assert_cmpuint (next_image, ==, json_array_get_length (images));
   return session;
 }
 
@@ -139,41 +186,22 @@ test_prompt_and_logits (Fixture       *f,
   g_assert_cmpfloat (error, <=, 1e-4);
 }
 
-static gboolean
-collect (const char *text,
-         gint32      token_id,
-         gpointer    user_data)
-{
-  if (token_id >= 0)
-    g_array_append_val ((GArray *) user_data, token_id);
-  return TRUE;
-}
-
 static void
 test_greedy (Fixture       *f,
              gconstpointer  data)
 {
   g_autoptr(GArray) answer = g_array_new (FALSE, FALSE, sizeof (gint32));
-  JsonArray *expected = json_object_get_array_member (f->golden, "greedy");
-  guint n_expected = json_array_get_length (expected);
   VilaGenerateStats stats;
   g_autoptr(VilaSession) session = ask (f, 32, collect, answer, &stats);
 
-  /* The reference stops at EOS too; our callback does not see it. */
-  if (n_expected > 0 && json_array_get_int_element (expected, n_expected - 1) == 2)
-    {
-      g_assert_cmpint (stats.stop_reason, ==, VILA_STOP_EOS);
-      n_expected--;
-    }
-  g_assert_cmpuint (answer->len, ==, n_expected);
-  for (guint i = 0; i < answer->len; i++)
-    g_assert_cmpint (g_array_index (answer, gint32, i), ==, json_array_get_int_element (expected, i));
+  assert_answer (answer, json_object_get_array_member (f->golden, "greedy"), &stats);
 }
 
 static const Case cases[] = {
   { "vila15-tiny", "one-image" },
   { "vila15-tiny", "interleaved" },
   { "vila15-tiny", "text-only" },
+  { "vila15-tiny", "multi-turn" },
   { "vila7b-tiny", "one-image" },
   { "vila7b-tiny", "interleaved" },
 };

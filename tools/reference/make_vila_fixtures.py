@@ -11,7 +11,7 @@ reference pipeline computes with it, for tests/data/checkpoints/vila15-tiny:
   mm_projector/               mlp_downsample, column-major (the vila1.5 code)
 and tests/data/checkpoints/vila7b-tiny, VILA-7B's flat layout (Llama + CLIP +
 mlp2x_gelu in one file, "pad" preprocessing), with the same golden files.
-  golden.json                 per case (one image, interleaved images, text only):
+  golden.json                 per case (one image, interleaved, text only, multi-turn):
                               the prompt ids (-200 per image), 32 greedy tokens
   logits-CASE.bin             float32 logits of the prompt's last position
 
@@ -105,31 +105,54 @@ def make_vila15(data):
                       w["layers.4.weight"], w["layers.4.bias"])
 
     write_goldens(root, llm, tokenizer, embed_image, [
-        ("one-image", ["odd-321x217.ppm"], "<image>\nWhat is in the image?"),
+        ("one-image", ["odd-321x217.ppm"], ["<image>\nWhat is in the image?"]),
         ("interleaved", ["odd-321x217.ppm", "tall-60x500.ppm"],
-         "The first picture: <image>\nThe second one: <image>\nHow do they differ?"),
-        ("text-only", [], "Tell me a story about a lighthouse."),
+         ["The first picture: <image>\nThe second one: <image>\nHow do they differ?"]),
+        ("text-only", [], ["Tell me a story about a lighthouse."]),
+        ("multi-turn", ["odd-321x217.ppm", "small-200x150.ppm"],
+         ["<image>\nWhat is in the image?", "Why?", "And this one? <image>\n"]),
     ])
 
 
 def write_goldens(root, llm, tokenizer, embed_image, cases):
     """Per case: the vicuna_v1 prompt through tokenizer_image_token, each
     image's embeddings spliced at its -200, the logits of the prompt's last
-    position (logits-NAME.bin) and 32 greedy tokens (golden.json)."""
+    position (logits-NAME.bin) and 32 greedy tokens (golden.json).
+
+    A case of several turns answers each earlier turn with up to 8 greedy
+    tokens, kept as generated ids (a chat's KV cache holds them so), then
+    the next turn's text as it follows an answer: the "</s>" suffix (once,
+    when the answer already ended with it) and "USER: ... ASSISTANT:"
+    tokenized without BOS. Its logits are computed from scratch over the
+    whole conversation, which a cached session must equal."""
     goldens = []
-    for name, images, question in cases:
-        ids = tokenizer_image_token(vicuna(question), tokenizer)
-        assert ids.count(-200) == len(images)
+    embed = llm.get_input_embeddings()
+    for name, images, turns in cases:
+        ids, answers = [], []
+        embeds = iter([embed_image(image) for image in images])
         with torch.no_grad():
-            embeds = iter([embed_image(image) for image in images])
-            embed = llm.get_input_embeddings()
-            inputs = torch.cat([next(embeds) if t == -200 else embed(torch.tensor([t])) for t in ids]).unsqueeze(0)
+            for index, question in enumerate(turns):
+                if index == 0:
+                    ids += tokenizer_image_token(vicuna(question), tokenizer)
+                else:
+                    follow = tokenizer_image_token("</s>USER: " + question + " ASSISTANT:", tokenizer)[1:]
+                    if answers[-1] and answers[-1][-1] == tokenizer.eos_token_id and follow[0] == tokenizer.eos_token_id:
+                        follow = follow[1:]
+                    ids += follow
+                inputs = torch.cat([next(embeds) if t == -200 else embed(torch.tensor([t])) for t in ids]).unsqueeze(0)
+                embeds = iter([embed_image(image) for image in images])
+                last = index == len(turns) - 1
+                greedy = llm.generate(inputs_embeds=inputs, attention_mask=torch.ones(inputs.shape[:2], dtype=torch.long),
+                                      max_new_tokens=32 if last else 8, do_sample=False, eos_token_id=2,
+                                      pad_token_id=0)[0].tolist()
+                if not last:
+                    answers.append(greedy)
+                    ids += greedy
+            assert ids.count(-200) == len(images)
             logits = llm(inputs_embeds=inputs).logits[0, -1]
-            greedy = llm.generate(inputs_embeds=inputs, attention_mask=torch.ones(inputs.shape[:2], dtype=torch.long),
-                                  max_new_tokens=32, do_sample=False, eos_token_id=2, pad_token_id=0)
         logits.numpy().astype("<f4").tofile(os.path.join(root, f"logits-{name}.bin"))
-        goldens.append({"name": name, "images": images, "question": question, "prompt_ids": ids,
-                        "greedy": greedy[0].tolist()})
+        goldens.append({"name": name, "images": images, "turns": turns, "answers": answers, "prompt_ids": ids,
+                        "greedy": greedy})
     with open(os.path.join(root, "golden.json"), "w") as f:
         json.dump({"transformers": __import__("transformers").__version__, "torch": torch.__version__,
                    "cases": goldens}, f, indent=1)
@@ -207,8 +230,8 @@ def make_flat(data):
         return linear(F.gelu(linear(features, w["0.weight"], w["0.bias"])), w["2.weight"], w["2.bias"])
 
     write_goldens(root, llm, tokenizer, embed_image, [
-        ("one-image", ["tall-60x500.ppm"], "<image>\nDescribe the image."),
-        ("interleaved", ["wide-640x32.ppm", "tiny-37x23.ppm"], "<image>\n<image>\nWhich is wider?"),
+        ("one-image", ["tall-60x500.ppm"], ["<image>\nDescribe the image."]),
+        ("interleaved", ["wide-640x32.ppm", "tiny-37x23.ppm"], ["<image>\n<image>\nWhich is wider?"]),
     ])
 
 
