@@ -307,6 +307,70 @@ test_info (void)
   vila_test_remove_checkpoint (root);
 }
 
+/* The committed fixtures through the whole CLI (image decoding by
+ * GdkPixbuf included): the greedy answer is the reference's
+ * (tests/data/checkpoints/CHECKPOINT/golden.json), with and without an
+ * image. */
+static void
+assert_cli_answers_as_reference (const char *checkpoint,
+                                 const char *case_name)
+{
+  g_autofree char *data = g_path_get_dirname (tokenizer_data);
+  g_autofree char *root = g_build_filename (data, "checkpoints", checkpoint, NULL);
+  g_autofree char *golden_path = g_build_filename (root, "golden.json", NULL);
+  g_autoptr(JsonParser) golden = json_parser_new ();
+  g_autoptr(JsonParser) answer = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) expected = g_string_new ("[");
+  g_autofree char *got = NULL;
+  g_autofree char *image = NULL;
+  g_auto(CliRun) run = { 0 };
+  JsonObject *c = NULL;
+  JsonArray *cases, *greedy, *images;
+  const char *last_line;
+
+  json_parser_load_from_file (golden, golden_path, &error);
+  g_assert_no_error (error);
+  cases = json_object_get_array_member (json_node_get_object (json_parser_get_root (golden)), "cases");
+  for (guint i = 0; i < json_array_get_length (cases); i++)
+    if (g_strcmp0 (json_object_get_string_member (json_array_get_object_element (cases, i), "name"), case_name) == 0)
+      c = json_array_get_object_element (cases, i);
+  g_assert_nonnull (c);
+  images = json_object_get_array_member (c, "images");
+  g_assert_cmpuint (json_array_get_length (images), <=, 1);
+  if (json_array_get_length (images) == 1)
+    image = g_build_filename (data, "images", json_array_get_string_element (images, 0), NULL);
+
+  run_cli (&run, "generate", "-m", root, "-p", json_array_get_string_element (json_object_get_array_member (c, "turns"), 0),
+           "--max-new-tokens", "32", "--json", image ? "-i" : NULL, image, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  last_line = strrchr (g_strstrip (run.out), '\n');
+  json_parser_load_from_data (answer, last_line ? last_line + 1 : run.out, -1, &error);
+  g_assert_no_error (error);
+
+  /* The reference's ids less a final EOS, which ends the answer unseen. */
+  greedy = json_object_get_array_member (c, "greedy");
+  for (guint i = 0; i < json_array_get_length (greedy); i++)
+    {
+      gint64 id = json_array_get_int_element (greedy, i);
+
+      if (id == 2 && i + 1 == json_array_get_length (greedy))
+        break;
+      g_string_append_printf (expected, "%s%" G_GINT64_FORMAT, i ? "," : "", id);
+    }
+  g_string_append_c (expected, ']');
+  got = json_to_string (json_object_get_member (json_node_get_object (json_parser_get_root (answer)), "token_ids"), FALSE);
+  g_assert_cmpstr (got, ==, expected->str);
+}
+
+static void
+test_generate_as_reference (void)
+{
+  assert_cli_answers_as_reference ("vila15-tiny", "one-image");
+  assert_cli_answers_as_reference ("vila15-tiny", "text-only");
+  assert_cli_answers_as_reference ("vila7b-tiny", "one-image");
+}
+
 static void
 test_generate (void)
 {
@@ -463,6 +527,7 @@ main (int    argc,
   g_test_add_func ("/cli/bench-tokenizer", test_bench_tokenizer);
   g_test_add_func ("/cli/info", test_info);
   g_test_add_func ("/cli/generate", test_generate);
+  g_test_add_func ("/cli/generate-as-reference", test_generate_as_reference);
 
   return g_test_run ();
 }
