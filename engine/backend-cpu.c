@@ -90,11 +90,16 @@ vila_matrix_row (const VilaMatrix *m,
       {
         const guint8 *p = m->data + row * m->cols * 2;
 
+        /* bf16 is the top half of a float32: a shift the compiler can
+         * vectorize, where a call per element could not be. */
         for (i = 0; i < m->cols; i++)
           {
             guint16 v;
+            guint32 bits;
+
             memcpy (&v, p + i * 2, 2);
-            out[i] = vila_bf16_to_f32 (GUINT16_FROM_LE (v));
+            bits = (guint32) GUINT16_FROM_LE (v) << 16;
+            memcpy (out + i, &bits, 4);
           }
       }
       break;
@@ -134,25 +139,59 @@ matmul_range (gpointer data,
 }
 
 #if VILA_HAVE_OPENBLAS
-typedef struct {
-  const VilaMatrix *w;
-  gsize             first;
-  float            *block;
-} WidenJob;
-
+/* OpenBLAS runs single-threaded inside our own pool's threads: two pools
+ * taking turns on two cores spent a tenth of prefill in the scheduler
+ * (OpenBLAS's idle workers yield in a loop while ours widen weights). */
 static void
-widen_range (gpointer data,
+blas_use_one_thread (void)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once))
+    {
+      openblas_set_num_threads (1);
+      g_once_init_leave (&once, 1);
+    }
+}
+
+typedef struct {
+  float            *out;
+  const float      *x;
+  gsize             n;
+  const VilaMatrix *w;
+  const float      *bias;
+} GemmJob;
+
+enum { GEMM_BLOCK_ROWS = 128 };
+
+/* Blocks [first, last) of GEMM_BLOCK_ROWS weight rows: each widened to
+ * float32 in this thread's buffer, then multiplied by all inputs. */
+static void
+gemm_blocks (gpointer data,
              gsize    first,
              gsize    last)
 {
-  WidenJob *job = data;
+  GemmJob *job = data;
+  const VilaMatrix *w = job->w;
+  g_autofree float *block = g_new (float, GEMM_BLOCK_ROWS * w->cols);
 
-  for (gsize j = first; j < last; j++)
-    vila_matrix_row (job->w, job->first + j, job->block + j * job->w->cols);
+  for (gsize b = first; b < last; b++)
+    {
+      gsize j0 = b * GEMM_BLOCK_ROWS, rows = MIN (GEMM_BLOCK_ROWS, w->rows - j0);
+
+      for (gsize j = 0; j < rows; j++)
+        vila_matrix_row (w, j0 + j, block + j * w->cols);
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, job->n, rows, w->cols, 1.0f, job->x, w->cols,
+                   block, w->cols, 0.0f, job->out + j0, w->rows);
+      if (job->bias != NULL)
+        for (gsize i = 0; i < job->n; i++)
+          for (gsize j = 0; j < rows; j++)
+            job->out[i * w->rows + j0 + j] += job->bias[j0 + j];
+    }
 }
 
-/* Many input rows: a matrix-matrix product. Blocks of weight rows are
- * widened to float32 (by all threads) and multiplied by OpenBLAS. */
+/* Many input rows: a matrix-matrix product, weight rows shared out in
+ * blocks across the pool. */
 static void
 matmul_gemm (float            *out,
              const float      *x,
@@ -160,22 +199,10 @@ matmul_gemm (float            *out,
              const VilaMatrix *w,
              const float      *bias)
 {
-  const gsize block_rows = 256;
-  g_autofree float *block = g_new (float, block_rows * w->cols);
+  GemmJob job = { out, x, n, w, bias };
 
-  for (gsize j0 = 0; j0 < w->rows; j0 += block_rows)
-    {
-      gsize rows = MIN (block_rows, w->rows - j0);
-      WidenJob job = { w, j0, block };
-
-      vila_cpu_parallel_for (rows, 16, widen_range, &job);
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, rows, w->cols, 1.0f, x, w->cols,
-                   block, w->cols, 0.0f, out + j0, w->rows);
-    }
-  if (bias != NULL)
-    for (gsize i = 0; i < n; i++)
-      for (gsize j = 0; j < w->rows; j++)
-        out[i * w->rows + j] += bias[j];
+  blas_use_one_thread ();
+  vila_cpu_parallel_for ((w->rows + GEMM_BLOCK_ROWS - 1) / GEMM_BLOCK_ROWS, 1, gemm_blocks, &job);
 }
 #endif
 
@@ -292,9 +319,55 @@ cpu_rope (float        *x,
 }
 
 #if VILA_HAVE_OPENBLAS
-/* Many queries: per head, scores = Q·Kᵀ and out = softmax(scores)·V as
- * matrix products; heads are interleaved in the rows, so each head is a
- * strided view. */
+typedef struct {
+  float       *out;
+  const float *q, *k, *v;
+  gsize        n_q, n_kv, q_start, n_heads, n_kv_heads, head_dim;
+  gboolean     causal;
+} AttentionJob;
+
+/* Heads [first, last): scores = Q·Kᵀ and out = softmax(scores)·V as matrix
+ * products; heads are interleaved in the rows, so each head is a strided
+ * view. */
+static void
+attention_heads (gpointer data,
+                 gsize    first,
+                 gsize    last)
+{
+  AttentionJob *a = data;
+  g_autofree float *scores = g_new (float, a->n_q * a->n_kv);
+  gsize group = a->n_heads / a->n_kv_heads, n_q = a->n_q, n_kv = a->n_kv, head_dim = a->head_dim;
+  float scale = 1.0f / sqrtf ((float) head_dim);
+
+  for (gsize h = first; h < last; h++)
+    {
+      gsize kv_head = h / group;
+
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n_q, n_kv, head_dim, scale,
+                   a->q + h * head_dim, a->n_heads * head_dim, a->k + kv_head * head_dim,
+                   a->n_kv_heads * head_dim, 0.0f, scores, n_kv);
+      for (gsize i = 0; i < n_q; i++)
+        {
+          float *row = scores + i * n_kv;
+          gsize visible = a->causal ? MIN (n_kv, a->q_start + i + 1) : n_kv;
+          float max = -INFINITY, total = 0.0f;
+
+          for (gsize t = 0; t < visible; t++)
+            max = MAX (max, row[t]);
+          for (gsize t = 0; t < visible; t++)
+            total += (row[t] = expf (row[t] - max));
+          for (gsize t = 0; t < visible; t++)
+            row[t] /= total;
+          for (gsize t = visible; t < n_kv; t++)
+            row[t] = 0.0f;
+        }
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n_q, head_dim, n_kv, 1.0f,
+                   scores, n_kv, a->v + kv_head * head_dim, a->n_kv_heads * head_dim,
+                   0.0f, a->out + h * head_dim, a->n_heads * head_dim);
+    }
+}
+
+/* Many queries: heads shared out across the pool. */
 static void
 attention_gemm (float       *out,
                 const float *q,
@@ -308,36 +381,10 @@ attention_gemm (float       *out,
                 gsize        head_dim,
                 gboolean     causal)
 {
-  g_autofree float *scores = g_new (float, n_q * n_kv);
-  gsize group = n_heads / n_kv_heads;
-  float scale = 1.0f / sqrtf ((float) head_dim);
+  AttentionJob job = { out, q, k, v, n_q, n_kv, q_start, n_heads, n_kv_heads, head_dim, causal };
 
-  for (gsize h = 0; h < n_heads; h++)
-    {
-      gsize kv_head = h / group;
-
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n_q, n_kv, head_dim, scale,
-                   q + h * head_dim, n_heads * head_dim, k + kv_head * head_dim, n_kv_heads * head_dim,
-                   0.0f, scores, n_kv);
-      for (gsize i = 0; i < n_q; i++)
-        {
-          float *row = scores + i * n_kv;
-          gsize visible = causal ? MIN (n_kv, q_start + i + 1) : n_kv;
-          float max = -INFINITY, total = 0.0f;
-
-          for (gsize t = 0; t < visible; t++)
-            max = MAX (max, row[t]);
-          for (gsize t = 0; t < visible; t++)
-            total += (row[t] = expf (row[t] - max));
-          for (gsize t = 0; t < visible; t++)
-            row[t] /= total;
-          for (gsize t = visible; t < n_kv; t++)
-            row[t] = 0.0f;
-        }
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n_q, head_dim, n_kv, 1.0f,
-                   scores, n_kv, v + kv_head * head_dim, n_kv_heads * head_dim,
-                   0.0f, out + h * head_dim, n_heads * head_dim);
-    }
+  blas_use_one_thread ();
+  vila_cpu_parallel_for (n_heads, 1, attention_heads, &job);
 }
 #endif
 
