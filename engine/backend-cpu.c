@@ -318,7 +318,6 @@ cpu_rope (float        *x,
       }
 }
 
-#if VILA_HAVE_OPENBLAS
 typedef struct {
   float       *out;
   const float *q, *k, *v;
@@ -326,6 +325,7 @@ typedef struct {
   gboolean     causal;
 } AttentionJob;
 
+#if VILA_HAVE_OPENBLAS
 /* Heads [first, last): scores = Q·Kᵀ and out = softmax(scores)·V as matrix
  * products; heads are interleaved in the rows, so each head is a strided
  * view. */
@@ -388,6 +388,54 @@ attention_gemm (float       *out,
 }
 #endif
 
+/* (query, head) pairs [first, last) one at a time: scores, softmax, and
+ * the weighted sum of values. */
+static void
+attention_pairs (gpointer data,
+                 gsize    first,
+                 gsize    last)
+{
+  AttentionJob *a = data;
+  g_autofree float *scores = g_new (float, a->n_kv);
+  gsize group = a->n_heads / a->n_kv_heads, head_dim = a->head_dim;
+  float scale = 1.0f / sqrtf ((float) head_dim);
+
+  for (gsize pair = first; pair < last; pair++)
+    {
+      gsize i = pair / a->n_heads, h = pair % a->n_heads;
+      const float *qi = a->q + (i * a->n_heads + h) * head_dim;
+      gsize kv_head = h / group;
+      gsize visible = a->causal ? MIN (a->n_kv, a->q_start + i + 1) : a->n_kv;
+      float *oi = a->out + (i * a->n_heads + h) * head_dim;
+      float max = -INFINITY, total = 0.0f;
+
+      for (gsize t = 0; t < visible; t++)
+        {
+          const float *kt = a->k + (t * a->n_kv_heads + kv_head) * head_dim;
+          float dot = 0.0f;
+
+          for (gsize d = 0; d < head_dim; d++)
+            dot += qi[d] * kt[d];
+          scores[t] = dot * scale;
+          max = MAX (max, scores[t]);
+        }
+      for (gsize t = 0; t < visible; t++)
+        {
+          scores[t] = expf (scores[t] - max);
+          total += scores[t];
+        }
+      memset (oi, 0, head_dim * sizeof (float));
+      for (gsize t = 0; t < visible; t++)
+        {
+          const float *vt = a->v + (t * a->n_kv_heads + kv_head) * head_dim;
+          float p = scores[t] / total;
+
+          for (gsize d = 0; d < head_dim; d++)
+            oi[d] += p * vt[d];
+        }
+    }
+}
+
 static void
 cpu_attention (float       *out,
                const float *q,
@@ -401,9 +449,7 @@ cpu_attention (float       *out,
                gsize        head_dim,
                gboolean     causal)
 {
-  g_autofree float *scores = NULL;
-  gsize group = n_heads / n_kv_heads;
-  float scale = 1.0f / sqrtf ((float) head_dim);
+  AttentionJob job = { out, q, k, v, n_q, n_kv, q_start, n_heads, n_kv_heads, head_dim, causal };
 
 #if VILA_HAVE_OPENBLAS
   if (n_q >= 16)
@@ -412,41 +458,9 @@ cpu_attention (float       *out,
       return;
     }
 #endif
-  scores = g_new (float, n_kv);
-  for (gsize i = 0; i < n_q; i++)
-    for (gsize h = 0; h < n_heads; h++)
-      {
-        const float *qi = q + (i * n_heads + h) * head_dim;
-        gsize kv_head = h / group;
-        gsize visible = causal ? MIN (n_kv, q_start + i + 1) : n_kv;
-        float *oi = out + (i * n_heads + h) * head_dim;
-        float max = -INFINITY, total = 0.0f;
-
-        for (gsize t = 0; t < visible; t++)
-          {
-            const float *kt = k + (t * n_kv_heads + kv_head) * head_dim;
-            float dot = 0.0f;
-
-            for (gsize d = 0; d < head_dim; d++)
-              dot += qi[d] * kt[d];
-            scores[t] = dot * scale;
-            max = MAX (max, scores[t]);
-          }
-        for (gsize t = 0; t < visible; t++)
-          {
-            scores[t] = expf (scores[t] - max);
-            total += scores[t];
-          }
-        memset (oi, 0, head_dim * sizeof (float));
-        for (gsize t = 0; t < visible; t++)
-          {
-            const float *vt = v + (t * n_kv_heads + kv_head) * head_dim;
-            float p = scores[t] / total;
-
-            for (gsize d = 0; d < head_dim; d++)
-              oi[d] += p * vt[d];
-          }
-      }
+  /* Decoding: one (query, head) pair per item, shared across the pool;
+   * with a long context this is a good part of each step. */
+  vila_cpu_parallel_for (n_q * n_heads, 1, attention_pairs, &job);
 }
 
 static void
