@@ -35,8 +35,7 @@ struct _VilaLlm
   VilaMatrix            norm;
   VilaMatrix            lm_head;
   Layer                *layers;
-  float                *inv_freq;      /* head_dim / 2 rotary frequencies */
-  guint                 inv_freq_length; /* the context the frequencies are for (dynamic scaling) */
+  float                *inv_freq;      /* head_dim / 2 rotary frequencies, for the trained context */
 };
 
 static VilaMatrix
@@ -54,7 +53,8 @@ weight (VilaWeights *weights,
  * the rope_scaling of the config. */
 static void
 compute_inv_freq (VilaLlm *llm,
-                  guint    length)
+                  guint    length,
+                  float   *inv_freq)
 {
   const VilaLlmConfig *c = llm->config;
   guint dim = c->head_dim;
@@ -88,9 +88,8 @@ compute_inv_freq (VilaLlm *llm,
               inv = (1.0f - smooth) * inv / (float) c->rope_factor + smooth * inv;
             }
         }
-      llm->inv_freq[i] = inv;
+      inv_freq[i] = inv;
     }
-  llm->inv_freq_length = length;
 }
 
 VilaLlm *
@@ -107,7 +106,7 @@ vila_llm_new (const VilaLlmConfig  *config,
   llm->lm_head = vila_weights_lookup (weights, "lm_head.weight") ? weight (weights, "lm_head.weight") : llm->embed;
   llm->layers = g_new0 (Layer, config->n_layers);
   llm->inv_freq = g_new (float, config->head_dim / 2);
-  compute_inv_freq (llm, 0);
+  compute_inv_freq (llm, 0, llm->inv_freq);
 
   for (guint i = 0; i < config->n_layers; i++)
     {
@@ -221,6 +220,8 @@ vila_llm_forward (VilaLlm      *llm,
   gsize start = cache->length;
   g_autofree float *x = NULL, *h = NULL, *q = NULL, *attn = NULL, *o = NULL, *gate = NULL, *up = NULL;
   g_autofree gint32 *positions = NULL;
+  g_autofree float *dynamic_inv_freq = NULL;
+  const float *inv_freq;
 
   if (start + n > cache->max_capacity)
     {
@@ -231,8 +232,16 @@ vila_llm_forward (VilaLlm      *llm,
     }
   kv_cache_reserve (cache, start + n);
 
+  /* Dynamic NTK: frequencies for this call's length, as transformers
+   * computes them per forward; the model's own stay those of the trained
+   * context, so sessions sharing the model (or a shorter one after a long
+   * one) are not affected. Cached keys keep the rotation they got. */
   if (c->rope_scaling == VILA_ROPE_DYNAMIC && start + n > c->max_positions)
-    compute_inv_freq (llm, start + n);
+    {
+      dynamic_inv_freq = g_new (float, c->head_dim / 2);
+      compute_inv_freq (llm, start + n, dynamic_inv_freq);
+    }
+  inv_freq = dynamic_inv_freq ? dynamic_inv_freq : llm->inv_freq;
 
   x = g_memdup2 (embeddings, n * hidden * sizeof (float));
   h = g_new (float, n * hidden);
@@ -255,8 +264,8 @@ vila_llm_forward (VilaLlm      *llm,
       ops->matmul (q, h, n, &layer->q, c->qkv_bias ? &layer->q_bias : NULL);
       ops->matmul (k, h, n, &layer->k, c->qkv_bias ? &layer->k_bias : NULL);
       ops->matmul (v, h, n, &layer->v, c->qkv_bias ? &layer->v_bias : NULL);
-      ops->rope (q, n, c->n_heads, c->head_dim, positions, llm->inv_freq);
-      ops->rope (k, n, c->n_kv_heads, c->head_dim, positions, llm->inv_freq);
+      ops->rope (q, n, c->n_heads, c->head_dim, positions, inv_freq);
+      ops->rope (k, n, c->n_kv_heads, c->head_dim, positions, inv_freq);
       ops->attention (attn, q, cache->k[l], cache->v[l], n, start + n, start,
                       c->n_heads, c->n_kv_heads, c->head_dim, TRUE);
       ops->matmul (o, attn, n, &layer->o, NULL);

@@ -111,11 +111,17 @@ test_variant (gconstpointer data)
   g_test_message ("%s: logits relative error %.2e", (const char *) data, err);
   g_assert_cmpfloat (err, <=, 1e-4);
 
-  /* The same in two calls: the second reads the first's keys and values. */
+  /* The same in two calls: the second reads the first's keys and values.
+   * Not for dynamic NTK, whose base depends on the length at each call:
+   * cached keys keep the rotation they were written with, in
+   * transformers too (the greedy check below covers that behaviour). */
   split = vila_kv_cache_new (f.llm, 64);
+  if (f.config.rope_scaling == VILA_ROPE_DYNAMIC)
+    first = n;
   g_assert_true (vila_llm_forward (f.llm, split, embeddings, first, TRUE, logits, &error));
-  g_assert_true (vila_llm_forward (f.llm, split, embeddings + first * f.config.hidden, n - first, TRUE,
-                                   logits + first * vocab, &error));
+  if (first < n)
+    g_assert_true (vila_llm_forward (f.llm, split, embeddings + first * f.config.hidden, n - first, TRUE,
+                                     logits + first * vocab, &error));
   g_assert_cmpuint (split->length, ==, n);
   g_assert_cmpfloat (vila_test_relative_error (logits, f.reference, n * vocab), <=, 1e-4);
 
@@ -155,6 +161,8 @@ main (int    argc,
   g_test_add_data_func ("/llm/cpu/llama", "llama", test_variant);
   g_test_add_data_func ("/llm/cpu/llama3-rope", "llama3-rope", test_variant);
   g_test_add_data_func ("/llm/cpu/qwen2", "qwen2", test_variant);
+  g_test_add_data_func ("/llm/cpu/linear-rope", "linear-rope", test_variant);
+  g_test_add_data_func ("/llm/cpu/dynamic-rope", "dynamic-rope", test_variant);
 
   return g_test_run ();
 }

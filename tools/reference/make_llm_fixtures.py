@@ -9,8 +9,8 @@ with them, for tests/data/llm/<variant>/:
                                   first 10 ids (generate, do_sample=False)
 
 The reference runs in float32 on the BF16-rounded weights, as our CPU
-backend does. Variants: Llama with GQA, Llama with llama3 rope scaling,
-Qwen2 (q/k/v biases, tied embeddings).
+backend does. Variants: Llama with GQA, Llama with llama3, linear and dynamic
+(NTK) rope scaling, Qwen2 (q/k/v biases, tied embeddings).
 
   .venv-nvila/bin/python make_llm_fixtures.py OUT   (transformers 4.46.3, torch)
 """
@@ -35,6 +35,13 @@ VARIANTS = {
                                                                 "original_max_position_embeddings": 64})),
     "qwen2": (Qwen2ForCausalLM, Qwen2Config(**COMMON, rms_norm_eps=1e-6, rope_theta=1000000.0,
                                             tie_word_embeddings=True, use_sliding_window=False)),
+    "linear-rope": (LlamaForCausalLM, LlamaConfig(**COMMON, rms_norm_eps=1e-5, rope_theta=10000.0,
+                                                  rope_scaling={"type": "linear", "factor": 4.0})),
+    # A trained context of 24 so that the 40 ids (and greedy decoding past
+    # position 24) take the dynamic NTK base.
+    "dynamic-rope": (LlamaForCausalLM, LlamaConfig(**dict(COMMON, max_position_embeddings=24), rms_norm_eps=1e-5,
+                                                   rope_theta=10000.0,
+                                                   rope_scaling={"type": "dynamic", "factor": 2.0})),
 }
 
 
