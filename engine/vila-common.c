@@ -37,6 +37,7 @@ vila_load_options_init (VilaLoadOptions *options)
   *options = (VilaLoadOptions) {
     .backend = VILA_BACKEND_AUTO,
     .dtype = VILA_DTYPE_F16,
+    .token_order = VILA_TOKEN_ORDER_AUTO,
   };
 }
 

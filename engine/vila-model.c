@@ -67,11 +67,16 @@ count_weights (VilaModel *self)
 
 static void
 fill_info (VilaModel       *self,
+           VilaTokenOrder   token_order,
            VilaBackendKind  backend)
 {
   const VilaModelConfig *config = self->config;
 
   self->info.family = config->family;
+  /* VILA1.5 checkpoints were trained with the column-major 2x2 order
+   * (vila-format.md section 0.1); NVILA's code is raster. */
+  self->info.column_major = token_order == VILA_TOKEN_ORDER_AUTO ? config->family != VILA_FAMILY_NVILA
+                          : token_order == VILA_TOKEN_ORDER_COLUMN_MAJOR;
   self->info.name = self->name;
   self->info.layout = config->layout == VILA_LAYOUT_FLAT ? "flat" : "three-part";
   self->info.template_name = config->template_name;
@@ -209,7 +214,7 @@ vila_model_load (const char             *path,
   self->vision = vila_vision_new (self->config, self->vision_weights, self->projector_weights, self->ops);
 
   count_weights (self);
-  fill_info (self, backend);
+  fill_info (self, options->token_order, backend);
   progress (options, 1.0, "done");
   return g_steal_pointer (&self);
 }

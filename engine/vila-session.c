@@ -160,10 +160,8 @@ vila_session_append_image (VilaSession      *self,
   pixels = vila_preprocess_image (&model->preprocess, image);
   features = vila_vision_features (model->vision, pixels, &n_features);
   segment = g_new0 (Segment, 1);
-  /* VILA1.5 checkpoints were trained with the column-major 2x2 order
-   * (vila-format.md section 0.1); NVILA's code is raster. */
-  segment->rows = vila_vision_project (model->vision, features, n_features,
-                                       model->config->family != VILA_FAMILY_NVILA, &segment->n_rows);
+  segment->rows = vila_vision_project (model->vision, features, n_features, model->info.column_major,
+                                       &segment->n_rows);
   g_ptr_array_add (self->pending, segment);
   return TRUE;
 }

@@ -71,9 +71,19 @@ typedef void (*VilaProgressFunc) (double      fraction,
 /* A cancel flag is a plain int read with g_atomic_int_get(); any thread may
  * set it to a nonzero value with g_atomic_int_set(). The engine checks it at
  * least once per decode step and between loading stages. */
+/* How mlp_downsample orders the merged 2x2 blocks of the feature grid
+ * (vila-format.md section 0): VILA1.5 checkpoints were trained with the
+ * column-major order of the vila1.5-era code, NVILA with raster order. */
+typedef enum {
+  VILA_TOKEN_ORDER_AUTO,           /* column-major for VILA1.5, raster for NVILA */
+  VILA_TOKEN_ORDER_COLUMN_MAJOR,
+  VILA_TOKEN_ORDER_RASTER,
+} VilaTokenOrder;
+
 typedef struct {
   VilaBackendKind  backend;
   VilaDtype        dtype;
+  VilaTokenOrder   token_order;
   guint            n_threads;       /* CPU worker threads, 0 = one per core */
   VilaProgressFunc progress;
   gpointer         progress_data;
@@ -120,6 +130,7 @@ typedef struct {
   guint            vision_layers;    /* the layers that run (feature selection) */
   guint            vision_hidden;
   const char      *projector;        /* "mlp_downsample", ... */
+  gboolean         column_major;     /* mlp_downsample's block order in use */
 } VilaModelInfo;
 
 /* Loads the checkpoint in the folder @path (the model root, as downloaded

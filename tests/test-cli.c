@@ -6,6 +6,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -363,6 +364,63 @@ assert_cli_answers_as_reference (const char *checkpoint,
   g_assert_cmpstr (got, ==, expected->str);
 }
 
+/* The option that overrides mlp_downsample's order: column-major, the
+ * default for VILA1.5, answers as the reference; raster changes the
+ * logits (the reference's are written for column-major). */
+static void
+test_generate_token_order (void)
+{
+  g_autofree char *data = g_path_get_dirname (tokenizer_data);
+  g_autofree char *root = g_build_filename (data, "checkpoints", "vila15-tiny", NULL);
+  g_autofree char *image = g_build_filename (data, "images", "odd-321x217.ppm", NULL);
+  g_autofree char *golden = g_build_filename (root, "logits-one-image.bin", NULL);
+  g_autofree char *scratch = g_dir_make_tmp ("vila-order-XXXXXX", NULL);
+  g_autofree char *reference = NULL;
+  const char *orders[] = { "column-major", "raster" };
+  gsize length;
+
+  g_assert_true (g_file_get_contents (golden, &reference, &length, NULL));
+  for (guint o = 0; o < G_N_ELEMENTS (orders); o++)
+    {
+      g_autofree char *npy = g_build_filename (scratch, "logits.npy", NULL);
+      g_autofree char *contents = NULL;
+      g_auto(CliRun) run = { 0 };
+      gsize npy_length, header;
+      double worst = 0, scale = 0;
+
+      run_cli (&run, "generate", "-m", root, "-i", image, "-p", "<image>\nWhat is in the image?",
+               "--max-new-tokens", "1", "--token-order", orders[o], "--dump-logits", npy, NULL);
+      g_assert_cmpint (run.status, ==, 0);
+      g_assert_true (g_file_get_contents (npy, &contents, &npy_length, NULL));
+      header = 10 + ((guint8) contents[8] | (guint8) contents[9] << 8);
+      g_assert_cmpuint (npy_length - header, ==, length);
+      for (gsize i = 0; i < length / 4; i++)
+        {
+          float ours, theirs;
+
+          memcpy (&ours, contents + header + i * 4, 4);
+          memcpy (&theirs, reference + i * 4, 4);
+          worst = MAX (worst, fabs (ours - theirs));
+          scale = MAX (scale, fabs (theirs));
+        }
+      g_test_message ("%s: relative error %.2e", orders[o], worst / scale);
+      if (o == 0)
+        g_assert_cmpfloat (worst / scale, <=, 1e-4);
+      else
+        g_assert_cmpfloat (worst / scale, >, 1e-2);
+      g_unlink (npy);
+    }
+  g_rmdir (scratch);
+
+  {
+    g_auto(CliRun) bad = { 0 };
+
+    run_cli (&bad, "generate", "-m", root, "-p", "hi", "--token-order", "diagonal", NULL);
+    g_assert_cmpint (bad.status, ==, 2);
+    g_assert_nonnull (strstr (bad.err, "diagonal"));
+  }
+}
+
 static void
 test_generate_as_reference (void)
 {
@@ -528,6 +586,7 @@ main (int    argc,
   g_test_add_func ("/cli/info", test_info);
   g_test_add_func ("/cli/generate", test_generate);
   g_test_add_func ("/cli/generate-as-reference", test_generate_as_reference);
+  g_test_add_func ("/cli/generate-token-order", test_generate_token_order);
 
   return g_test_run ();
 }

@@ -150,7 +150,7 @@ vc_cli_generate (int    argc,
   g_autoptr(VilaSession) session = NULL;
   g_autoptr(GPtrArray) images = g_ptr_array_new_with_free_func ((GDestroyNotify) vc_image_free);
   g_autofree char *path = NULL, *prompt = NULL, *system = NULL, *template_name = NULL, *backend = NULL;
-  g_autofree char *dump_logits = NULL;
+  g_autofree char *dump_logits = NULL, *token_order = NULL;
   g_auto(GStrv) image_paths = NULL;
   g_auto(GStrv) parts = NULL;
   g_autoptr(GString) text = g_string_new (NULL);
@@ -181,6 +181,8 @@ vc_cli_generate (int    argc,
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, N_("Random seed for sampling"), "S" },
     { "max-new-tokens", 0, 0, G_OPTION_ARG_INT, &max_new_tokens, N_("The most tokens to generate (default 512)"), "N" },
     { "backend", 0, 0, G_OPTION_ARG_STRING, &backend, N_("auto, cpu or cuda"), N_("NAME") },
+    { "token-order", 0, 0, G_OPTION_ARG_STRING, &token_order,
+      N_("Order of mlp_downsample's merged blocks: auto (default), column-major or raster"), N_("ORDER") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("End with one line of JSON: text, ids, timings"), NULL },
     { "dump-logits", 0, 0, G_OPTION_ARG_FILENAME, &dump_logits,
       N_("Write the raw logits of every step as float32 .npy [steps, vocab]"), N_("FILE") },
@@ -212,6 +214,19 @@ vc_cli_generate (int    argc,
     {
       g_printerr (_("%s generate: unknown backend “%s” (auto, cpu, cuda)\n"), CLI_BINARY, backend);
       return VC_CLI_EXIT_USAGE;
+    }
+  if (token_order != NULL)
+    {
+      if (g_strcmp0 (token_order, "column-major") == 0)
+        load.token_order = VILA_TOKEN_ORDER_COLUMN_MAJOR;
+      else if (g_strcmp0 (token_order, "raster") == 0)
+        load.token_order = VILA_TOKEN_ORDER_RASTER;
+      else if (g_strcmp0 (token_order, "auto") != 0)
+        {
+          g_printerr (_("%s generate: unknown token order “%s” (auto, column-major, raster)\n"), CLI_BINARY,
+                      token_order);
+          return VC_CLI_EXIT_USAGE;
+        }
     }
 
   /* Images first: a broken file fails before minutes of loading. */
