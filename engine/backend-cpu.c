@@ -318,6 +318,22 @@ cpu_rope (float        *x,
       }
 }
 
+/* Softmax of the first @visible scores, in place (the causal mask hides
+ * the rest). */
+static void
+softmax_visible (float *row,
+                 gsize  visible)
+{
+  float max = -INFINITY, total = 0.0f;
+
+  for (gsize t = 0; t < visible; t++)
+    max = MAX (max, row[t]);
+  for (gsize t = 0; t < visible; t++)
+    total += (row[t] = expf (row[t] - max));
+  for (gsize t = 0; t < visible; t++)
+    row[t] /= total;
+}
+
 typedef struct {
   float       *out;
   const float *q, *k, *v;
@@ -350,14 +366,8 @@ attention_heads (gpointer data,
         {
           float *row = scores + i * n_kv;
           gsize visible = a->causal ? MIN (n_kv, a->q_start + i + 1) : n_kv;
-          float max = -INFINITY, total = 0.0f;
 
-          for (gsize t = 0; t < visible; t++)
-            max = MAX (max, row[t]);
-          for (gsize t = 0; t < visible; t++)
-            total += (row[t] = expf (row[t] - max));
-          for (gsize t = 0; t < visible; t++)
-            row[t] /= total;
+          softmax_visible (row, visible);
           for (gsize t = visible; t < n_kv; t++)
             row[t] = 0.0f;
         }
@@ -407,7 +417,6 @@ attention_pairs (gpointer data,
       gsize kv_head = h / group;
       gsize visible = a->causal ? MIN (a->n_kv, a->q_start + i + 1) : a->n_kv;
       float *oi = a->out + (i * a->n_heads + h) * head_dim;
-      float max = -INFINITY, total = 0.0f;
 
       for (gsize t = 0; t < visible; t++)
         {
@@ -417,21 +426,15 @@ attention_pairs (gpointer data,
           for (gsize d = 0; d < head_dim; d++)
             dot += qi[d] * kt[d];
           scores[t] = dot * scale;
-          max = MAX (max, scores[t]);
         }
-      for (gsize t = 0; t < visible; t++)
-        {
-          scores[t] = expf (scores[t] - max);
-          total += scores[t];
-        }
+      softmax_visible (scores, visible);
       memset (oi, 0, head_dim * sizeof (float));
       for (gsize t = 0; t < visible; t++)
         {
           const float *vt = a->v + (t * a->n_kv_heads + kv_head) * head_dim;
-          float p = scores[t] / total;
 
           for (gsize d = 0; d < head_dim; d++)
-            oi[d] += p * vt[d];
+            oi[d] += scores[t] * vt[d];
         }
     }
 }

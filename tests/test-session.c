@@ -10,6 +10,7 @@
 
 #include "vila.h"
 #include "vila-test-checkpoint.h"
+#include "vila-test-util.h"
 
 static const char *data_dir;
 static char *checkpoint;
@@ -41,16 +42,6 @@ prompt_ids (VilaSession *session)
       g_array_append_val (ids, id);
     }
   return ids;
-}
-
-static gboolean
-collect (const char *text,
-         gint32      token_id,
-         gpointer    user_data)
-{
-  if (token_id >= 0)
-    g_array_append_val ((GArray *) user_data, token_id);
-  return TRUE;
 }
 
 static void
@@ -161,7 +152,7 @@ ask (VilaSession *session,
   params.max_new_tokens = max_tokens;
   params.temperature = temperature;
   params.seed = seed;
-  g_assert_true (vila_session_generate (session, &params, collect, answer, NULL, NULL, &error));
+  g_assert_true (vila_session_generate (session, &params, vila_test_collect_token, answer, NULL, NULL, &error));
   g_assert_no_error (error);
   return answer;
 }

@@ -63,16 +63,6 @@ fixture_teardown (Fixture       *f,
   g_free (f->root);
 }
 
-static gboolean
-collect (const char *text,
-         gint32      token_id,
-         gpointer    user_data)
-{
-  if (token_id >= 0)
-    g_array_append_val ((GArray *) user_data, token_id);
-  return TRUE;
-}
-
 /* Expected ids, less a final EOS: the reference stops there too, and our
  * callback does not see it. */
 static void
@@ -137,7 +127,7 @@ ask (Fixture           *f,
         }
       vila_sampling_params_init (&params);
       params.max_new_tokens = last ? max_tokens : 8;
-      g_assert_true (vila_session_generate (session, &params, last ? on_token : collect,
+      g_assert_true (vila_session_generate (session, &params, last ? on_token : vila_test_collect_token,
                                             last ? user_data : answer, NULL,
                                             last ? stats : &turn_stats, &error));
       g_assert_no_error (error);
@@ -192,7 +182,7 @@ test_greedy (Fixture       *f,
 {
   g_autoptr(GArray) answer = g_array_new (FALSE, FALSE, sizeof (gint32));
   VilaGenerateStats stats;
-  g_autoptr(VilaSession) session = ask (f, 32, collect, answer, &stats);
+  g_autoptr(VilaSession) session = ask (f, 32, vila_test_collect_token, answer, &stats);
 
   assert_answer (answer, json_object_get_array_member (f->golden, "greedy"), &stats);
 }

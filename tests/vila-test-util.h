@@ -59,3 +59,15 @@ vila_test_read_ppm (const char *path,
   g_assert_cmpuint (length, ==, consumed + 1 + (gsize) *width * *height * 3);
   return g_memdup2 (data + consumed + 1, (gsize) *width * *height * 3);
 }
+
+/* A VilaTokenFunc that appends each generated id to the GArray (gint32)
+ * in @user_data. */
+static inline gboolean
+vila_test_collect_token (const char *text,
+                         gint32      token_id,
+                         gpointer    user_data)
+{
+  if (token_id >= 0)
+    g_array_append_val ((GArray *) user_data, token_id);
+  return TRUE;
+}
