@@ -196,6 +196,45 @@ static const Case cases[] = {
   { "vila7b-tiny", "interleaved" },
 };
 
+typedef struct {
+  Fixture    *fixture;
+  const Case *c;
+} Turn;
+
+static gpointer
+answer_in_thread (gpointer data)
+{
+  Turn *turn = data;
+
+  test_greedy (turn->fixture, turn->c);
+  return NULL;
+}
+
+/* Two sessions of one model answering at once on two threads (as the
+ * app's worker and a caption export may): each still answers as the
+ * reference, so nothing per call lives in the shared model. */
+static void
+test_sessions_in_parallel (void)
+{
+  Fixture one = { 0 }, two = { 0 };
+  Turn turns[] = { { &one, &cases[1] }, { &two, &cases[3] } };
+  GThread *threads[G_N_ELEMENTS (turns)];
+
+  fixture_setup (&one, turns[0].c);
+  fixture_setup (&two, turns[1].c);
+  vila_model_unref (two.model);
+  two.model = vila_model_ref (one.model);
+  for (guint round = 0; round < 3; round++)
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (turns); i++)
+        threads[i] = g_thread_new ("answer", answer_in_thread, &turns[i]);
+      for (guint i = 0; i < G_N_ELEMENTS (turns); i++)
+        g_thread_join (threads[i]);
+    }
+  fixture_teardown (&one, NULL);
+  fixture_teardown (&two, NULL);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -213,5 +252,6 @@ main (int    argc,
       g_test_add (logits, Fixture, &cases[i], fixture_setup, test_prompt_and_logits, fixture_teardown);
       g_test_add (greedy, Fixture, &cases[i], fixture_setup, test_greedy, fixture_teardown);
     }
+  g_test_add_func ("/vila/e2e/sessions-in-parallel", test_sessions_in_parallel);
   return g_test_run ();
 }
