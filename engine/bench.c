@@ -265,7 +265,17 @@ vila_bench_run (const char              *synthetic,
   result->ttft_ms = seconds_since (start) * 1000;
   result->prompt_tokens = n_prompt;
   result->prefill_tok_s = n_prompt / result->prefill_s;
-  result->prefill_gflop_s = 2.0 * (result->weight_bytes_per_token / 2.0) * n_prompt / result->prefill_s / 1e9;
+  {
+    /* The work prefill does: every layer's weights for each position, the
+     * LM head for the last one only, and causal attention (Q·Kᵀ and P·V
+     * over the positions each query sees). */
+    double lm_head = (double) config.llm.vocab * hidden;
+    double layers = result->weight_bytes_per_token / 2.0 - lm_head;
+    double attention = 2.0 * config.llm.n_layers * (double) config.llm.n_heads * config.llm.head_dim *
+                       (double) n_prompt * (n_prompt + 1) / 2.0;
+
+    result->prefill_gflop_s = (2.0 * layers * n_prompt + 2.0 * lm_head + 2.0 * attention) / result->prefill_s / 1e9;
+  }
 
   start = g_get_monotonic_time ();
   for (guint i = 0; i < options->gen_tokens; i++)
