@@ -376,26 +376,6 @@ attention_heads (gpointer data,
                    0.0f, a->out + h * head_dim, a->n_heads * head_dim);
     }
 }
-
-/* Many queries: heads shared out across the pool. */
-static void
-attention_gemm (float       *out,
-                const float *q,
-                const float *k,
-                const float *v,
-                gsize        n_q,
-                gsize        n_kv,
-                gsize        q_start,
-                gsize        n_heads,
-                gsize        n_kv_heads,
-                gsize        head_dim,
-                gboolean     causal)
-{
-  AttentionJob job = { out, q, k, v, n_q, n_kv, q_start, n_heads, n_kv_heads, head_dim, causal };
-
-  blas_use_one_thread ();
-  vila_cpu_parallel_for (n_heads, 1, attention_heads, &job);
-}
 #endif
 
 /* (query, head) pairs [first, last) one at a time: scores, softmax, and
@@ -455,9 +435,11 @@ cpu_attention (float       *out,
   AttentionJob job = { out, q, k, v, n_q, n_kv, q_start, n_heads, n_kv_heads, head_dim, causal };
 
 #if VILA_HAVE_OPENBLAS
+  /* Many queries: matrix products per head, heads shared out. */
   if (n_q >= 16)
     {
-      attention_gemm (out, q, k, v, n_q, n_kv, q_start, n_heads, n_kv_heads, head_dim, causal);
+      blas_use_one_thread ();
+      vila_cpu_parallel_for (n_heads, 1, attention_heads, &job);
       return;
     }
 #endif

@@ -48,6 +48,14 @@ matmul_rows_portable (float            *out,
 }
 
 #if defined(__x86_64__)
+/* bf16 is the top half of a float32. */
+__attribute__ ((target ("avx2,fma,f16c")))
+static inline __m256
+widen_bf16 (const guint8 *p)
+{
+  return _mm256_castsi256_ps (_mm256_slli_epi32 (_mm256_cvtepu16_epi32 (_mm_loadu_si128 ((const void *) p)), 16));
+}
+
 __attribute__ ((target ("avx2,fma,f16c")))
 static inline __m256
 load8 (const guint8   *p,
@@ -56,7 +64,7 @@ load8 (const guint8   *p,
   switch (type)
     {
     case VILA_TENSOR_BF16:
-      return _mm256_castsi256_ps (_mm256_slli_epi32 (_mm256_cvtepu16_epi32 (_mm_loadu_si128 ((const void *) p)), 16));
+      return widen_bf16 (p);
     case VILA_TENSOR_F16:
       return _mm256_cvtph_ps (_mm_loadu_si128 ((const void *) p));
     case VILA_TENSOR_F32:
@@ -75,74 +83,6 @@ sum8 (__m256 v)
   s = _mm_add_ps (s, _mm_movehl_ps (s, s));
   s = _mm_add_ss (s, _mm_shuffle_ps (s, s, 1));
   return _mm_cvtss_f32 (s);
-}
-
-/* Decoding with BF16 weights, the released checkpoints' dtype: two weight
- * rows at a time with two sums each, the dtype known at compile time, so
- * each step is loads, a shift and FMAs while the weights stream through. */
-__attribute__ ((target ("avx2,fma,f16c")))
-static inline __m256
-widen_bf16 (const guint8 *p)
-{
-  return _mm256_castsi256_ps (_mm256_slli_epi32 (_mm256_cvtepu16_epi32 (_mm_loadu_si128 ((const void *) p)), 16));
-}
-
-__attribute__ ((target ("avx2,fma,f16c")))
-static void
-decode_rows_bf16 (float            *out,
-                  const float      *x,
-                  const VilaMatrix *w,
-                  const float      *bias,
-                  gsize             first,
-                  gsize             last)
-{
-  gsize cols = w->cols, vec = cols & ~(gsize) 15;
-  gsize j = first;
-
-  for (; j + 1 < last; j += 2)
-    {
-      const guint8 *r0 = w->data + j * cols * 2, *r1 = r0 + cols * 2;
-      __m256 a0 = _mm256_setzero_ps (), a1 = _mm256_setzero_ps ();
-      __m256 b0 = _mm256_setzero_ps (), b1 = _mm256_setzero_ps ();
-      float s0, s1;
-
-      for (gsize k = 0; k < vec; k += 16)
-        {
-          __m256 x0 = _mm256_loadu_ps (x + k), x1 = _mm256_loadu_ps (x + k + 8);
-
-          a0 = _mm256_fmadd_ps (widen_bf16 (r0 + k * 2), x0, a0);
-          a1 = _mm256_fmadd_ps (widen_bf16 (r0 + k * 2 + 16), x1, a1);
-          b0 = _mm256_fmadd_ps (widen_bf16 (r1 + k * 2), x0, b0);
-          b1 = _mm256_fmadd_ps (widen_bf16 (r1 + k * 2 + 16), x1, b1);
-        }
-      s0 = sum8 (_mm256_add_ps (a0, a1));
-      s1 = sum8 (_mm256_add_ps (b0, b1));
-      for (gsize k = vec; k < cols; k++)
-        {
-          guint16 v0, v1;
-
-          memcpy (&v0, r0 + k * 2, 2);
-          memcpy (&v1, r1 + k * 2, 2);
-          s0 += x[k] * vila_bf16_to_f32 (GUINT16_FROM_LE (v0));
-          s1 += x[k] * vila_bf16_to_f32 (GUINT16_FROM_LE (v1));
-        }
-      out[j] = bias ? s0 + bias[j] : s0;
-      out[j + 1] = bias ? s1 + bias[j + 1] : s1;
-    }
-  if (j < last)
-    {
-      const guint8 *r0 = w->data + j * cols * 2;
-      float s0 = 0.0f;
-
-      for (gsize k = 0; k < cols; k++)
-        {
-          guint16 v0;
-
-          memcpy (&v0, r0 + k * 2, 2);
-          s0 += x[k] * vila_bf16_to_f32 (GUINT16_FROM_LE (v0));
-        }
-      out[j] = bias ? s0 + bias[j] : s0;
-    }
 }
 
 /* Up to four input rows share each load of the weights. */
@@ -227,6 +167,63 @@ matmul_rows_avx2 (float            *out,
     }
 }
 #endif
+
+/* Element @k of a little-endian bf16 row, for the tails. */
+static inline float
+bf16_at (const guint8 *row,
+         gsize         k)
+{
+  guint16 v;
+
+  memcpy (&v, row + k * 2, 2);
+  return vila_bf16_to_f32 (GUINT16_FROM_LE (v));
+}
+
+/* Decoding with BF16 weights, the released checkpoints' dtype: two weight
+ * rows at a time with two sums each, the dtype known at compile time, so
+ * each step is loads, a shift and FMAs while the weights stream through. */
+__attribute__ ((target ("avx2,fma,f16c")))
+static void
+decode_rows_bf16 (float            *out,
+                  const float      *x,
+                  const VilaMatrix *w,
+                  const float      *bias,
+                  gsize             first,
+                  gsize             last)
+{
+  gsize cols = w->cols, vec = cols & ~(gsize) 15;
+  gsize j = first;
+
+  for (; j + 1 < last; j += 2)
+    {
+      const guint8 *r0 = w->data + j * cols * 2, *r1 = r0 + cols * 2;
+      __m256 a0 = _mm256_setzero_ps (), a1 = _mm256_setzero_ps ();
+      __m256 b0 = _mm256_setzero_ps (), b1 = _mm256_setzero_ps ();
+      float s0, s1;
+
+      for (gsize k = 0; k < vec; k += 16)
+        {
+          __m256 x0 = _mm256_loadu_ps (x + k), x1 = _mm256_loadu_ps (x + k + 8);
+
+          a0 = _mm256_fmadd_ps (widen_bf16 (r0 + k * 2), x0, a0);
+          a1 = _mm256_fmadd_ps (widen_bf16 (r0 + k * 2 + 16), x1, a1);
+          b0 = _mm256_fmadd_ps (widen_bf16 (r1 + k * 2), x0, b0);
+          b1 = _mm256_fmadd_ps (widen_bf16 (r1 + k * 2 + 16), x1, b1);
+        }
+      s0 = sum8 (_mm256_add_ps (a0, a1));
+      s1 = sum8 (_mm256_add_ps (b0, b1));
+      for (gsize k = vec; k < cols; k++)
+        {
+          s0 += x[k] * bf16_at (r0, k);
+          s1 += x[k] * bf16_at (r1, k);
+        }
+      out[j] = bias ? s0 + bias[j] : s0;
+      out[j + 1] = bias ? s1 + bias[j + 1] : s1;
+    }
+  /* An odd row left over: the general kernel. */
+  if (j < last)
+    matmul_rows_avx2 (out, x, 1, w, bias, j, last);
+}
 
 void
 vila_cpu_matmul_rows (float            *out,
