@@ -62,7 +62,7 @@ vila_f16_to_f32 (guint16 half)
 VilaMatrix
 vila_matrix_from_tensor (const VilaTensor *tensor)
 {
-  VilaMatrix m = { tensor->type, tensor->data, 1, 1 };
+  VilaMatrix m = { tensor->type, tensor->data, 1, 1, NULL, tensor->type };
 
   if (tensor->n_dims >= 2)
     {
@@ -291,12 +291,12 @@ cpu_layer_norm (float            *out,
 }
 
 static void
-cpu_rope (float        *x,
-          gsize         n,
-          gsize         n_heads,
-          gsize         head_dim,
-          const gint32 *positions,
-          const float  *inv_freq)
+cpu_rope (float       *x,
+          gsize        n,
+          gsize        n_heads,
+          gsize        head_dim,
+          gsize        start,
+          const float *inv_freq)
 {
   gsize half = head_dim / 2;
 
@@ -304,7 +304,7 @@ cpu_rope (float        *x,
     for (gsize j = 0; j < half; j++)
       {
         /* As transformers: the angle in float32, then cos and sin. */
-        float angle = (float) positions[i] * inv_freq[j];
+        float angle = (float) (gint32) (start + i) * inv_freq[j];
         float c = cosf (angle), s = sinf (angle);
 
         for (gsize h = 0; h < n_heads; h++)
@@ -503,7 +503,69 @@ cpu_embed (float            *out,
     vila_matrix_row (table, ids[i], out + i * table->cols);
 }
 
+gboolean
+vila_backend_bind (const VilaBackendOps *ops,
+                   GPtrArray            *bound,
+                   VilaMatrix           *m,
+                   GError              **error)
+{
+  if (!ops->bind (m, error))
+    return FALSE;
+  g_ptr_array_add (bound, m);
+  return TRUE;
+}
+
+void
+vila_backend_release_all (const VilaBackendOps *ops,
+                          GPtrArray            *bound)
+{
+  for (guint i = 0; i < bound->len; i++)
+    ops->release (g_ptr_array_index (bound, i));
+  g_ptr_array_set_size (bound, 0);
+}
+
+/* Activations are plain host arrays; the mapped checkpoint is read as it is. */
+static float *
+cpu_alloc (gsize n_floats)
+{
+  return g_new (float, MAX (n_floats, 1));
+}
+
+static void
+cpu_free (float *buffer)
+{
+  g_free (buffer);
+}
+
+static void
+cpu_copy (float       *dst,
+          const float *src,
+          gsize        n_floats)
+{
+  memcpy (dst, src, n_floats * sizeof (float));
+}
+
+static gboolean
+cpu_bind (VilaMatrix  *m,
+          GError     **error)
+{
+  return TRUE;
+}
+
+static void
+cpu_release (VilaMatrix *m)
+{
+}
+
 const VilaBackendOps vila_cpu_backend = {
+  .name = "cpu",
+  .alloc = cpu_alloc,
+  .free = cpu_free,
+  .upload = cpu_copy,
+  .download = cpu_copy,
+  .copy = cpu_copy,
+  .bind = cpu_bind,
+  .release = cpu_release,
   .matmul = cpu_matmul,
   .rms_norm = cpu_rms_norm,
   .layer_norm = cpu_layer_norm,

@@ -12,12 +12,17 @@
 
 G_BEGIN_DECLS
 
-/* A weight matrix [rows][cols] (a Linear's [out][in]) or vector (rows 1). */
+/* A weight matrix [rows][cols] (a Linear's [out][in]) or vector (rows 1).
+ * @data is the checkpoint's bytes (mapped); a backend that computes
+ * elsewhere keeps its own copy in @device, of type @device_type, made by
+ * its bind(). */
 typedef struct {
   VilaTensorType type;
   const guint8  *data;
   gsize          rows;
   gsize          cols;
+  gpointer       device;
+  VilaTensorType device_type;
 } VilaMatrix;
 
 /* Views the tensor as a matrix: 2-D as it is, 1-D as one row, more
@@ -31,7 +36,24 @@ void       vila_matrix_row         (const VilaMatrix *m,
                                     gsize             row,
                                     float            *out);
 
+/* Activations (float *) live where the backend computes: host memory for
+ * the CPU, GPU memory for CUDA. They are made with alloc() and reach the
+ * host only through download(); operations may run asynchronously, in
+ * order, until a download waits for them. */
 typedef struct {
+  const char *name;
+
+  /* NULL when the memory is not there (a GPU out of memory) */
+  float   *(*alloc)       (gsize n_floats);
+  void     (*free)        (float *buffer);
+  void     (*upload)      (float *dst, const float *host_src, gsize n_floats);
+  void     (*download)    (float *host_dst, const float *src, gsize n_floats);
+  void     (*copy)        (float *dst, const float *src, gsize n_floats);
+  /* Makes @m usable by this backend, once, at load (the CPU reads the
+   * mapped file as it is; CUDA uploads it); release() undoes it. */
+  gboolean (*bind)        (VilaMatrix *m, GError **error);
+  void     (*release)     (VilaMatrix *m);
+
   /* out[n][w.rows] = x[n][w.cols] · wᵀ (+ bias[w.rows]) */
   void (*matmul)      (float *out, const float *x, gsize n, const VilaMatrix *w, const VilaMatrix *bias);
   /* Llama's RMSNorm over rows of @dim: x / sqrt(mean(x²) + eps) * weight */
@@ -40,8 +62,9 @@ typedef struct {
   void (*layer_norm)  (float *out, const float *x, gsize n, gsize dim, const VilaMatrix *weight,
                        const VilaMatrix *bias, float eps);
   /* Rotary embedding in place, transformers' rotate_half layout: each head's
-   * first half pairs with its second. @inv_freq has head_dim / 2 entries. */
-  void (*rope)        (float *x, gsize n, gsize n_heads, gsize head_dim, const gint32 *positions,
+   * first half pairs with its second. Row i is at position @start + i.
+   * @inv_freq (host memory) has head_dim / 2 entries. */
+  void (*rope)        (float *x, gsize n, gsize n_heads, gsize head_dim, gsize start,
                        const float *inv_freq);
   /* Scaled dot-product attention of @n_q queries (at positions @q_start
    * onwards) over @n_kv keys/values; heads share key/value heads in groups
@@ -57,10 +80,34 @@ typedef struct {
   void (*quick_gelu)  (float *x, gsize n);
   /* x += y */
   void (*add)         (float *x, const float *y, gsize n);
-  /* out[i] = row ids[i] of @table, widened */
+  /* out[i] = row ids[i] of @table, widened; @ids in host memory */
   void (*embed)       (float *out, const VilaMatrix *table, const gint32 *ids, gsize n);
 } VilaBackendOps;
 
 extern const VilaBackendOps vila_cpu_backend;
+
+#if VILA_HAVE_CUDA
+/* The CUDA backend with weights on the GPU in @dtype; NULL and @error when
+ * no usable GPU (or cuBLAS) is there. */
+const VilaBackendOps *vila_cuda_backend_get (int      dtype,
+                                             GError **error);
+/* Bytes of GPU memory free for us: cudaMemGetInfo's, capped by the
+ * VILA_CUDA_MEMORY_LIMIT_MB environment variable (to share a GPU). */
+gboolean              vila_cuda_memory_info (guint64 *free_bytes,
+                                             guint64 *total_bytes,
+                                             GError **error);
+/* Device-to-device copy speed (bytes read + written per second). */
+double                vila_cuda_copy_bandwidth (void);
+const char           *vila_cuda_device_name (void);
+#endif
+
+/* Binds @m and remembers it in @bound (VilaMatrix pointers), so that
+ * vila_backend_release_all() can undo every bind of a model part. */
+gboolean vila_backend_bind        (const VilaBackendOps *ops,
+                                   GPtrArray            *bound,
+                                   VilaMatrix           *m,
+                                   GError              **error);
+void     vila_backend_release_all (const VilaBackendOps *ops,
+                                   GPtrArray            *bound);
 
 G_END_DECLS

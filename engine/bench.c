@@ -13,6 +13,7 @@
 
 #include <string.h>
 
+#include "backend.h"
 #include "cpu-kernels.h"
 #include "image-preprocess.h"
 #include "llm.h"
@@ -141,7 +142,7 @@ read_sweep_gb_s (void)
   g_autofree float *buffer = g_new (float, rows * cols);
   g_autofree float *ones = g_new (float, cols);
   g_autofree float *out = g_new (float, rows);
-  VilaMatrix m = { VILA_TENSOR_F32, (const guint8 *) buffer, rows, cols };
+  VilaMatrix m = { VILA_TENSOR_F32, (const guint8 *) buffer, rows, cols, NULL, VILA_TENSOR_F32 };
   double best = 0;
 
   for (gsize i = 0; i < rows * cols; i++)
@@ -173,7 +174,9 @@ available_memory (void)
 void
 vila_bench_options_init (VilaBenchOptions *options)
 {
-  *options = (VilaBenchOptions) { .n_images = 1, .prompt_tokens = 64, .gen_tokens = 32 };
+  *options = (VilaBenchOptions) {
+    .n_images = 1, .prompt_tokens = 64, .gen_tokens = 32, .backend = VILA_BACKEND_CPU, .dtype = VILA_DTYPE_F16,
+  };
 }
 
 gboolean
@@ -192,9 +195,11 @@ vila_bench_run (const char              *synthetic,
   g_autofree float *embeddings = NULL;
   g_autofree float *logits = NULL;
   g_autofree guint8 *image_pixels = NULL;
-  guint64 needed;
+  const VilaBackendOps *ops = &vila_cpu_backend;
+  guint64 needed, available = available_memory ();
   gint64 start;
   gsize n_prompt, hidden;
+  VilaBackendKind backend = vila_backend_resolve (options->backend, NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
     if (g_strcmp0 (shapes[i].name, synthetic) == 0)
@@ -210,21 +215,48 @@ vila_bench_run (const char              *synthetic,
   hidden = config.llm.hidden;
   needed = (guint64) shape->layers * (4ull * shape->hidden * shape->hidden + 3ull * shape->hidden * shape->intermediate) * 2 +
            2ull * shape->vocab * shape->hidden * 2 + (1ull << 30) * 2;
-  if (needed > available_memory ())
+  /* The weights are made in host memory first, whatever the backend. */
+  if (needed > available)
     {
       g_set_error (error, VILA_ERROR, VILA_ERROR_OUT_OF_MEMORY,
-                   "%s needs about %.1f GB of memory; %.1f GB are available",
-                   synthetic, needed / 1e9, available_memory () / 1e9);
+                   "%s needs about %.1f GB of memory; %.1f GB are available", synthetic, needed / 1e9, available / 1e9);
       return FALSE;
     }
 
-  *result = (VilaBenchResult) { .threads = vila_cpu_n_threads () };
-  result->read_gb_s = read_sweep_gb_s ();
+  *result = (VilaBenchResult) { .backend = backend, .threads = vila_cpu_n_threads () };
+#if VILA_HAVE_CUDA
+  if (backend == VILA_BACKEND_CUDA)
+    {
+      guint64 total;
+
+      if (!(ops = vila_cuda_backend_get (options->dtype, error)) || !vila_cuda_memory_info (&available, &total, error))
+        return FALSE;
+      if (needed > available)
+        {
+          g_set_error (error, VILA_ERROR, VILA_ERROR_OUT_OF_MEMORY,
+                       "%s needs about %.1f GB of GPU memory; %.1f GB are free", synthetic, needed / 1e9, available / 1e9);
+          return FALSE;
+        }
+      g_strlcpy (result->device, vila_cuda_device_name (), sizeof result->device);
+      result->read_gb_s = vila_cuda_copy_bandwidth () / 1e9;
+    }
+#endif
+  if (backend == VILA_BACKEND_CPU)
+    {
+      g_strlcpy (result->device, "CPU", sizeof result->device);
+      result->read_gb_s = read_sweep_gb_s ();
+    }
+  else if (ops == &vila_cpu_backend)
+    {
+      g_set_error (error, VILA_ERROR, VILA_ERROR_NO_DEVICE, "This build has no CUDA backend");
+      return FALSE;
+    }
 
   start = g_get_monotonic_time ();
   result->weight_bytes_per_token = build_weights (&config, llm_weights, vision_weights);
-  llm = vila_llm_new (&config.llm, llm_weights, &vila_cpu_backend);
-  vision = vila_vision_new (&config, vision_weights, vision_weights, &vila_cpu_backend);
+  if (!(llm = vila_llm_new (&config.llm, llm_weights, ops, error)) ||
+      !(vision = vila_vision_new (&config, vision_weights, vision_weights, ops, error)))
+    return FALSE;
   result->load_s = seconds_since (start);
 
   /* Time to first token: images through the tower and projector, then the
@@ -244,8 +276,12 @@ vila_bench_run (const char              *synthetic,
       VilaImage image = { 640, 480, 640 * 3, image_pixels };
       g_autofree float *pixels = vila_preprocess_image (&preprocess, &image);
       gsize n_features, n_tokens;
-      g_autofree float *features = vila_vision_features (vision, pixels, &n_features);
-      g_autofree float *tokens = vila_vision_project (vision, features, n_features, TRUE, &n_tokens);
+      g_autofree float *features = NULL;
+      g_autofree float *tokens = NULL;
+
+      if (!(features = vila_vision_features (vision, pixels, &n_features, error)) ||
+          !(tokens = vila_vision_project (vision, features, n_features, TRUE, &n_tokens, error)))
+        return FALSE;
 
       memcpy (embeddings + k * config.tokens_per_image * hidden, tokens, n_tokens * hidden * sizeof (float));
     }

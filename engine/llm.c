@@ -36,6 +36,7 @@ struct _VilaLlm
   VilaMatrix            lm_head;
   Layer                *layers;
   float                *inv_freq;      /* head_dim / 2 rotary frequencies, for the trained context */
+  GPtrArray            *bound;         /* the matrices the backend holds a copy of */
 };
 
 static VilaMatrix
@@ -92,15 +93,49 @@ compute_inv_freq (VilaLlm *llm,
     }
 }
 
-VilaLlm *
-vila_llm_new (const VilaLlmConfig  *config,
-              VilaWeights          *weights,
-              const VilaBackendOps *ops)
+/* Hands every weight to the backend (a GPU uploads them here, once). */
+static gboolean
+bind_weights (VilaLlm  *llm,
+              GError  **error)
 {
-  VilaLlm *llm = g_new0 (VilaLlm, 1);
+  gboolean tied = llm->lm_head.data == llm->embed.data;
+
+  if (!vila_backend_bind (llm->ops, llm->bound, &llm->embed, error) ||
+      !vila_backend_bind (llm->ops, llm->bound, &llm->norm, error))
+    return FALSE;
+  if (tied)
+    llm->lm_head = llm->embed;
+  else if (!vila_backend_bind (llm->ops, llm->bound, &llm->lm_head, error))
+    return FALSE;
+
+  for (guint i = 0; i < llm->config->n_layers; i++)
+    {
+      Layer *layer = &llm->layers[i];
+      VilaMatrix *all[] = {
+        &layer->input_norm, &layer->q, &layer->k, &layer->v, &layer->o, &layer->post_norm,
+        &layer->gate, &layer->up, &layer->down,
+        &layer->q_bias, &layer->k_bias, &layer->v_bias,
+      };
+      guint n = llm->config->qkv_bias ? G_N_ELEMENTS (all) : G_N_ELEMENTS (all) - 3;
+
+      for (guint j = 0; j < n; j++)
+        if (!vila_backend_bind (llm->ops, llm->bound, all[j], error))
+          return FALSE;
+    }
+  return TRUE;
+}
+
+VilaLlm *
+vila_llm_new (const VilaLlmConfig   *config,
+              VilaWeights           *weights,
+              const VilaBackendOps  *ops,
+              GError               **error)
+{
+  g_autoptr(VilaLlm) llm = g_new0 (VilaLlm, 1);
 
   llm->config = config;
   llm->ops = ops;
+  llm->bound = g_ptr_array_new ();
   llm->embed = weight (weights, "model.embed_tokens.weight");
   llm->norm = weight (weights, "model.norm.weight");
   llm->lm_head = vila_weights_lookup (weights, "lm_head.weight") ? weight (weights, "lm_head.weight") : llm->embed;
@@ -132,7 +167,9 @@ vila_llm_new (const VilaLlmConfig  *config,
       layer->down = W ("mlp.down_proj.weight");
 #undef W
     }
-  return llm;
+  if (!bind_weights (llm, error))
+    return NULL;
+  return g_steal_pointer (&llm);
 }
 
 void
@@ -140,6 +177,8 @@ vila_llm_free (VilaLlm *llm)
 {
   if (llm == NULL)
     return;
+  vila_backend_release_all (llm->ops, llm->bound);
+  g_ptr_array_unref (llm->bound);
   g_free (llm->layers);
   g_free (llm->inv_freq);
   g_free (llm);
@@ -151,7 +190,10 @@ vila_llm_embed (VilaLlm      *llm,
                 gsize         n,
                 float        *out)
 {
-  llm->ops->embed (out, &llm->embed, ids, n);
+  /* From the mapped checkpoint, whatever the backend: the embeddings go
+   * to the caller (to be spliced with image features) anyway. */
+  for (gsize i = 0; i < n; i++)
+    vila_matrix_row (&llm->embed, ids[i], out + i * llm->embed.cols);
 }
 
 VilaKvCache *
@@ -160,6 +202,7 @@ vila_kv_cache_new (VilaLlm *llm,
 {
   VilaKvCache *cache = g_new0 (VilaKvCache, 1);
 
+  cache->ops = llm->ops;
   cache->max_capacity = max_capacity;
   cache->n_layers = llm->config->n_layers;
   cache->width = (gsize) llm->config->n_kv_heads * llm->config->head_dim;
@@ -170,22 +213,43 @@ vila_kv_cache_new (VilaLlm *llm,
 
 /* Grows the arrays (doubling) so that @length positions fit; a full
  * context of a large model is gigabytes, most chats never need it. */
-static void
-kv_cache_reserve (VilaKvCache *cache,
-                  gsize        length)
+static gboolean
+kv_cache_reserve (VilaKvCache  *cache,
+                  gsize         length,
+                  GError      **error)
 {
+  const VilaBackendOps *ops = cache->ops;
   guint capacity = MAX (cache->capacity, 256);
 
   if (length <= cache->capacity)
-    return;
+    return TRUE;
   while (capacity < length)
     capacity = MIN ((gsize) capacity * 2, cache->max_capacity);
   for (guint i = 0; i < cache->n_layers; i++)
     {
-      cache->k[i] = g_renew (float, cache->k[i], (gsize) capacity * cache->width);
-      cache->v[i] = g_renew (float, cache->v[i], (gsize) capacity * cache->width);
+      float *k = ops->alloc ((gsize) capacity * cache->width);
+      float *v = k ? ops->alloc ((gsize) capacity * cache->width) : NULL;
+
+      if (v == NULL)
+        {
+          if (k != NULL)
+            ops->free (k);
+          g_set_error (error, VILA_ERROR, VILA_ERROR_OUT_OF_MEMORY,
+                       "No memory left (%s) for a context of %u positions", ops->name, capacity);
+          return FALSE;
+        }
+      if (cache->k[i] != NULL)
+        {
+          ops->copy (k, cache->k[i], (gsize) cache->length * cache->width);
+          ops->copy (v, cache->v[i], (gsize) cache->length * cache->width);
+          ops->free (cache->k[i]);
+          ops->free (cache->v[i]);
+        }
+      cache->k[i] = k;
+      cache->v[i] = v;
     }
   cache->capacity = capacity;
+  return TRUE;
 }
 
 void
@@ -195,8 +259,10 @@ vila_kv_cache_free (VilaKvCache *cache)
     return;
   for (guint i = 0; i < cache->n_layers; i++)
     {
-      g_free (cache->k[i]);
-      g_free (cache->v[i]);
+      if (cache->k[i] != NULL)
+        cache->ops->free (cache->k[i]);
+      if (cache->v[i] != NULL)
+        cache->ops->free (cache->v[i]);
     }
   g_free (cache->k);
   g_free (cache->v);
@@ -218,10 +284,10 @@ vila_llm_forward (VilaLlm      *llm,
   gsize q_width = (gsize) c->n_heads * c->head_dim;
   gsize kv_width = cache->width;
   gsize start = cache->length;
-  g_autofree float *x = NULL, *h = NULL, *q = NULL, *attn = NULL, *o = NULL, *gate = NULL, *up = NULL;
-  g_autofree gint32 *positions = NULL;
+  gsize inter = c->intermediate;
   g_autofree float *dynamic_inv_freq = NULL;
   const float *inv_freq;
+  float *arena, *x, *h, *q, *attn, *o, *gate, *up, *last_logits;
 
   if (start + n > cache->max_capacity)
     {
@@ -230,7 +296,8 @@ vila_llm_forward (VilaLlm      *llm,
                    "the %u the model can hold", start + n, start + n - cache->max_capacity, cache->max_capacity);
       return FALSE;
     }
-  kv_cache_reserve (cache, start + n);
+  if (!kv_cache_reserve (cache, start + n, error))
+    return FALSE;
 
   /* Dynamic NTK: frequencies for this call's length, as transformers
    * computes them per forward; the model's own stay those of the trained
@@ -243,16 +310,24 @@ vila_llm_forward (VilaLlm      *llm,
     }
   inv_freq = dynamic_inv_freq ? dynamic_inv_freq : llm->inv_freq;
 
-  x = g_memdup2 (embeddings, n * hidden * sizeof (float));
-  h = g_new (float, n * hidden);
-  q = g_new (float, n * q_width);
-  attn = g_new (float, n * q_width);
-  o = g_new (float, n * hidden);
-  gate = g_new (float, n * c->intermediate);
-  up = g_new (float, n * c->intermediate);
-  positions = g_new (gint32, n);
-  for (gsize i = 0; i < n; i++)
-    positions[i] = start + i;
+  /* One block for every activation of this call, where the backend
+   * computes. */
+  arena = ops->alloc (n * (3 * hidden + 2 * q_width + 2 * inter) + (all_logits ? 0 : c->vocab));
+  if (arena == NULL)
+    {
+      g_set_error (error, VILA_ERROR, VILA_ERROR_OUT_OF_MEMORY,
+                   "No memory left (%s) to run %" G_GSIZE_FORMAT " positions", ops->name, n);
+      return FALSE;
+    }
+  x = arena;
+  h = x + n * hidden;
+  o = h + n * hidden;
+  q = o + n * hidden;
+  attn = q + n * q_width;
+  gate = attn + n * q_width;
+  up = gate + n * inter;
+  last_logits = up + n * inter;
+  ops->upload (x, embeddings, n * hidden);
 
   for (guint l = 0; l < c->n_layers; l++)
     {
@@ -264,8 +339,8 @@ vila_llm_forward (VilaLlm      *llm,
       ops->matmul (q, h, n, &layer->q, c->qkv_bias ? &layer->q_bias : NULL);
       ops->matmul (k, h, n, &layer->k, c->qkv_bias ? &layer->k_bias : NULL);
       ops->matmul (v, h, n, &layer->v, c->qkv_bias ? &layer->v_bias : NULL);
-      ops->rope (q, n, c->n_heads, c->head_dim, positions, inv_freq);
-      ops->rope (k, n, c->n_kv_heads, c->head_dim, positions, inv_freq);
+      ops->rope (q, n, c->n_heads, c->head_dim, start, inv_freq);
+      ops->rope (k, n, c->n_kv_heads, c->head_dim, start, inv_freq);
       ops->attention (attn, q, cache->k[l], cache->v[l], n, start + n, start,
                       c->n_heads, c->n_kv_heads, c->head_dim, TRUE);
       ops->matmul (o, attn, n, &layer->o, NULL);
@@ -274,7 +349,7 @@ vila_llm_forward (VilaLlm      *llm,
       ops->rms_norm (h, x, n, hidden, &layer->post_norm, c->rms_eps);
       ops->matmul (gate, h, n, &layer->gate, NULL);
       ops->matmul (up, h, n, &layer->up, NULL);
-      ops->silu_mul (gate, up, n * c->intermediate);
+      ops->silu_mul (gate, up, n * inter);
       ops->matmul (o, gate, n, &layer->down, NULL);
       ops->add (x, o, n * hidden);
     }
@@ -282,13 +357,26 @@ vila_llm_forward (VilaLlm      *llm,
 
   if (all_logits)
     {
+      float *all = ops->alloc (n * c->vocab);
+
+      if (all == NULL)
+        {
+          ops->free (arena);
+          g_set_error (error, VILA_ERROR, VILA_ERROR_OUT_OF_MEMORY,
+                       "No memory left (%s) for the logits of %" G_GSIZE_FORMAT " positions", ops->name, n);
+          return FALSE;
+        }
       ops->rms_norm (h, x, n, hidden, &llm->norm, c->rms_eps);
-      ops->matmul (logits, h, n, &llm->lm_head, NULL);
+      ops->matmul (all, h, n, &llm->lm_head, NULL);
+      ops->download (logits, all, n * c->vocab);
+      ops->free (all);
     }
   else
     {
       ops->rms_norm (h, x + (n - 1) * hidden, 1, hidden, &llm->norm, c->rms_eps);
-      ops->matmul (logits, h, 1, &llm->lm_head, NULL);
+      ops->matmul (last_logits, h, 1, &llm->lm_head, NULL);
+      ops->download (logits, last_logits, c->vocab);
     }
+  ops->free (arena);
   return TRUE;
 }

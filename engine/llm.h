@@ -12,18 +12,22 @@ typedef struct _VilaLlm VilaLlm;
 
 /* Keys and values of every position seen so far, per layer. */
 typedef struct {
+  const VilaBackendOps *ops;  /* where the arrays live */
   guint   capacity;     /* positions allocated */
   guint   max_capacity; /* positions it may grow to (the model's context) */
   guint   length;       /* positions it holds */
   guint   n_layers;
   gsize   width;        /* key/value heads × head width */
-  float **k;            /* [layer][capacity][width] */
+  float **k;            /* [layer][capacity][width], backend memory */
   float **v;
 } VilaKvCache;
 
+/* Binds the weights to @ops (uploads them to a GPU); NULL and @error when
+ * that fails (out of GPU memory). */
 VilaLlm     *vila_llm_new            (const VilaLlmConfig   *config,
                                       VilaWeights           *weights,
-                                      const VilaBackendOps  *ops);
+                                      const VilaBackendOps  *ops,
+                                      GError               **error);
 void         vila_llm_free           (VilaLlm               *llm);
 
 /* Token embeddings of @ids into @out[n][hidden]. */

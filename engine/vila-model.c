@@ -128,6 +128,43 @@ open_weights (VilaModel              *self,
   return vila_check_projector (self->projector_weights, config->projector_dir, config, error);
 }
 
+/* The backend's operations; for CUDA after checking that the weights (in
+ * @dtype) and a full context fit in the GPU's free memory, so that a model
+ * too large fails here with both figures rather than halfway through. */
+static const VilaBackendOps *
+choose_ops (VilaModel       *self,
+            VilaBackendKind  backend,
+            VilaDtype        dtype,
+            GError         **error)
+{
+#if VILA_HAVE_CUDA
+  const VilaLlmConfig *c = &self->config->llm;
+  guint64 free_bytes, total_bytes, needed;
+  const VilaBackendOps *ops;
+
+  if (backend != VILA_BACKEND_CUDA)
+    return &vila_cpu_backend;
+  if (!(ops = vila_cuda_backend_get (dtype, error)) || !vila_cuda_memory_info (&free_bytes, &total_bytes, error))
+    return NULL;
+  /* Weights in @dtype, the fp32 key/value cache of a full context, and a
+   * margin for activations and cuBLAS's workspace. */
+  needed = self->info.n_parameters * (dtype == VILA_DTYPE_F32 ? 4 : 2) +
+           (guint64) 2 * 4 * c->n_layers * c->max_positions * c->n_kv_heads * c->head_dim +
+           ((guint64) 512 << 20);
+  if (needed > free_bytes)
+    {
+      g_set_error (error, VILA_ERROR, VILA_ERROR_OUT_OF_MEMORY,
+                   "%s needs %.2f GiB of GPU memory but only %.2f GiB of %.2f GiB are free",
+                   self->name, needed / 1073741824.0, free_bytes / 1073741824.0, total_bytes / 1073741824.0);
+      return NULL;
+    }
+  return ops;
+#else
+  g_assert (backend == VILA_BACKEND_CPU);
+  return &vila_cpu_backend;
+#endif
+}
+
 VilaModel *
 vila_model_load (const char             *path,
                  const VilaLoadOptions  *options,
@@ -158,8 +195,6 @@ vila_model_load (const char             *path,
         }
     }
   backend = vila_backend_resolve (options->backend, NULL);
-  /* Until the CUDA backend exists, every model computes on the CPU. */
-  backend = VILA_BACKEND_CPU;
 
   self = g_new0 (VilaModel, 1);
   g_atomic_ref_count_init (&self->ref_count);
@@ -207,13 +242,18 @@ vila_model_load (const char             *path,
   self->template = vila_template_lookup (self->config->template_name);
   g_assert (self->template != NULL);
 
-  /* The CUDA backend comes with its own issue; every backend computes the
-   * same operations, so the CPU one stands in until then. */
-  self->ops = &vila_cpu_backend;
-  self->llm = vila_llm_new (&self->config->llm, self->llm_weights, self->ops);
-  self->vision = vila_vision_new (self->config, self->vision_weights, self->projector_weights, self->ops);
-
   count_weights (self);
+  if (!(self->ops = choose_ops (self, backend, options->dtype, error)))
+    return NULL;
+  progress (options, 0.5, "weights");
+  if (!(self->llm = vila_llm_new (&self->config->llm, self->llm_weights, self->ops, error)) ||
+      cancelled (options, error))
+    return NULL;
+  progress (options, 0.9, "weights");
+  if (!(self->vision = vila_vision_new (self->config, self->vision_weights, self->projector_weights,
+                                        self->ops, error)))
+    return NULL;
+
   fill_info (self, options->token_order, backend);
   progress (options, 1.0, "done");
   return g_steal_pointer (&self);

@@ -158,10 +158,16 @@ vila_session_append_image (VilaSession      *self,
 
   model = self->model;
   pixels = vila_preprocess_image (&model->preprocess, image);
-  features = vila_vision_features (model->vision, pixels, &n_features);
+  if (!(features = vila_vision_features (model->vision, pixels, &n_features, error)))
+    return FALSE;
   segment = g_new0 (Segment, 1);
   segment->rows = vila_vision_project (model->vision, features, n_features, model->info.column_major,
-                                       &segment->n_rows);
+                                       &segment->n_rows, error);
+  if (segment->rows == NULL)
+    {
+      segment_free (segment);
+      return FALSE;
+    }
   g_ptr_array_add (self->pending, segment);
   return TRUE;
 }

@@ -64,6 +64,10 @@ typedef enum {
   VILA_DTYPE_F32,
 } VilaDtype;
 
+const char *vila_dtype_to_string   (VilaDtype   dtype);
+gboolean    vila_dtype_from_string (const char *name,
+                                    VilaDtype  *out_dtype);
+
 typedef void (*VilaProgressFunc) (double      fraction,
                                   const char *what,
                                   gpointer    user_data);
@@ -249,16 +253,21 @@ gboolean vila_session_generate (VilaSession               *session,
                                 VilaGenerateStats         *stats,
                                 GError                   **error);
 
-/* Speed on a model with the real shapes and made-up weights, on the CPU. */
+/* Speed on a model with the real shapes and made-up weights. */
 typedef struct {
-  guint n_images;          /* 1 */
-  guint prompt_tokens;     /* text tokens after the images, 64 */
-  guint gen_tokens;        /* 32 */
+  guint           n_images;          /* 1 */
+  guint           prompt_tokens;     /* text tokens after the images, 64 */
+  guint           gen_tokens;        /* 32 */
+  VilaBackendKind backend;           /* CPU */
+  VilaDtype       dtype;             /* of the weights on a GPU, F16 */
 } VilaBenchOptions;
 
 typedef struct {
+  VilaBackendKind backend;         /* the one that ran */
+  char    device[128];             /* "CPU" or the GPU's name */
   guint   threads;
-  double  read_gb_s;               /* the decode kernel on one plain buffer */
+  double  read_gb_s;               /* CPU: the decode kernel on one plain buffer;
+                                    * CUDA: a device-to-device copy (read + write) */
   double  load_s;
   double  vision_s;
   double  prefill_s;

@@ -36,6 +36,7 @@ struct _VilaVision
   Layer                 *layers;
   guint                  n_layers;      /* the layers that run */
   VilaMatrix             proj[5][2];    /* the projector's modules: weight, bias */
+  GPtrArray             *bound;         /* the matrices the backend holds a copy of */
 };
 
 static VilaMatrix
@@ -51,13 +52,44 @@ tensor (VilaWeights *weights,
   return vila_matrix_from_tensor (t);
 }
 
-VilaVision *
-vila_vision_new (const VilaModelConfig *config,
-                 VilaWeights           *tower_weights,
-                 VilaWeights           *projector_weights,
-                 const VilaBackendOps  *ops)
+/* Hands every weight to the backend (a GPU uploads them here, once). */
+static gboolean
+bind_weights (VilaVision  *vision,
+              GError     **error)
 {
-  VilaVision *vision = g_new0 (VilaVision, 1);
+  VilaMatrix *embeddings[] = {
+    &vision->patch_w, &vision->patch_b, &vision->position, &vision->class_embedding,
+    &vision->pre_norm_w, &vision->pre_norm_b,
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (embeddings); i++)
+    if (embeddings[i]->data != NULL && !vila_backend_bind (vision->ops, vision->bound, embeddings[i], error))
+      return FALSE;
+  for (guint i = 0; i < vision->n_layers; i++)
+    {
+      /* Layer is a run of VilaMatrix fields. */
+      VilaMatrix *all = (VilaMatrix *) &vision->layers[i];
+
+      for (guint j = 0; j < sizeof (Layer) / sizeof (VilaMatrix); j++)
+        if (!vila_backend_bind (vision->ops, vision->bound, &all[j], error))
+          return FALSE;
+    }
+  for (guint m = 0; m < G_N_ELEMENTS (vision->proj); m++)
+    for (guint j = 0; j < 2; j++)
+      if (vision->proj[m][j].data != NULL &&
+          !vila_backend_bind (vision->ops, vision->bound, &vision->proj[m][j], error))
+        return FALSE;
+  return TRUE;
+}
+
+VilaVision *
+vila_vision_new (const VilaModelConfig  *config,
+                 VilaWeights            *tower_weights,
+                 VilaWeights            *projector_weights,
+                 const VilaBackendOps   *ops,
+                 GError                **error)
+{
+  g_autoptr(VilaVision) vision = g_new0 (VilaVision, 1);
   gboolean flat = config->layout == VILA_LAYOUT_FLAT;
   const char *prefix = flat ? "model.vision_tower.vision_tower.vision_model." : "vision_model.";
   const char *proj = flat ? "model.mm_projector." : "layers.";
@@ -71,6 +103,7 @@ vila_vision_new (const VilaModelConfig *config,
 
   vision->config = config;
   vision->ops = ops;
+  vision->bound = g_ptr_array_new ();
   vision->n_layers = vila_vision_layers_used (&config->vision);
   vision->patch_w = tensor (tower_weights, prefix, "embeddings.patch_embedding.weight");
   vision->position = tensor (tower_weights, prefix, "embeddings.position_embedding.weight");
@@ -111,7 +144,9 @@ vila_vision_new (const VilaModelConfig *config,
       vision->proj[m][0] = tensor (projector_weights, p, "weight");
       vision->proj[m][1] = tensor (projector_weights, p, "bias");
     }
-  return vision;
+  if (!bind_weights (vision, error))
+    return NULL;
+  return g_steal_pointer (&vision);
 }
 
 void
@@ -119,14 +154,25 @@ vila_vision_free (VilaVision *vision)
 {
   if (vision == NULL)
     return;
+  vila_backend_release_all (vision->ops, vision->bound);
+  g_ptr_array_unref (vision->bound);
   g_free (vision->layers);
   g_free (vision);
 }
 
+static gboolean
+out_of_memory (const VilaBackendOps  *ops,
+               GError               **error)
+{
+  g_set_error (error, VILA_ERROR, VILA_ERROR_OUT_OF_MEMORY, "No memory left (%s) to encode an image", ops->name);
+  return FALSE;
+}
+
 float *
-vila_vision_features (VilaVision  *vision,
-                      const float *pixels,
-                      gsize       *n_features)
+vila_vision_features (VilaVision   *vision,
+                      const float  *pixels,
+                      gsize        *n_features,
+                      GError      **error)
 {
   const VilaVisionConfig *vc = &vision->config->vision;
   const VilaBackendOps *ops = vision->ops;
@@ -134,16 +180,12 @@ vila_vision_features (VilaVision  *vision,
   gsize hidden = vc->hidden, heads = vc->n_heads, head_dim = hidden / heads;
   gsize first = vc->has_cls ? 1 : 0;
   gsize n = grid * grid + first;
-  g_autofree float *patches = g_new (float, grid * grid * 3 * p * p);
-  g_autofree float *h = g_new (float, n * hidden);
-  g_autofree float *q = g_new (float, n * hidden);
-  g_autofree float *k = g_new (float, n * hidden);
-  g_autofree float *v = g_new (float, n * hidden);
-  g_autofree float *attn = g_new (float, n * hidden);
-  g_autofree float *mlp = g_new (float, n * vc->intermediate);
-  g_autofree float *row = g_new (float, hidden);
-  float *x = g_new (float, n * hidden);
-  float *result;
+  gsize n_patch_floats = grid * grid * 3 * p * p;
+  gsize drop = first && !vc->keep_cls ? 1 : 0;
+  g_autofree float *patches = g_new (float, n_patch_floats);
+  g_autofree gint32 *positions = g_new (gint32, n);
+  float *arena, *x, *h, *q, *k, *v, *attn, *mlp, *result;
+  const gint32 class_row = 0;
 
   /* Patches flattened as the conv kernel is: channel, then row, then column. */
   for (gsize r = 0; r < grid; r++)
@@ -155,18 +197,29 @@ vila_vision_features (VilaVision  *vision,
           for (gsize ky = 0; ky < p; ky++)
             memcpy (dst + (ch * p + ky) * p, pixels + (ch * size + r * p + ky) * size + c * p, p * sizeof (float));
       }
-  ops->matmul (x + first * hidden, patches, grid * grid, &vision->patch_w, vision->has_patch_bias ? &vision->patch_b : NULL);
-  if (first)
-    vila_matrix_row (&vision->class_embedding, 0, x);
   for (gsize t = 0; t < n; t++)
-    {
-      vila_matrix_row (&vision->position, t, row);
-      ops->add (x + t * hidden, row, hidden);
-    }
+    positions[t] = t;
+
+  if (!(arena = ops->alloc (n_patch_floats + 6 * n * hidden + n * vc->intermediate)))
+    return out_of_memory (ops, error), NULL;
+  x = arena + n_patch_floats;
+  h = x + n * hidden;
+  q = h + n * hidden;
+  k = q + n * hidden;
+  v = k + n * hidden;
+  attn = v + n * hidden;
+  mlp = attn + n * hidden;
+
+  ops->upload (arena, patches, n_patch_floats);
+  ops->matmul (x + first * hidden, arena, grid * grid, &vision->patch_w, vision->has_patch_bias ? &vision->patch_b : NULL);
+  if (first)
+    ops->embed (x, &vision->class_embedding, &class_row, 1);
+  ops->embed (h, &vision->position, positions, n);
+  ops->add (x, h, n * hidden);
   if (vc->kind == VILA_VISION_CLIP)
     {
       ops->layer_norm (h, x, n, hidden, &vision->pre_norm_w, &vision->pre_norm_b, vc->norm_eps);
-      memcpy (x, h, n * hidden * sizeof (float));
+      ops->copy (x, h, n * hidden);
     }
 
   for (guint i = 0; i < vision->n_layers; i++)
@@ -192,15 +245,11 @@ vila_vision_features (VilaVision  *vision,
     }
 
   /* "patch" drops the class token; SigLIP has none to drop. */
-  if (first && !vc->keep_cls)
-    {
-      result = g_memdup2 (x + hidden, (n - 1) * hidden * sizeof (float));
-      g_free (x);
-      *n_features = n - 1;
-      return result;
-    }
-  *n_features = n;
-  return x;
+  *n_features = n - drop;
+  result = g_new (float, *n_features * hidden);
+  ops->download (result, x + drop * hidden, *n_features * hidden);
+  ops->free (arena);
+  return result;
 }
 
 /* DownSampleBlock: the features as a grid, zero-padded at the bottom and
@@ -238,74 +287,86 @@ downsample (const float *features,
 }
 
 float *
-vila_vision_project (VilaVision  *vision,
-                     const float *features,
-                     gsize        n_features,
-                     gboolean     column_major,
-                     gsize       *n_tokens)
+vila_vision_project (VilaVision   *vision,
+                     const float  *features,
+                     gsize         n_features,
+                     gboolean      column_major,
+                     gsize        *n_tokens,
+                     GError      **error)
 {
   const VilaModelConfig *config = vision->config;
   const VilaBackendOps *ops = vision->ops;
+  VilaMatrix (*P)[2] = vision->proj;
   gsize c = config->mm_hidden, h = config->llm.hidden;
   gsize grid = config->vision.image_size / config->vision.patch_size;
   g_autofree float *merged = NULL;
-  g_autofree float *a = NULL;
-  float *out;
-  gsize n;
+  const float *input = features;
+  gsize n = n_features, width = c, wide;
+  float *arena, *in, *a, *b, *result, *out;
+
+  if (config->projector == VILA_PROJECTOR_MLP_DOWNSAMPLE || config->projector == VILA_PROJECTOR_MLP_DOWNSAMPLE_2X2_FIX)
+    {
+      g_assert (n_features == grid * grid);
+      input = merged = downsample (features, grid, c, 2,
+                                   config->projector == VILA_PROJECTOR_MLP_DOWNSAMPLE && column_major, &n);
+      width = 4 * c;
+    }
+  else if (config->projector == VILA_PROJECTOR_MLP_DOWNSAMPLE_3X3_FIX)
+    {
+      g_assert (n_features == grid * grid);
+      input = merged = downsample (features, grid, c, 3, FALSE, &n);
+      width = 9 * c;
+    }
+
+  wide = MAX (MAX (width, 3 * c), h);
+  if (!(arena = ops->alloc (n * (width + 2 * wide))))
+    return out_of_memory (ops, error), NULL;
+  in = arena;
+  a = in + n * width;
+  b = a + n * wide;
+  ops->upload (in, input, n * width);
 
   switch (config->projector)
     {
     case VILA_PROJECTOR_LINEAR:
-      out = g_new (float, n_features * h);
-      ops->matmul (out, features, n_features, &vision->proj[0][0], &vision->proj[0][1]);
-      *n_tokens = n_features;
-      return out;
+      ops->matmul (a, in, n, &P[0][0], &P[0][1]);
+      result = a;
+      break;
 
     case VILA_PROJECTOR_MLP2X_GELU:
-      a = g_new (float, n_features * h);
-      out = g_new (float, n_features * h);
-      ops->matmul (a, features, n_features, &vision->proj[0][0], &vision->proj[0][1]);
-      ops->gelu_erf (a, n_features * h);
-      ops->matmul (out, a, n_features, &vision->proj[1][0], &vision->proj[1][1]);
-      *n_tokens = n_features;
-      return out;
+      ops->matmul (a, in, n, &P[0][0], &P[0][1]);
+      ops->gelu_erf (a, n * h);
+      ops->matmul (b, a, n, &P[1][0], &P[1][1]);
+      result = b;
+      break;
 
     case VILA_PROJECTOR_MLP_DOWNSAMPLE:
     case VILA_PROJECTOR_MLP_DOWNSAMPLE_2X2_FIX:
-      g_assert (n_features == grid * grid);
-      merged = downsample (features, grid, c, 2,
-                           config->projector == VILA_PROJECTOR_MLP_DOWNSAMPLE && column_major, &n);
-      a = g_new (float, n * MAX (4 * c, h));
-      out = g_new (float, n * h);
-      ops->layer_norm (a, merged, n, 4 * c, &vision->proj[0][0], &vision->proj[0][1], 1e-5f);
-      ops->matmul (out, a, n, &vision->proj[1][0], &vision->proj[1][1]);
-      ops->gelu_erf (out, n * h);
-      memcpy (a, out, n * h * sizeof (float));
-      ops->matmul (out, a, n, &vision->proj[2][0], &vision->proj[2][1]);
-      *n_tokens = n;
-      return out;
+      ops->layer_norm (a, in, n, 4 * c, &P[0][0], &P[0][1], 1e-5f);
+      ops->matmul (b, a, n, &P[1][0], &P[1][1]);
+      ops->gelu_erf (b, n * h);
+      ops->matmul (a, b, n, &P[2][0], &P[2][1]);
+      result = a;
+      break;
 
     case VILA_PROJECTOR_MLP_DOWNSAMPLE_3X3_FIX:
-      {
-        g_autofree float *b = NULL;
-
-        g_assert (n_features == grid * grid);
-        merged = downsample (features, grid, c, 3, FALSE, &n);
-        a = g_new (float, n * 9 * c);
-        b = g_new (float, n * MAX (3 * c, h));
-        out = g_new (float, n * h);
-        ops->layer_norm (a, merged, n, 9 * c, &vision->proj[0][0], &vision->proj[0][1], 1e-5f);
-        ops->matmul (b, a, n, &vision->proj[1][0], &vision->proj[1][1]);
-        ops->gelu_erf (b, n * 3 * c);
-        ops->layer_norm (a, b, n, 3 * c, &vision->proj[2][0], &vision->proj[2][1], 1e-5f);
-        ops->matmul (b, a, n, &vision->proj[3][0], &vision->proj[3][1]);
-        ops->gelu_erf (b, n * h);
-        ops->matmul (out, b, n, &vision->proj[4][0], &vision->proj[4][1]);
-        *n_tokens = n;
-        return out;
-      }
+      ops->layer_norm (a, in, n, 9 * c, &P[0][0], &P[0][1], 1e-5f);
+      ops->matmul (b, a, n, &P[1][0], &P[1][1]);
+      ops->gelu_erf (b, n * 3 * c);
+      ops->layer_norm (a, b, n, 3 * c, &P[2][0], &P[2][1], 1e-5f);
+      ops->matmul (b, a, n, &P[3][0], &P[3][1]);
+      ops->gelu_erf (b, n * h);
+      ops->matmul (a, b, n, &P[4][0], &P[4][1]);
+      result = a;
+      break;
 
     default:
       g_assert_not_reached ();
     }
+
+  out = g_new (float, n * h);
+  ops->download (out, result, n * h);
+  ops->free (arena);
+  *n_tokens = n;
+  return out;
 }

@@ -5,6 +5,8 @@
  * KV cache), and the same 32 greedy tokens. Argument: tests/data/llm. */
 #include "config.h"
 
+#define VILA_TEST_ENGINE_OPS
+
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include "llm.h"
 #include "model-check.h"
 #include "vila-test-util.h"
+#include "vila-test-backend.h"
 
 static const char *data_dir;
 
@@ -41,7 +44,8 @@ fixture_load (Fixture    *f,
   f->weights = vila_weights_open (folder, &error);
   g_assert_no_error (error);
   g_assert_true (vila_check_llm (f->weights, folder, &f->config, &error));
-  f->llm = vila_llm_new (&f->config, f->weights, &vila_cpu_backend);
+  f->llm = vila_llm_new (&f->config, f->weights, vila_test_backend_ops (), &error);
+  g_assert_no_error (error);
 
   f->golden = json_parser_new ();
   json_parser_load_from_file (f->golden, golden, &error);
@@ -109,7 +113,7 @@ test_variant (gconstpointer data)
   g_assert_true (vila_llm_forward (f.llm, whole, embeddings, n, TRUE, logits, &error));
   err = vila_test_relative_error (logits, f.reference, n * vocab);
   g_test_message ("%s: logits relative error %.2e", (const char *) data, err);
-  g_assert_cmpfloat (err, <=, 1e-4);
+  g_assert_cmpfloat (err, <=, vila_test_tolerance ());
 
   /* The same in two calls: the second reads the first's keys and values.
    * Not for dynamic NTK, whose base depends on the length at each call:
@@ -123,7 +127,7 @@ test_variant (gconstpointer data)
     g_assert_true (vila_llm_forward (f.llm, split, embeddings + first * f.config.hidden, n - first, TRUE,
                                      logits + first * vocab, &error));
   g_assert_cmpuint (split->length, ==, n);
-  g_assert_cmpfloat (vila_test_relative_error (logits, f.reference, n * vocab), <=, 1e-4);
+  g_assert_cmpfloat (vila_test_relative_error (logits, f.reference, n * vocab), <=, vila_test_tolerance ());
 
   /* Past the capacity: an error that says by how much, nothing changed. */
   g_assert_false (vila_llm_forward (f.llm, split, embeddings, 30, FALSE, logits, &error));
@@ -153,6 +157,7 @@ main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  vila_test_require_backend ();
 
   if (argc < 2)
     g_error ("usage: %s LLM-DATA-DIR", argv[0]);

@@ -15,6 +15,7 @@
 
 #include "vila.h"
 #include "vila-test-util.h"
+#include "vila-test-backend.h"
 
 static const char *data_dir;
 
@@ -38,9 +39,11 @@ fixture_setup (Fixture       *f,
   g_autofree char *golden = NULL;
   g_autoptr(GError) error = NULL;
   JsonArray *cases;
+  VilaLoadOptions options;
 
   f->root = g_build_filename (data_dir, "checkpoints", c->checkpoint, NULL);
-  f->model = vila_model_load (f->root, NULL, &error);
+  vila_test_load_options (&options);
+  f->model = vila_model_load (f->root, &options, &error);
   g_assert_no_error (error);
   golden = g_build_filename (f->root, "golden.json", NULL);
   f->parser = json_parser_new ();
@@ -173,7 +176,7 @@ test_prompt_and_logits (Fixture       *f,
   g_assert_cmpuint (length, ==, vocab * sizeof (float));
   error = vila_test_relative_error (logits, reference, vocab);
   g_test_message ("prompt logits: relative error %.2e", error);
-  g_assert_cmpfloat (error, <=, 1e-4);
+  g_assert_cmpfloat (error, <=, vila_test_tolerance ());
 }
 
 static void
@@ -235,11 +238,71 @@ test_sessions_in_parallel (void)
   fixture_teardown (&two, NULL);
 }
 
+typedef struct {
+  guint seen;
+  gint  cancel;
+} Canceller;
+
+static gboolean
+cancel_after_three (const char *text,
+                    gint32      token_id,
+                    gpointer    user_data)
+{
+  Canceller *c = user_data;
+
+  if (++c->seen == 3)
+    g_atomic_int_set (&c->cancel, 1);
+  return TRUE;
+}
+
+/* The flag set during decoding (here from the token callback, in the app
+ * from the UI thread) ends the answer at the next step. */
+static void
+test_cancel_during_decode (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VilaSession) session = vila_session_new (f->model, NULL, &error);
+  Canceller canceller = { 0, 0 };
+  VilaSamplingParams params;
+  VilaGenerateStats stats;
+
+  vila_sampling_params_init (&params);
+  params.max_new_tokens = 32;
+  g_assert_true (vila_session_append_text (session, "Describe the bridge and the boats.", &error));
+  g_assert_true (vila_session_generate (session, &params, cancel_after_three, &canceller, &canceller.cancel,
+                                        &stats, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (stats.stop_reason, ==, VILA_STOP_CANCELLED);
+  g_assert_cmpuint (stats.n_generated, >=, 3);
+  g_assert_cmpuint (stats.n_generated, <=, 4);
+}
+
+/* A GPU with too little free memory: a clear error naming both figures,
+ * before anything is uploaded. */
+static void
+test_out_of_memory (void)
+{
+  g_autofree char *root = g_build_filename (data_dir, "checkpoints", "vila15-tiny", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VilaModel) model = NULL;
+  VilaLoadOptions options;
+
+  vila_test_load_options (&options);
+  g_setenv ("VILA_CUDA_MEMORY_LIMIT_MB", "1", TRUE);
+  model = vila_model_load (root, &options, &error);
+  g_unsetenv ("VILA_CUDA_MEMORY_LIMIT_MB");
+  g_assert_null (model);
+  g_assert_error (error, VILA_ERROR, VILA_ERROR_OUT_OF_MEMORY);
+  g_assert_nonnull (strstr (error->message, "GiB of GPU memory but only"));
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  vila_test_require_backend ();
   if (argc < 2)
     g_error ("usage: %s TESTS-DATA-DIR", argv[0]);
   data_dir = argv[1];
@@ -253,5 +316,9 @@ main (int    argc,
       g_test_add (greedy, Fixture, &cases[i], fixture_setup, test_greedy, fixture_teardown);
     }
   g_test_add_func ("/vila/e2e/sessions-in-parallel", test_sessions_in_parallel);
+  g_test_add ("/vila/e2e/cancel-during-decode", Fixture, &cases[2], fixture_setup, test_cancel_during_decode,
+              fixture_teardown);
+  if (vila_test_backend_kind () == VILA_BACKEND_CUDA)
+    g_test_add_func ("/vila/e2e/out-of-memory", test_out_of_memory);
   return g_test_run ();
 }

@@ -115,20 +115,28 @@ bench_engine (const char             *name,
 
   if (json)
     {
-      g_print ("{\"model\": \"%s\", \"backend\": \"cpu\", \"threads\": %u, \"read_gb_s\": %.2f, "
+      g_print ("{\"model\": \"%s\", \"backend\": \"%s\", \"device\": \"%s\", \"threads\": %u, \"read_gb_s\": %.2f, "
                "\"load_s\": %.2f, \"ttft_ms\": %.1f, \"vision_s\": %.3f, \"prompt_tokens\": %u, "
                "\"prefill_tok_s\": %.2f, \"prefill_gflop_s\": %.2f, \"gen_tokens\": %u, "
                "\"decode_tok_s\": %.3f, \"weight_bytes_per_token\": %" G_GUINT64_FORMAT ", "
                "\"kv_bytes_per_token\": %" G_GUINT64_FORMAT ", \"decode_gb_s\": %.2f, "
                "\"bandwidth_fraction\": %.3f}\n",
-               name, r.threads, r.read_gb_s, r.load_s, r.ttft_ms, r.vision_s, r.prompt_tokens,
+               name, vila_backend_kind_to_string (r.backend), r.device, r.threads, r.read_gb_s, r.load_s, r.ttft_ms, r.vision_s, r.prompt_tokens,
                r.prefill_tok_s, r.prefill_gflop_s, r.gen_tokens, r.decode_tok_s, r.weight_bytes_per_token,
                r.kv_bytes_per_token, r.decode_gb_s, r.decode_gb_s / r.read_gb_s);
       return VC_CLI_EXIT_OK;
     }
 
-  g_print ("%s (synthetic weights), CPU, %u threads\n", name, r.threads);
-  g_print ("  %-24s %.1f GB/s\n", _("read sweep"), r.read_gb_s);
+  if (r.backend == VILA_BACKEND_CPU)
+    {
+      g_print ("%s (synthetic weights), CPU, %u threads\n", name, r.threads);
+      g_print ("  %-24s %.1f GB/s\n", _("read sweep"), r.read_gb_s);
+    }
+  else
+    {
+      g_print ("%s (synthetic weights), %s, %s\n", name, r.device, vila_dtype_to_string (options->dtype));
+      g_print ("  %-24s %.1f GB/s\n", _("device copy"), r.read_gb_s);
+    }
   g_print ("  %-24s %.2f s\n", _("building weights"), r.load_s);
   g_print ("  %-24s %.0f ms (%u images: %.2f s)\n", _("time to first token"), r.ttft_ms, options->n_images, r.vision_s);
   g_print ("  %-24s %.1f tokens/s, %.1f GFLOP/s (%u positions)\n", _("prefill"), r.prefill_tok_s,
@@ -152,6 +160,7 @@ vc_cli_bench (int    argc,
   gboolean tokenizer = FALSE;
   gboolean json = FALSE;
   g_autofree char *synthetic = NULL;
+  g_autofree char *backend = NULL, *dtype = NULL;
   VilaBenchOptions engine;
   const GOptionEntry entries[] = {
     { "tokenizer", 0, 0, G_OPTION_ARG_NONE, &tokenizer, N_("Measure tokenizers"), NULL },
@@ -160,6 +169,8 @@ vc_cli_bench (int    argc,
     { "images", 0, 0, G_OPTION_ARG_INT, &engine.n_images, N_("Images in the prompt (default 1)"), "K" },
     { "prompt-tokens", 0, 0, G_OPTION_ARG_INT, &engine.prompt_tokens, N_("Text tokens in the prompt (default 64)"), "N" },
     { "gen-tokens", 0, 0, G_OPTION_ARG_INT, &engine.gen_tokens, N_("Tokens to generate (default 32)"), "N" },
+    { "backend", 0, 0, G_OPTION_ARG_STRING, &backend, N_("auto, cpu or cuda (default cpu)"), N_("NAME") },
+    { "dtype", 0, 0, G_OPTION_ARG_STRING, &dtype, N_("Weights on the GPU: fp16, bf16 or fp32 (default fp16)"), N_("TYPE") },
     { "model", 'm', 0, G_OPTION_ARG_FILENAME_ARRAY, &models,
       N_("A model or tokenizer folder to measure (repeat for several)"), N_("PATH") },
     { "text", 0, 0, G_OPTION_ARG_FILENAME, &text_path,
@@ -172,7 +183,7 @@ vc_cli_bench (int    argc,
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context, _("Measure speed. With --tokenizer: load time and "
                                            "encode/decode throughput of each -m PATH. With "
-                                           "--synthetic: the engine on the CPU."));
+                                           "--synthetic: the engine."));
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -180,6 +191,8 @@ vc_cli_bench (int    argc,
       g_printerr ("%s bench: %s\n", CLI_BINARY, error->message);
       return VC_CLI_EXIT_USAGE;
     }
+  if (!vc_cli_parse_backend ("bench", backend, dtype, &engine.backend, &engine.dtype))
+    return VC_CLI_EXIT_USAGE;
   if (synthetic != NULL)
     return bench_engine (synthetic, &engine, json);
   if (!tokenizer)

@@ -22,4 +22,14 @@ int vc_cli_info     (int    argc,
 int vc_cli_generate (int    argc,
                      char **argv);
 
+#include "vila.h"
+
+/* --backend and --dtype: FALSE (after a message) when a name is unknown;
+ * a NULL name leaves the value as it is. */
+gboolean vc_cli_parse_backend (const char      *command,
+                               const char      *backend_name,
+                               const char      *dtype_name,
+                               VilaBackendKind *backend,
+                               VilaDtype       *dtype);
+
 G_END_DECLS

@@ -3,7 +3,7 @@
  * vila-cli generate -m DIR [-i IMAGE]... -p PROMPT [--system TEXT]
  *   [--template NAME] [--raw] [--temperature T] [--top-p P] [--top-k K]
  *   [--repetition-penalty R] [--seed S] [--max-new-tokens N]
- *   [--backend auto|cpu|cuda] [--json] [--dump-logits FILE.npy]
+ *   [--backend auto|cpu|cuda] [--dtype fp16|bf16|fp32] [--json] [--dump-logits FILE.npy]
  *
  * The answer streams to stdout as it is generated. "<image>" in PROMPT
  * places the images in order; without one, the images come first, each
@@ -150,6 +150,7 @@ vc_cli_generate (int    argc,
   g_autoptr(VilaSession) session = NULL;
   g_autoptr(GPtrArray) images = g_ptr_array_new_with_free_func ((GDestroyNotify) vc_image_free);
   g_autofree char *path = NULL, *prompt = NULL, *system = NULL, *template_name = NULL, *backend = NULL;
+  g_autofree char *dtype = NULL;
   g_autofree char *dump_logits = NULL, *token_order = NULL;
   g_auto(GStrv) image_paths = NULL;
   g_auto(GStrv) parts = NULL;
@@ -181,6 +182,7 @@ vc_cli_generate (int    argc,
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, N_("Random seed for sampling"), "S" },
     { "max-new-tokens", 0, 0, G_OPTION_ARG_INT, &max_new_tokens, N_("The most tokens to generate (default 512)"), "N" },
     { "backend", 0, 0, G_OPTION_ARG_STRING, &backend, N_("auto, cpu or cuda"), N_("NAME") },
+    { "dtype", 0, 0, G_OPTION_ARG_STRING, &dtype, N_("Weights on the GPU: fp16, bf16 or fp32 (default fp16)"), N_("TYPE") },
     { "token-order", 0, 0, G_OPTION_ARG_STRING, &token_order,
       N_("Order of mlp_downsample's merged blocks: auto (default), column-major or raster"), N_("ORDER") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("End with one line of JSON: text, ids, timings"), NULL },
@@ -210,11 +212,8 @@ vc_cli_generate (int    argc,
     }
 
   vila_load_options_init (&load);
-  if (backend != NULL && !vila_backend_kind_from_string (backend, &load.backend))
-    {
-      g_printerr (_("%s generate: unknown backend “%s” (auto, cpu, cuda)\n"), CLI_BINARY, backend);
-      return VC_CLI_EXIT_USAGE;
-    }
+  if (!vc_cli_parse_backend ("generate", backend, dtype, &load.backend, &load.dtype))
+    return VC_CLI_EXIT_USAGE;
   if (token_order != NULL)
     {
       if (g_strcmp0 (token_order, "column-major") == 0)

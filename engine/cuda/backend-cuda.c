@@ -1,0 +1,530 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The CUDA backend: the operations of backend.h on an NVIDIA GPU. Weights
+ * are uploaded once, at bind, in the precision asked for (matrices) or in
+ * float32 (norm weights, biases, the small embeddings); activations are
+ * float32 device buffers from the stream-ordered allocator. Matrix products
+ * are cuBLAS's (half or bfloat16 inputs, float32 accumulation and output);
+ * everything else is ours (cuda-kernels.cu).
+ *
+ * Each thread computes on its own per-thread default stream with its own
+ * cuBLAS handle, so sessions on two threads do not serialise on one queue;
+ * download() is where a thread waits for its work.
+ *
+ * cuBLAS is opened with dlopen() rather than linked: the app then starts,
+ * and explains itself, on a machine that has a driver but no cuBLAS.
+ */
+#define G_LOG_DOMAIN "vila-cuda"
+
+#include "config.h"
+
+#include <dlfcn.h>
+#include <cublas_api.h>
+
+#include "backend.h"
+#include "cuda-kernels.h"
+#include "vila.h"
+#include "vila-private.h"
+
+#define STREAM cudaStreamPerThread
+
+typedef cublasStatus_t (*CreateFunc) (cublasHandle_t *handle);
+typedef cublasStatus_t (*DestroyFunc) (cublasHandle_t handle);
+typedef cublasStatus_t (*SetStreamFunc) (cublasHandle_t handle, cudaStream_t stream);
+typedef cublasStatus_t (*GemmExFunc) (cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb,
+                                      int m, int n, int k, const void *alpha, const void *A, cudaDataType Atype,
+                                      int lda, const void *B, cudaDataType Btype, int ldb, const void *beta,
+                                      void *C, cudaDataType Ctype, int ldc, cublasComputeType_t computeType,
+                                      cublasGemmAlgo_t algo);
+
+static struct {
+  CreateFunc    create;
+  DestroyFunc   destroy;
+  SetStreamFunc set_stream;
+  GemmExFunc    gemm_ex;
+  char         *error;    /* why cuBLAS could not be opened, or NULL */
+} cublas;
+
+/* What one thread needs: its cuBLAS handle and a buffer for activations
+ * narrowed to the weights' precision before a product. */
+typedef struct {
+  cublasHandle_t handle;
+  void          *narrow;
+  gsize          narrow_bytes;
+} ThreadState;
+
+static void
+thread_state_free (gpointer data)
+{
+  ThreadState *state = data;
+
+  if (state->narrow != NULL)
+    cudaFree (state->narrow);
+  if (state->handle != NULL)
+    cublas.destroy (state->handle);
+  g_free (state);
+}
+
+static GPrivate thread_state_key = G_PRIVATE_INIT (thread_state_free);
+
+static const char *
+cublas_status_string (cublasStatus_t status)
+{
+  switch (status)
+    {
+    case CUBLAS_STATUS_NOT_INITIALIZED: return "not initialized";
+    case CUBLAS_STATUS_ALLOC_FAILED: return "out of memory";
+    case CUBLAS_STATUS_INVALID_VALUE: return "invalid value";
+    case CUBLAS_STATUS_ARCH_MISMATCH: return "not supported by this GPU";
+    case CUBLAS_STATUS_EXECUTION_FAILED: return "execution failed";
+    case CUBLAS_STATUS_NOT_SUPPORTED: return "not supported";
+    default: return "error";
+    }
+}
+
+static gpointer
+open_cublas (gpointer data)
+{
+  /* The soname of the toolkit we were built with, then the toolkit's own
+   * folder (a plain /usr/local/cuda install is not on the loader's path). */
+  const char *candidates[] = {
+    g_getenv ("VILA_CUBLAS_LIBRARY"),
+    "libcublas.so." G_STRINGIFY (VILA_CUDA_MAJOR),
+    VILA_CUDA_LIBDIR "/libcublas.so." G_STRINGIFY (VILA_CUDA_MAJOR),
+  };
+  void *library = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (candidates) && library == NULL; i++)
+    if (candidates[i] != NULL)
+      library = dlopen (candidates[i], RTLD_NOW | RTLD_LOCAL);
+  if (library == NULL)
+    {
+      cublas.error = g_strdup_printf ("cuBLAS (libcublas.so.%d) was not found", VILA_CUDA_MAJOR);
+      return NULL;
+    }
+  cublas.create = (CreateFunc) dlsym (library, "cublasCreate_v2");
+  cublas.destroy = (DestroyFunc) dlsym (library, "cublasDestroy_v2");
+  cublas.set_stream = (SetStreamFunc) dlsym (library, "cublasSetStream_v2");
+  cublas.gemm_ex = (GemmExFunc) dlsym (library, "cublasGemmEx");
+  if (!cublas.create || !cublas.destroy || !cublas.set_stream || !cublas.gemm_ex)
+    cublas.error = g_strdup ("the cuBLAS library lacks functions VILA Chat needs");
+  return NULL;
+}
+
+static gboolean
+cublas_ready (GError **error)
+{
+  static GOnce once = G_ONCE_INIT;
+
+  g_once (&once, open_cublas, NULL);
+  if (cublas.error == NULL)
+    return TRUE;
+  g_set_error_literal (error, VILA_ERROR, VILA_ERROR_NO_DEVICE, cublas.error);
+  return FALSE;
+}
+
+static ThreadState *
+thread_state (void)
+{
+  ThreadState *state = g_private_get (&thread_state_key);
+  cublasStatus_t status;
+
+  if (state != NULL)
+    return state;
+  state = g_new0 (ThreadState, 1);
+  if ((status = cublas.create (&state->handle)) != CUBLAS_STATUS_SUCCESS)
+    g_error ("cuBLAS cannot start: %s", cublas_status_string (status));
+  cublas.set_stream (state->handle, STREAM);
+  g_private_set (&thread_state_key, state);
+  return state;
+}
+
+/* Launch errors are programming errors (bad sizes) or a GPU that fell
+ * over; either way there is nothing sensible to compute further. */
+static void
+check (cudaError_t  err,
+       const char  *what)
+{
+  if (err != cudaSuccess)
+    g_error ("CUDA %s failed: %s", what, cudaGetErrorString (err));
+}
+
+static VcType
+vc_type (VilaTensorType type)
+{
+  switch (type)
+    {
+    case VILA_TENSOR_F16: return VC_F16;
+    case VILA_TENSOR_BF16: return VC_BF16;
+    case VILA_TENSOR_F32: return VC_F32;
+    default: g_assert_not_reached ();
+    }
+}
+
+static gsize
+type_size (VilaTensorType type)
+{
+  return type == VILA_TENSOR_F32 ? 4 : 2;
+}
+
+static float *
+cuda_alloc (gsize n_floats)
+{
+  void *buffer = NULL;
+
+  if (cudaMallocAsync (&buffer, MAX (n_floats, 1) * sizeof (float), STREAM) != cudaSuccess)
+    {
+      cudaGetLastError ();
+      return NULL;
+    }
+  return buffer;
+}
+
+static void
+cuda_free (float *buffer)
+{
+  check (cudaFreeAsync (buffer, STREAM), "free");
+}
+
+static void
+cuda_upload (float       *dst,
+             const float *host_src,
+             gsize        n_floats)
+{
+  check (cudaMemcpyAsync (dst, host_src, n_floats * sizeof (float), cudaMemcpyHostToDevice, STREAM), "upload");
+}
+
+static void
+cuda_download (float       *host_dst,
+               const float *src,
+               gsize        n_floats)
+{
+  check (cudaMemcpyAsync (host_dst, src, n_floats * sizeof (float), cudaMemcpyDeviceToHost, STREAM), "download");
+  check (cudaStreamSynchronize (STREAM), "computation");
+}
+
+static void
+cuda_copy (float       *dst,
+           const float *src,
+           gsize        n_floats)
+{
+  check (cudaMemcpyAsync (dst, src, n_floats * sizeof (float), cudaMemcpyDeviceToDevice, STREAM), "copy");
+}
+
+/* Uploads @m as @type: the checkpoint's bytes go up as they are and are
+ * converted there, which is faster than converting gigabytes on the CPU. */
+static gboolean
+bind_as (VilaMatrix      *m,
+         VilaTensorType   type,
+         GError         **error)
+{
+  gsize n = m->rows * m->cols;
+  void *device = NULL, *staging = NULL;
+  cudaError_t err;
+
+  if (m->type != VILA_TENSOR_F32 && m->type != VILA_TENSOR_F16 && m->type != VILA_TENSOR_BF16)
+    {
+      g_set_error (error, VILA_ERROR, VILA_ERROR_UNSUPPORTED, "The CUDA backend cannot use %s weights",
+                   vila_tensor_type_name (m->type));
+      return FALSE;
+    }
+  err = cudaMalloc (&device, MAX (n, 1) * type_size (type));
+  if (err == cudaSuccess && m->type != type)
+    err = cudaMalloc (&staging, MAX (n, 1) * type_size (m->type));
+  if (err == cudaSuccess)
+    err = cudaMemcpy (staging ? staging : device, m->data, n * type_size (m->type), cudaMemcpyHostToDevice);
+  if (err == cudaSuccess && staging != NULL)
+    err = vc_convert (device, vc_type (type), staging, vc_type (m->type), n, 0);
+  if (err == cudaSuccess)
+    err = cudaDeviceSynchronize ();
+  if (staging != NULL)
+    cudaFree (staging);
+  if (err != cudaSuccess)
+    {
+      if (device != NULL)
+        cudaFree (device);
+      g_set_error (error, VILA_ERROR, err == cudaErrorMemoryAllocation ? VILA_ERROR_OUT_OF_MEMORY : VILA_ERROR_FAILED,
+                   "Cannot upload weights to the GPU: %s", cudaGetErrorString (err));
+      cudaGetLastError ();
+      return FALSE;
+    }
+  m->device = device;
+  m->device_type = type;
+  return TRUE;
+}
+
+/* Vectors (norms, biases) stay float32: they are small and the CPU uses
+ * them in float32 too. */
+#define DEFINE_BIND(suffix, matrix_type)                                           \
+  static gboolean                                                                  \
+  cuda_bind_##suffix (VilaMatrix *m, GError **error)                               \
+  {                                                                                \
+    return bind_as (m, m->rows == 1 ? VILA_TENSOR_F32 : (matrix_type), error);     \
+  }
+DEFINE_BIND (f16, VILA_TENSOR_F16)
+DEFINE_BIND (bf16, VILA_TENSOR_BF16)
+DEFINE_BIND (f32, VILA_TENSOR_F32)
+
+static void
+cuda_release (VilaMatrix *m)
+{
+  if (m->device != NULL)
+    cudaFree (m->device);
+  m->device = NULL;
+}
+
+static void *
+narrow_buffer (ThreadState *state,
+               gsize        bytes)
+{
+  if (bytes > state->narrow_bytes)
+    {
+      if (state->narrow != NULL)
+        check (cudaFreeAsync (state->narrow, STREAM), "free");
+      state->narrow = NULL;
+      check (cudaMallocAsync (&state->narrow, bytes, STREAM), "allocation");
+      state->narrow_bytes = bytes;
+    }
+  return state->narrow;
+}
+
+static void
+cuda_matmul (float            *out,
+             const float      *x,
+             gsize             n,
+             const VilaMatrix *w,
+             const VilaMatrix *bias)
+{
+  ThreadState *state = thread_state ();
+  const float one = 1.0f, zero = 0.0f;
+  const void *input = x;
+  cudaDataType type = CUDA_R_32F;
+  cublasComputeType_t compute = CUBLAS_COMPUTE_32F_PEDANTIC;
+  cublasStatus_t status;
+
+  if (n == 0)
+    return;
+  g_assert (w->device != NULL && n <= G_MAXINT && w->rows <= G_MAXINT && w->cols <= G_MAXINT);
+  if (w->device_type != VILA_TENSOR_F32)
+    {
+      /* Both inputs in the weights' precision, float32 accumulation. */
+      void *narrow = narrow_buffer (state, n * w->cols * 2);
+
+      check (vc_convert (narrow, vc_type (w->device_type), x, VC_F32, n * w->cols, STREAM), "conversion");
+      input = narrow;
+      type = w->device_type == VILA_TENSOR_F16 ? CUDA_R_16F : CUDA_R_16BF;
+      compute = CUBLAS_COMPUTE_32F;
+    }
+  /* Row-major out[n][rows] = x[n][cols] · Wᵀ is, column-major,
+   * out(rows × n) = W(cols × rows)ᵀ · x(cols × n). */
+  status = cublas.gemm_ex (state->handle, CUBLAS_OP_T, CUBLAS_OP_N, w->rows, n, w->cols, &one,
+                           w->device, type, w->cols, input, type, w->cols, &zero,
+                           out, CUDA_R_32F, w->rows, compute, CUBLAS_GEMM_DEFAULT);
+  if (status != CUBLAS_STATUS_SUCCESS)
+    g_error ("cuBLAS matrix product (%" G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT ") failed: %s",
+             n, w->rows, w->cols, cublas_status_string (status));
+  if (bias != NULL)
+    check (vc_bias_add (out, bias->device, n, w->rows, STREAM), "bias");
+}
+
+static void
+cuda_rms_norm (float *out, const float *x, gsize n, gsize dim, const VilaMatrix *weight, float eps)
+{
+  check (vc_rms_norm (out, x, n, dim, weight->device, eps, STREAM), "RMSNorm");
+}
+
+static void
+cuda_layer_norm (float *out, const float *x, gsize n, gsize dim, const VilaMatrix *weight,
+                 const VilaMatrix *bias, float eps)
+{
+  check (vc_layer_norm (out, x, n, dim, weight->device, bias->device, eps, STREAM), "LayerNorm");
+}
+
+static void
+cuda_rope (float *x, gsize n, gsize n_heads, gsize head_dim, gsize start, const float *inv_freq)
+{
+  check (vc_rope (x, n, n_heads, head_dim, start, inv_freq, STREAM), "rotary embedding");
+}
+
+static void
+cuda_attention (float *out, const float *q, const float *k, const float *v, gsize n_q, gsize n_kv,
+                gsize q_start, gsize n_heads, gsize n_kv_heads, gsize head_dim, gboolean causal)
+{
+  check (vc_attention (out, q, k, v, n_q, n_kv, q_start, n_heads, n_kv_heads, head_dim, causal, STREAM),
+         "attention");
+}
+
+static void
+cuda_silu_mul (float *gate, const float *up, gsize n)
+{
+  check (vc_silu_mul (gate, up, n, STREAM), "SiLU");
+}
+
+static void
+cuda_gelu_tanh (float *x, gsize n)
+{
+  check (vc_gelu_tanh (x, n, STREAM), "GELU");
+}
+
+static void
+cuda_gelu_erf (float *x, gsize n)
+{
+  check (vc_gelu_erf (x, n, STREAM), "GELU");
+}
+
+static void
+cuda_quick_gelu (float *x, gsize n)
+{
+  check (vc_quick_gelu (x, n, STREAM), "quick GELU");
+}
+
+static void
+cuda_add (float *x, const float *y, gsize n)
+{
+  check (vc_add (x, y, n, STREAM), "addition");
+}
+
+static void
+cuda_embed (float *out, const VilaMatrix *table, const gint32 *ids, gsize n)
+{
+  int *device_ids = NULL;
+
+  if (n == 0)
+    return;
+  check (cudaMallocAsync ((void **) &device_ids, n * sizeof *device_ids, STREAM), "allocation");
+  check (cudaMemcpyAsync (device_ids, ids, n * sizeof *device_ids, cudaMemcpyHostToDevice, STREAM), "upload");
+  check (vc_embed (out, table->device, vc_type (table->device_type), table->cols, device_ids, n, STREAM), "embedding");
+  check (cudaFreeAsync (device_ids, STREAM), "free");
+}
+
+#define CUDA_OPS(suffix)                 \
+  {                                      \
+    .name = "CUDA",                      \
+    .alloc = cuda_alloc,                 \
+    .free = cuda_free,                   \
+    .upload = cuda_upload,               \
+    .download = cuda_download,           \
+    .copy = cuda_copy,                   \
+    .bind = cuda_bind_##suffix,          \
+    .release = cuda_release,             \
+    .matmul = cuda_matmul,               \
+    .rms_norm = cuda_rms_norm,           \
+    .layer_norm = cuda_layer_norm,       \
+    .rope = cuda_rope,                   \
+    .attention = cuda_attention,         \
+    .silu_mul = cuda_silu_mul,           \
+    .gelu_tanh = cuda_gelu_tanh,         \
+    .gelu_erf = cuda_gelu_erf,           \
+    .quick_gelu = cuda_quick_gelu,       \
+    .add = cuda_add,                     \
+    .embed = cuda_embed,                 \
+  }
+
+static const VilaBackendOps cuda_ops[] = {
+  [VILA_DTYPE_F16] = CUDA_OPS (f16),
+  [VILA_DTYPE_BF16] = CUDA_OPS (bf16),
+  [VILA_DTYPE_F32] = CUDA_OPS (f32),
+};
+
+static gpointer
+keep_freed_memory (gpointer data)
+{
+  cudaMemPool_t pool;
+  guint64 keep = G_MAXUINT64;
+
+  /* Activations come and go every step; the pool keeps what was freed
+   * instead of returning it to the driver each time. */
+  if (cudaDeviceGetDefaultMemPool (&pool, 0) == cudaSuccess)
+    cudaMemPoolSetAttribute (pool, cudaMemPoolAttrReleaseThreshold, &keep);
+  return NULL;
+}
+
+const VilaBackendOps *
+vila_cuda_backend_get (int      dtype,
+                       GError **error)
+{
+  static GOnce once = G_ONCE_INIT;
+  char reason[256] = "";
+
+  g_return_val_if_fail (dtype >= 0 && dtype < (int) G_N_ELEMENTS (cuda_ops), NULL);
+
+  if (!vila_cuda_probe (reason, sizeof reason))
+    {
+      g_set_error (error, VILA_ERROR, VILA_ERROR_NO_DEVICE, "The CUDA backend cannot run: %s", reason);
+      return NULL;
+    }
+  if (!cublas_ready (error))
+    return NULL;
+  g_once (&once, keep_freed_memory, NULL);
+  return &cuda_ops[dtype];
+}
+
+gboolean
+vila_cuda_memory_info (guint64  *free_bytes,
+                       guint64  *total_bytes,
+                       GError  **error)
+{
+  size_t free_now = 0, total = 0;
+  const char *limit = g_getenv ("VILA_CUDA_MEMORY_LIMIT_MB");
+  cudaError_t err = cudaMemGetInfo (&free_now, &total);
+
+  if (err != cudaSuccess)
+    {
+      g_set_error (error, VILA_ERROR, VILA_ERROR_NO_DEVICE, "Cannot read the GPU's memory: %s",
+                   cudaGetErrorString (err));
+      return FALSE;
+    }
+  if (limit != NULL && *limit != '\0')
+    {
+      guint64 cap = g_ascii_strtoull (limit, NULL, 10) << 20;
+
+      total = MIN (total, cap);
+      free_now = MIN (free_now, cap);
+    }
+  *free_bytes = free_now;
+  *total_bytes = total;
+  return TRUE;
+}
+
+double
+vila_cuda_copy_bandwidth (void)
+{
+  const gsize bytes = (gsize) 1 << 30;
+  void *a = NULL, *b = NULL;
+  cudaEvent_t start, stop;
+  float ms = 0.0f;
+  const int rounds = 10;
+
+  if (cudaMalloc (&a, bytes) != cudaSuccess || cudaMalloc (&b, bytes) != cudaSuccess)
+    {
+      cudaFree (a);
+      cudaGetLastError ();
+      return 0.0;
+    }
+  cudaEventCreate (&start);
+  cudaEventCreate (&stop);
+  cudaMemcpy (b, a, bytes, cudaMemcpyDeviceToDevice);
+  cudaEventRecord (start, 0);
+  for (int i = 0; i < rounds; i++)
+    cudaMemcpyAsync (i % 2 ? a : b, i % 2 ? b : a, bytes, cudaMemcpyDeviceToDevice, 0);
+  cudaEventRecord (stop, 0);
+  cudaEventSynchronize (stop);
+  cudaEventElapsedTime (&ms, start, stop);
+  cudaEventDestroy (start);
+  cudaEventDestroy (stop);
+  cudaFree (a);
+  cudaFree (b);
+  /* Each copy reads and writes @bytes. */
+  return ms > 0.0f ? 2.0 * bytes * rounds / (ms / 1000.0) : 0.0;
+}
+
+const char *
+vila_cuda_device_name (void)
+{
+  static char name[256];
+  struct cudaDeviceProp properties;
+
+  if (name[0] == '\0' && cudaGetDeviceProperties (&properties, 0) == cudaSuccess)
+    g_strlcpy (name, properties.name, sizeof name);
+  return name;
+}

@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The CUDA backend's own kernels (the matrix products are cuBLAS's). Each
+ * one computes what its CPU counterpart in backend-cpu.c computes, with the
+ * same float32 formulas (precise expf, tanhf, erff, cosf, sinf, 1/sqrtf),
+ * so that differences stay at the level of summation order.
+ */
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <math.h>
+
+#include "cuda-kernels.h"
+
+namespace {
+
+constexpr int kThreads = 256;
+
+unsigned
+blocks_for (size_t n)
+{
+  size_t blocks = (n + kThreads - 1) / kThreads;
+
+  /* A grid-stride loop covers the rest. */
+  return (unsigned) (blocks < 65535 * 8 ? (blocks ? blocks : 1) : 65535 * 8);
+}
+
+__device__ float
+load (const void *p, VcType type, size_t i)
+{
+  switch (type)
+    {
+    case VC_F16:
+      return __half2float (static_cast<const __half *> (p)[i]);
+    case VC_BF16:
+      return __bfloat162float (static_cast<const __nv_bfloat16 *> (p)[i]);
+    default:
+      return static_cast<const float *> (p)[i];
+    }
+}
+
+__device__ void
+store (void *p, VcType type, size_t i, float value)
+{
+  switch (type)
+    {
+    case VC_F16:
+      static_cast<__half *> (p)[i] = __float2half_rn (value);
+      break;
+    case VC_BF16:
+      static_cast<__nv_bfloat16 *> (p)[i] = __float2bfloat16_rn (value);
+      break;
+    default:
+      static_cast<float *> (p)[i] = value;
+    }
+}
+
+#define GRID_STRIDE(i, n) \
+  for (size_t i = blockIdx.x * (size_t) blockDim.x + threadIdx.x; i < (n); i += (size_t) gridDim.x * blockDim.x)
+
+__global__ void
+convert_kernel (void *dst, VcType dst_type, const void *src, VcType src_type, size_t n)
+{
+  GRID_STRIDE (i, n)
+    store (dst, dst_type, i, load (src, src_type, i));
+}
+
+__global__ void
+bias_add_kernel (float *out, const float *bias, size_t n, size_t cols)
+{
+  GRID_STRIDE (i, n * cols)
+    out[i] += bias[i % cols];
+}
+
+/* Sum over the block (blockDim.x a multiple of 32, at most 1024). */
+__device__ float
+block_sum (float value)
+{
+  __shared__ float partial[32];
+  int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+
+  for (int offset = 16; offset > 0; offset /= 2)
+    value += __shfl_xor_sync (0xffffffff, value, offset);
+  __syncthreads ();
+  if (lane == 0)
+    partial[warp] = value;
+  __syncthreads ();
+  value = lane < (int) (blockDim.x / 32) ? partial[lane] : 0.0f;
+  for (int offset = 16; offset > 0; offset /= 2)
+    value += __shfl_xor_sync (0xffffffff, value, offset);
+  return value;
+}
+
+/* One block per row. */
+__global__ void
+rms_norm_kernel (float *out, const float *x, size_t dim, const float *weight, float eps)
+{
+  const float *xi = x + blockIdx.x * dim;
+  float *oi = out + blockIdx.x * dim;
+  float sum = 0.0f, scale;
+
+  for (size_t k = threadIdx.x; k < dim; k += blockDim.x)
+    sum += xi[k] * xi[k];
+  sum = block_sum (sum);
+  scale = 1.0f / sqrtf (sum / dim + eps);
+  for (size_t k = threadIdx.x; k < dim; k += blockDim.x)
+    oi[k] = weight[k] * (xi[k] * scale);
+}
+
+__global__ void
+layer_norm_kernel (float *out, const float *x, size_t dim, const float *weight, const float *bias, float eps)
+{
+  const float *xi = x + blockIdx.x * dim;
+  float *oi = out + blockIdx.x * dim;
+  float mean = 0.0f, var = 0.0f, scale;
+
+  for (size_t k = threadIdx.x; k < dim; k += blockDim.x)
+    mean += xi[k];
+  mean = block_sum (mean) / dim;
+  for (size_t k = threadIdx.x; k < dim; k += blockDim.x)
+    var += (xi[k] - mean) * (xi[k] - mean);
+  var = block_sum (var);
+  scale = 1.0f / sqrtf (var / dim + eps);
+  for (size_t k = threadIdx.x; k < dim; k += blockDim.x)
+    oi[k] = (xi[k] - mean) * scale * weight[k] + bias[k];
+}
+
+struct InvFreq {
+  float value[VC_MAX_HEAD_DIM / 2];
+};
+
+/* One block per row; threads over (head, pair). */
+__global__ void
+rope_kernel (float *x, size_t n_heads, size_t head_dim, size_t start, InvFreq inv_freq)
+{
+  size_t half = head_dim / 2;
+  float *row = x + blockIdx.x * n_heads * head_dim;
+
+  for (size_t t = threadIdx.x; t < n_heads * half; t += blockDim.x)
+    {
+      size_t h = t / half, j = t % half;
+      float angle = (float) (int) (start + blockIdx.x) * inv_freq.value[j];
+      float c = cosf (angle), s = sinf (angle);
+      float *head = row + h * head_dim;
+      float a = head[j], b = head[j + half];
+
+      head[j] = a * c - b * s;
+      head[j + half] = b * c + a * s;
+    }
+}
+
+constexpr int kAttentionWarps = 4;
+
+/* One block per (query, head). Each warp walks every fourth visible key
+ * with an online softmax (running maximum, rescaled sum and output), lane
+ * d holding dimensions d, d + 32, ...; the warps then merge. Memory stays
+ * linear in the length, whatever the context. */
+template <int PER_LANE>
+__global__ void
+attention_kernel (float *out, const float *q, const float *k, const float *v, int n_kv, int q_start,
+                  int n_heads, int n_kv_heads, int head_dim, int causal)
+{
+  __shared__ float warp_max[kAttentionWarps], warp_sum[kAttentionWarps];
+  __shared__ float warp_acc[kAttentionWarps][PER_LANE * 32];
+  int i = blockIdx.x, h = blockIdx.y;
+  int kv_head = h / (n_heads / n_kv_heads);
+  size_t kv_width = (size_t) n_kv_heads * head_dim;
+  int visible = causal ? min (n_kv, q_start + i + 1) : n_kv;
+  int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const float *qi = q + ((size_t) i * n_heads + h) * head_dim;
+  float scale = 1.0f / sqrtf ((float) head_dim);
+  float qr[PER_LANE], acc[PER_LANE];
+  float m = -INFINITY, l = 0.0f;
+
+#pragma unroll
+  for (int p = 0; p < PER_LANE; p++)
+    {
+      int d = lane + 32 * p;
+
+      qr[p] = d < head_dim ? qi[d] : 0.0f;
+      acc[p] = 0.0f;
+    }
+
+  for (int t = warp; t < visible; t += kAttentionWarps)
+    {
+      const float *kt = k + t * kv_width + (size_t) kv_head * head_dim;
+      const float *vt = v + t * kv_width + (size_t) kv_head * head_dim;
+      float dot = 0.0f, m_new, correction, weight;
+
+#pragma unroll
+      for (int p = 0; p < PER_LANE; p++)
+        {
+          int d = lane + 32 * p;
+
+          if (d < head_dim)
+            dot += qr[p] * kt[d];
+        }
+      for (int offset = 16; offset > 0; offset /= 2)
+        dot += __shfl_xor_sync (0xffffffff, dot, offset);
+      dot *= scale;
+
+      m_new = fmaxf (m, dot);
+      correction = expf (m - m_new);
+      weight = expf (dot - m_new);
+      l = l * correction + weight;
+#pragma unroll
+      for (int p = 0; p < PER_LANE; p++)
+        {
+          int d = lane + 32 * p;
+
+          acc[p] = acc[p] * correction + (d < head_dim ? weight * vt[d] : 0.0f);
+        }
+      m = m_new;
+    }
+
+  if (lane == 0)
+    {
+      warp_max[warp] = m;
+      warp_sum[warp] = l;
+    }
+#pragma unroll
+  for (int p = 0; p < PER_LANE; p++)
+    warp_acc[warp][lane + 32 * p] = acc[p];
+  __syncthreads ();
+
+  if (warp == 0)
+    {
+      float total_max = -INFINITY, total = 0.0f;
+      float *oi = out + ((size_t) i * n_heads + h) * head_dim;
+
+      for (int w = 0; w < kAttentionWarps; w++)
+        total_max = fmaxf (total_max, warp_max[w]);
+      for (int w = 0; w < kAttentionWarps; w++)
+        if (warp_sum[w] > 0.0f)
+          total += warp_sum[w] * expf (warp_max[w] - total_max);
+#pragma unroll
+      for (int p = 0; p < PER_LANE; p++)
+        {
+          int d = lane + 32 * p;
+          float sum = 0.0f;
+
+          for (int w = 0; w < kAttentionWarps; w++)
+            if (warp_sum[w] > 0.0f)
+              sum += warp_acc[w][d] * expf (warp_max[w] - total_max);
+          if (d < head_dim)
+            oi[d] = sum / total;
+        }
+    }
+}
+
+__global__ void
+silu_mul_kernel (float *gate, const float *up, size_t n)
+{
+  GRID_STRIDE (i, n)
+    gate[i] = gate[i] / (1.0f + expf (-gate[i])) * up[i];
+}
+
+__global__ void
+gelu_tanh_kernel (float *x, size_t n)
+{
+  const float k = 0.7978845608028654f;
+
+  GRID_STRIDE (i, n)
+    x[i] = 0.5f * x[i] * (1.0f + tanhf (k * (x[i] + 0.044715f * x[i] * x[i] * x[i])));
+}
+
+__global__ void
+gelu_erf_kernel (float *x, size_t n)
+{
+  GRID_STRIDE (i, n)
+    x[i] = 0.5f * x[i] * (1.0f + erff (x[i] * (float) M_SQRT1_2));
+}
+
+__global__ void
+quick_gelu_kernel (float *x, size_t n)
+{
+  GRID_STRIDE (i, n)
+    x[i] = x[i] / (1.0f + expf (-1.702f * x[i]));
+}
+
+__global__ void
+add_kernel (float *x, const float *y, size_t n)
+{
+  GRID_STRIDE (i, n)
+    x[i] += y[i];
+}
+
+__global__ void
+embed_kernel (float *out, const void *table, VcType type, size_t cols, const int *ids, size_t n)
+{
+  GRID_STRIDE (i, n * cols)
+    out[i] = load (table, type, (size_t) ids[i / cols] * cols + i % cols);
+}
+
+cudaError_t
+launched (void)
+{
+  return cudaGetLastError ();
+}
+
+}  // namespace
+
+extern "C" {
+
+cudaError_t
+vc_convert (void *dst, VcType dst_type, const void *src, VcType src_type, size_t n, cudaStream_t stream)
+{
+  convert_kernel<<<blocks_for (n), kThreads, 0, stream>>> (dst, dst_type, src, src_type, n);
+  return launched ();
+}
+
+cudaError_t
+vc_bias_add (float *out, const float *bias, size_t n, size_t cols, cudaStream_t stream)
+{
+  bias_add_kernel<<<blocks_for (n * cols), kThreads, 0, stream>>> (out, bias, n, cols);
+  return launched ();
+}
+
+cudaError_t
+vc_rms_norm (float *out, const float *x, size_t n, size_t dim, const float *weight, float eps, cudaStream_t stream)
+{
+  if (n == 0)
+    return cudaSuccess;
+  rms_norm_kernel<<<n, kThreads, 0, stream>>> (out, x, dim, weight, eps);
+  return launched ();
+}
+
+cudaError_t
+vc_layer_norm (float *out, const float *x, size_t n, size_t dim, const float *weight, const float *bias, float eps,
+               cudaStream_t stream)
+{
+  if (n == 0)
+    return cudaSuccess;
+  layer_norm_kernel<<<n, kThreads, 0, stream>>> (out, x, dim, weight, bias, eps);
+  return launched ();
+}
+
+cudaError_t
+vc_rope (float *x, size_t n, size_t n_heads, size_t head_dim, size_t start, const float *inv_freq,
+         cudaStream_t stream)
+{
+  InvFreq frequencies = {};
+
+  if (head_dim > VC_MAX_HEAD_DIM || head_dim % 2 != 0)
+    return cudaErrorInvalidValue;
+  if (n == 0)
+    return cudaSuccess;
+  for (size_t j = 0; j < head_dim / 2; j++)
+    frequencies.value[j] = inv_freq[j];
+  rope_kernel<<<n, kThreads, 0, stream>>> (x, n_heads, head_dim, start, frequencies);
+  return launched ();
+}
+
+cudaError_t
+vc_attention (float *out, const float *q, const float *k, const float *v, size_t n_q, size_t n_kv, size_t q_start,
+              size_t n_heads, size_t n_kv_heads, size_t head_dim, int causal, cudaStream_t stream)
+{
+  dim3 grid ((unsigned) n_q, (unsigned) n_heads);
+  int threads = kAttentionWarps * 32;
+
+  if (head_dim > VC_MAX_HEAD_DIM || n_kv_heads == 0 || n_heads % n_kv_heads != 0 || n_q > 0x7fffffff)
+    return cudaErrorInvalidValue;
+  if (n_q == 0 || n_heads == 0)
+    return cudaSuccess;
+  if (head_dim <= 64)
+    attention_kernel<2><<<grid, threads, 0, stream>>> (out, q, k, v, n_kv, q_start, n_heads, n_kv_heads, head_dim, causal);
+  else if (head_dim <= 128)
+    attention_kernel<4><<<grid, threads, 0, stream>>> (out, q, k, v, n_kv, q_start, n_heads, n_kv_heads, head_dim, causal);
+  else
+    attention_kernel<8><<<grid, threads, 0, stream>>> (out, q, k, v, n_kv, q_start, n_heads, n_kv_heads, head_dim, causal);
+  return launched ();
+}
+
+cudaError_t
+vc_silu_mul (float *gate, const float *up, size_t n, cudaStream_t stream)
+{
+  silu_mul_kernel<<<blocks_for (n), kThreads, 0, stream>>> (gate, up, n);
+  return launched ();
+}
+
+cudaError_t
+vc_gelu_tanh (float *x, size_t n, cudaStream_t stream)
+{
+  gelu_tanh_kernel<<<blocks_for (n), kThreads, 0, stream>>> (x, n);
+  return launched ();
+}
+
+cudaError_t
+vc_gelu_erf (float *x, size_t n, cudaStream_t stream)
+{
+  gelu_erf_kernel<<<blocks_for (n), kThreads, 0, stream>>> (x, n);
+  return launched ();
+}
+
+cudaError_t
+vc_quick_gelu (float *x, size_t n, cudaStream_t stream)
+{
+  quick_gelu_kernel<<<blocks_for (n), kThreads, 0, stream>>> (x, n);
+  return launched ();
+}
+
+cudaError_t
+vc_add (float *x, const float *y, size_t n, cudaStream_t stream)
+{
+  add_kernel<<<blocks_for (n), kThreads, 0, stream>>> (x, y, n);
+  return launched ();
+}
+
+cudaError_t
+vc_embed (float *out, const void *table, VcType type, size_t cols, const int *ids, size_t n, cudaStream_t stream)
+{
+  embed_kernel<<<blocks_for (n * cols), kThreads, 0, stream>>> (out, table, type, cols, ids, n);
+  return launched ();
+}
+
+}  // extern "C"

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Our CUDA kernels, behind plain C launchers so that the backend
+ * (backend-cuda.c) stays C. Every launcher enqueues on @stream and returns
+ * at once; activations are float32, weights float32, float16 or bfloat16.
+ * The arithmetic follows the CPU backend (backend-cpu.c) operation by
+ * operation, so that the two agree to rounding.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <cuda_runtime.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+  VC_F32,
+  VC_F16,
+  VC_BF16,
+} VcType;
+
+/* The longest head the rotary and attention kernels take. */
+#define VC_MAX_HEAD_DIM 256
+
+/* dst[i] = src[i] converted (round to nearest even) */
+cudaError_t vc_convert     (void *dst, VcType dst_type, const void *src, VcType src_type, size_t n,
+                            cudaStream_t stream);
+/* out[i][j] += bias[j] for rows of @cols */
+cudaError_t vc_bias_add    (float *out, const float *bias, size_t n, size_t cols, cudaStream_t stream);
+cudaError_t vc_rms_norm    (float *out, const float *x, size_t n, size_t dim, const float *weight, float eps,
+                            cudaStream_t stream);
+cudaError_t vc_layer_norm  (float *out, const float *x, size_t n, size_t dim, const float *weight,
+                            const float *bias, float eps, cudaStream_t stream);
+/* @inv_freq: head_dim / 2 values in host memory (passed by value) */
+cudaError_t vc_rope        (float *x, size_t n, size_t n_heads, size_t head_dim, size_t start,
+                            const float *inv_freq, cudaStream_t stream);
+cudaError_t vc_attention   (float *out, const float *q, const float *k, const float *v, size_t n_q,
+                            size_t n_kv, size_t q_start, size_t n_heads, size_t n_kv_heads, size_t head_dim,
+                            int causal, cudaStream_t stream);
+cudaError_t vc_silu_mul    (float *gate, const float *up, size_t n, cudaStream_t stream);
+cudaError_t vc_gelu_tanh   (float *x, size_t n, cudaStream_t stream);
+cudaError_t vc_gelu_erf    (float *x, size_t n, cudaStream_t stream);
+cudaError_t vc_quick_gelu  (float *x, size_t n, cudaStream_t stream);
+cudaError_t vc_add         (float *x, const float *y, size_t n, cudaStream_t stream);
+/* out[i] = row ids[i] of @table ([rows][cols] of @type); @ids on the device */
+cudaError_t vc_embed       (float *out, const void *table, VcType type, size_t cols, const int *ids, size_t n,
+                            cudaStream_t stream);
+
+#ifdef __cplusplus
+}
+#endif

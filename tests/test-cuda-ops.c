@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Every operation of the CUDA backend against the CPU backend on random
+ * inputs of awkward sizes: odd lengths, head widths 64/72/80/128, GQA
+ * ratios 1/4/7, weights in each precision the GPU keeps. Skipped (never
+ * passed) where no usable GPU is.
+ */
+#include "config.h"
+
+#define VILA_TEST_ENGINE_OPS
+
+#include <string.h>
+
+#include "backend.h"
+#include "vila-test-util.h"
+#include "vila-test-backend.h"
+
+#if VILA_HAVE_CUDA
+
+static GRand *rng;
+
+static float *
+random_floats (gsize n,
+               float scale)
+{
+  float *values = g_new (float, n);
+
+  for (gsize i = 0; i < n; i++)
+    values[i] = (float) g_rand_double_range (rng, -scale, scale);
+  return values;
+}
+
+/* A checkpoint-like matrix in bfloat16 (kept alive by the caller). */
+static VilaMatrix
+random_matrix (gsize     rows,
+               gsize     cols,
+               float     scale,
+               guint16 **storage)
+{
+  VilaMatrix m = { VILA_TENSOR_BF16, NULL, rows, cols, NULL, VILA_TENSOR_BF16 };
+  g_autofree float *values = random_floats (rows * cols, scale);
+
+  *storage = g_new (guint16, rows * cols);
+  for (gsize i = 0; i < rows * cols; i++)
+    {
+      guint32 bits;
+
+      memcpy (&bits, &values[i], 4);
+      (*storage)[i] = GUINT16_TO_LE (bits >> 16);
+    }
+  m.data = (const guint8 *) *storage;
+  return m;
+}
+
+static const VilaBackendOps *
+cuda_ops (VilaDtype dtype)
+{
+  g_autoptr(GError) error = NULL;
+  const VilaBackendOps *ops = vila_cuda_backend_get (dtype, &error);
+
+  g_assert_no_error (error);
+  return ops;
+}
+
+static float *
+to_device (const VilaBackendOps *ops,
+           const float          *host,
+           gsize                 n)
+{
+  float *device = ops->alloc (n);
+
+  g_assert_nonnull (device);
+  ops->upload (device, host, n);
+  return device;
+}
+
+/* Downloads @device, frees it and compares with @expected. */
+static void
+assert_close (const VilaBackendOps *ops,
+              float                *device,
+              const float          *expected,
+              gsize                 n,
+              double                tolerance,
+              const char           *what)
+{
+  g_autofree float *ours = g_new (float, n);
+  double error;
+
+  ops->download (ours, device, n);
+  ops->free (device);
+  error = vila_test_relative_error (ours, expected, n);
+  g_test_message ("%s: relative error %.2e", what, error);
+  if (error > tolerance)
+    g_error ("%s: relative error %.2e over %.0e", what, error, tolerance);
+}
+
+static void
+test_matmul (void)
+{
+  static const gsize shapes[][3] = { { 1, 17, 8 }, { 7, 129, 72 }, { 33, 1000, 333 }, { 1, 2560, 2560 }, { 130, 96, 1152 } };
+  static const VilaDtype dtypes[] = { VILA_DTYPE_F32, VILA_DTYPE_F16, VILA_DTYPE_BF16 };
+
+  for (guint d = 0; d < G_N_ELEMENTS (dtypes); d++)
+    for (guint s = 0; s < G_N_ELEMENTS (shapes); s++)
+      {
+        const VilaBackendOps *ops = cuda_ops (dtypes[d]);
+        gsize n = shapes[s][0], rows = shapes[s][1], cols = shapes[s][2];
+        g_autofree guint16 *w_bits = NULL;
+        g_autofree float *x = random_floats (n * cols, 1.0f);
+        g_autofree float *bias_values = random_floats (rows, 0.5f);
+        g_autofree float *expected = g_new (float, n * rows);
+        g_autofree char *what = g_strdup_printf ("matmul %s %zu×%zu×%zu", vila_dtype_to_string (dtypes[d]), n, rows, cols);
+        VilaMatrix w = random_matrix (rows, cols, 0.1f, &w_bits);
+        VilaMatrix bias = { VILA_TENSOR_F32, (const guint8 *) bias_values, 1, rows, NULL, VILA_TENSOR_F32 };
+        g_autoptr(GError) error = NULL;
+        float *out = ops->alloc (n * rows);
+
+        vila_cpu_backend.matmul (expected, x, n, &w, &bias);
+        g_assert_true (ops->bind (&w, &error));
+        g_assert_true (ops->bind (&bias, &error));
+        g_assert_no_error (error);
+        {
+          float *dx = to_device (ops, x, n * cols);
+
+          ops->matmul (out, dx, n, &w, &bias);
+          ops->free (dx);
+        }
+        /* Half inputs: each product term carries ~2^-11 relative error. */
+        assert_close (ops, out, expected, n * rows, dtypes[d] == VILA_DTYPE_F32 ? 1e-5 : 2e-2, what);
+        ops->release (&w);
+        ops->release (&bias);
+      }
+}
+
+static void
+test_norms (void)
+{
+  static const gsize dims[] = { 77, 1000, 2560 };
+  const VilaBackendOps *ops = cuda_ops (VILA_DTYPE_F32);
+
+  for (guint i = 0; i < G_N_ELEMENTS (dims); i++)
+    {
+      gsize n = 5, dim = dims[i];
+      g_autofree float *x = random_floats (n * dim, 3.0f);
+      g_autofree float *w_values = random_floats (dim, 1.0f);
+      g_autofree float *b_values = random_floats (dim, 1.0f);
+      g_autofree float *expected = g_new (float, n * dim);
+      VilaMatrix w = { VILA_TENSOR_F32, (const guint8 *) w_values, 1, dim, NULL, VILA_TENSOR_F32 };
+      VilaMatrix b = { VILA_TENSOR_F32, (const guint8 *) b_values, 1, dim, NULL, VILA_TENSOR_F32 };
+      float *dx = to_device (ops, x, n * dim);
+
+      g_assert_true (ops->bind (&w, NULL) && ops->bind (&b, NULL));
+      vila_cpu_backend.rms_norm (expected, x, n, dim, &w, 1e-5f);
+      {
+        float *out = ops->alloc (n * dim);
+
+        ops->rms_norm (out, dx, n, dim, &w, 1e-5f);
+        assert_close (ops, out, expected, n * dim, 1e-5, "RMSNorm");
+      }
+      vila_cpu_backend.layer_norm (expected, x, n, dim, &w, &b, 1e-6f);
+      {
+        float *out = ops->alloc (n * dim);
+
+        ops->layer_norm (out, dx, n, dim, &w, &b, 1e-6f);
+        assert_close (ops, out, expected, n * dim, 1e-5, "LayerNorm");
+      }
+      ops->free (dx);
+      ops->release (&w);
+      ops->release (&b);
+    }
+}
+
+static void
+test_rope (void)
+{
+  static const gsize head_dims[] = { 64, 72, 80, 128 };
+  const VilaBackendOps *ops = cuda_ops (VILA_DTYPE_F32);
+
+  for (guint i = 0; i < G_N_ELEMENTS (head_dims); i++)
+    {
+      gsize n = 9, heads = 3, head_dim = head_dims[i], size = n * heads * head_dim;
+      g_autofree float *x = random_floats (size, 1.0f);
+      g_autofree float *inv_freq = g_new (float, head_dim / 2);
+      float *dx = to_device (ops, x, size);
+
+      for (gsize j = 0; j < head_dim / 2; j++)
+        inv_freq[j] = 1.0f / powf (10000.0f, 2.0f * j / head_dim);
+      ops->rope (dx, n, heads, head_dim, 1000, inv_freq);
+      vila_cpu_backend.rope (x, n, heads, head_dim, 1000, inv_freq);
+      assert_close (ops, dx, x, size, 1e-5, "rotary embedding");
+    }
+}
+
+static void
+test_attention (void)
+{
+  /* head width, heads, key/value heads, queries, keys, first query's position, causal */
+  static const struct { gsize head_dim, heads, kv_heads, n_q, n_kv, q_start; gboolean causal; } cases[] = {
+    { 64, 4, 4, 37, 37, 0, TRUE },          /* prefill */
+    { 72, 16, 16, 50, 50, 0, FALSE },       /* SigLIP's vision tower */
+    { 80, 8, 2, 1, 1037, 1036, TRUE },      /* decode, GQA 4 */
+    { 128, 14, 2, 13, 300, 287, TRUE },     /* a follow-up turn, GQA 7 */
+    { 128, 32, 8, 1, 5000, 4999, TRUE },    /* long context */
+  };
+  const VilaBackendOps *ops = cuda_ops (VILA_DTYPE_F32);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      gsize q_size = cases[i].n_q * cases[i].heads * cases[i].head_dim;
+      gsize kv_size = cases[i].n_kv * cases[i].kv_heads * cases[i].head_dim;
+      g_autofree float *q = random_floats (q_size, 2.0f);
+      g_autofree float *k = random_floats (kv_size, 2.0f);
+      g_autofree float *v = random_floats (kv_size, 1.0f);
+      g_autofree float *expected = g_new (float, q_size);
+      g_autofree char *what = g_strdup_printf ("attention d%zu h%zu/%zu %zu over %zu", cases[i].head_dim,
+                                               cases[i].heads, cases[i].kv_heads, cases[i].n_q, cases[i].n_kv);
+      float *dq = to_device (ops, q, q_size), *dk = to_device (ops, k, kv_size), *dv = to_device (ops, v, kv_size);
+      float *out = ops->alloc (q_size);
+
+      vila_cpu_backend.attention (expected, q, k, v, cases[i].n_q, cases[i].n_kv, cases[i].q_start, cases[i].heads,
+                                  cases[i].kv_heads, cases[i].head_dim, cases[i].causal);
+      ops->attention (out, dq, dk, dv, cases[i].n_q, cases[i].n_kv, cases[i].q_start, cases[i].heads,
+                      cases[i].kv_heads, cases[i].head_dim, cases[i].causal);
+      assert_close (ops, out, expected, q_size, 1e-5, what);
+      ops->free (dq);
+      ops->free (dk);
+      ops->free (dv);
+    }
+}
+
+static void
+test_elementwise (void)
+{
+  const gsize n = 1001;
+  const VilaBackendOps *ops = cuda_ops (VILA_DTYPE_F32);
+  void (*const cpu_unary[]) (float *, gsize) = {
+    vila_cpu_backend.gelu_tanh, vila_cpu_backend.gelu_erf, vila_cpu_backend.quick_gelu,
+  };
+  void (*const cuda_unary[]) (float *, gsize) = { ops->gelu_tanh, ops->gelu_erf, ops->quick_gelu };
+  g_autofree float *x = random_floats (n, 6.0f);
+  g_autofree float *y = random_floats (n, 6.0f);
+  g_autofree float *expected = NULL;
+  float *dx, *dy;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cpu_unary); i++)
+    {
+      expected = g_memdup2 (x, n * sizeof (float));
+      cpu_unary[i] (expected, n);
+      dx = to_device (ops, x, n);
+      cuda_unary[i] (dx, n);
+      assert_close (ops, dx, expected, n, 1e-6, "activation");
+      g_clear_pointer (&expected, g_free);
+    }
+
+  expected = g_memdup2 (x, n * sizeof (float));
+  vila_cpu_backend.silu_mul (expected, y, n);
+  dx = to_device (ops, x, n);
+  dy = to_device (ops, y, n);
+  ops->silu_mul (dx, dy, n);
+  assert_close (ops, dx, expected, n, 1e-6, "SiLU gate");
+
+  memcpy (expected, x, n * sizeof (float));
+  vila_cpu_backend.add (expected, y, n);
+  dx = to_device (ops, x, n);
+  ops->add (dx, dy, n);
+  assert_close (ops, dx, expected, n, 0, "addition");
+  ops->free (dy);
+
+  dx = ops->alloc (n);
+  ops->copy (dx, dy = to_device (ops, y, n), n);
+  ops->free (dy);
+  assert_close (ops, dx, y, n, 0, "copy");
+}
+
+static void
+test_embed (void)
+{
+  static const VilaDtype dtypes[] = { VILA_DTYPE_F32, VILA_DTYPE_F16, VILA_DTYPE_BF16 };
+  const gint32 ids[] = { 49, 0, 7, 7, 31 };
+  const gsize n = G_N_ELEMENTS (ids), cols = 72;
+
+  for (guint d = 0; d < G_N_ELEMENTS (dtypes); d++)
+    {
+      const VilaBackendOps *ops = cuda_ops (dtypes[d]);
+      g_autofree guint16 *bits = NULL;
+      VilaMatrix table = random_matrix (50, cols, 1.0f, &bits);
+      g_autofree float *expected = g_new (float, n * cols);
+      float *out = ops->alloc (n * cols);
+
+      g_assert_true (ops->bind (&table, NULL));
+      vila_cpu_backend.embed (expected, &table, ids, n);
+      ops->embed (out, &table, ids, n);
+      /* bfloat16 values are exact in fp32 and bf16, and rounded in fp16. */
+      assert_close (ops, out, expected, n * cols, dtypes[d] == VILA_DTYPE_F16 ? 1e-3 : 0, "embedding");
+      ops->release (&table);
+    }
+}
+
+#endif
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#if VILA_HAVE_CUDA
+  g_setenv ("VILA_TEST_BACKEND", "cuda", TRUE);
+  vila_test_require_backend ();
+  rng = g_rand_new_with_seed (20261126);
+  g_test_add_func ("/cuda/ops/matmul", test_matmul);
+  g_test_add_func ("/cuda/ops/norms", test_norms);
+  g_test_add_func ("/cuda/ops/rope", test_rope);
+  g_test_add_func ("/cuda/ops/attention", test_attention);
+  g_test_add_func ("/cuda/ops/elementwise", test_elementwise);
+  g_test_add_func ("/cuda/ops/embed", test_embed);
+#endif
+  return g_test_run ();
+}
