@@ -503,6 +503,18 @@ cpu_embed (float            *out,
     vila_matrix_row (table, ids[i], out + i * table->cols);
 }
 
+static gint32
+cpu_argmax (const float *x,
+            gsize        n)
+{
+  gsize best = 0;
+
+  for (gsize i = 1; i < n; i++)
+    if (x[i] > x[best])
+      best = i;
+  return (gint32) best;
+}
+
 gboolean
 vila_backend_bind (const VilaBackendOps *ops,
                    GPtrArray            *bound,
@@ -577,4 +589,5 @@ const VilaBackendOps vila_cpu_backend = {
   .quick_gelu = cpu_quick_gelu,
   .add = cpu_add,
   .embed = cpu_embed,
+  .argmax = cpu_argmax,
 };

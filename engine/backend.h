@@ -82,6 +82,9 @@ typedef struct {
   void (*add)         (float *x, const float *y, gsize n);
   /* out[i] = row ids[i] of @table, widened; @ids in host memory */
   void (*embed)       (float *out, const VilaMatrix *table, const gint32 *ids, gsize n);
+  /* The first index of the largest of @x[n]: greedy decoding without the
+   * logits leaving the backend. */
+  gint32 (*argmax)    (const float *x, gsize n);
 } VilaBackendOps;
 
 extern const VilaBackendOps vila_cpu_backend;

@@ -171,6 +171,33 @@ available_memory (void)
   return g_ascii_strtoull (line + 13, NULL, 10) * 1024;
 }
 
+/* @n_images photos through tower and projector into @embeddings. */
+static gboolean
+encode_images (const VilaModelConfig  *config,
+               VilaVision             *vision,
+               const guint8           *image_pixels,
+               guint                   n_images,
+               float                  *embeddings,
+               GError                **error)
+{
+  for (guint k = 0; k < n_images; k++)
+    {
+      VilaPreprocess preprocess = { 384, FALSE, { 0.5f, 0.5f, 0.5f }, { 0.5f, 0.5f, 0.5f }, 1.0 / 255 };
+      VilaImage image = { 640, 480, 640 * 3, image_pixels };
+      g_autofree float *pixels = vila_preprocess_image (&preprocess, &image);
+      gsize n_features, n_tokens;
+      g_autofree float *features = NULL;
+      g_autofree float *tokens = NULL;
+
+      if (!(features = vila_vision_features (vision, pixels, &n_features, error)) ||
+          !(tokens = vila_vision_project (vision, features, n_features, TRUE, &n_tokens, error)))
+        return FALSE;
+      memcpy (embeddings + k * config->tokens_per_image * config->llm.hidden, tokens,
+              n_tokens * config->llm.hidden * sizeof (float));
+    }
+  return TRUE;
+}
+
 void
 vila_bench_options_init (VilaBenchOptions *options)
 {
@@ -269,22 +296,22 @@ vila_bench_run (const char              *synthetic,
   for (gsize i = 0; i < (gsize) 640 * 480 * 3; i++)
     image_pixels[i] = (guint8) (i * 7);
 
+  /* One untimed round first: a GPU loads its kernels and grows its memory
+   * pool on first use, which a chat pays once per session, not per answer. */
+  if (!encode_images (&config, vision, image_pixels, 1, embeddings, error))
+    return FALSE;
+  {
+    g_autoptr(VilaKvCache) warm = vila_kv_cache_new (llm, config.llm.max_positions);
+    gint32 token;
+
+    if (!vila_llm_forward (llm, warm, embeddings, config.tokens_per_image, FALSE, logits, error) ||
+        !vila_llm_forward_greedy (llm, warm, embeddings, 1, &token, error))
+      return FALSE;
+  }
+
   start = g_get_monotonic_time ();
-  for (guint k = 0; k < options->n_images; k++)
-    {
-      VilaPreprocess preprocess = { 384, FALSE, { 0.5f, 0.5f, 0.5f }, { 0.5f, 0.5f, 0.5f }, 1.0 / 255 };
-      VilaImage image = { 640, 480, 640 * 3, image_pixels };
-      g_autofree float *pixels = vila_preprocess_image (&preprocess, &image);
-      gsize n_features, n_tokens;
-      g_autofree float *features = NULL;
-      g_autofree float *tokens = NULL;
-
-      if (!(features = vila_vision_features (vision, pixels, &n_features, error)) ||
-          !(tokens = vila_vision_project (vision, features, n_features, TRUE, &n_tokens, error)))
-        return FALSE;
-
-      memcpy (embeddings + k * config.tokens_per_image * hidden, tokens, n_tokens * hidden * sizeof (float));
-    }
+  if (!encode_images (&config, vision, image_pixels, options->n_images, embeddings, error))
+    return FALSE;
   result->vision_s = seconds_since (start);
   {
     g_autofree gint32 *ids = g_new (gint32, options->prompt_tokens);
@@ -318,8 +345,11 @@ vila_bench_run (const char              *synthetic,
     {
       gint32 token = 200 + i;
 
+      gint32 next;
+
+      /* Greedy: on a GPU only the token comes back, as in a chat. */
       vila_llm_embed (llm, &token, 1, embeddings);
-      if (!vila_llm_forward (llm, cache, embeddings, 1, FALSE, logits, error))
+      if (!vila_llm_forward_greedy (llm, cache, embeddings, 1, &next, error))
         return FALSE;
     }
   result->decode_tok_s = options->gen_tokens / seconds_since (start);

@@ -264,19 +264,42 @@ vila_kv_cache_free (VilaKvCache *cache)
       if (cache->v[i] != NULL)
         cache->ops->free (cache->v[i]);
     }
+  if (cache->scratch != NULL)
+    cache->ops->free (cache->scratch);
   g_free (cache->k);
   g_free (cache->v);
   g_free (cache);
 }
 
-gboolean
-vila_llm_forward (VilaLlm      *llm,
-                  VilaKvCache  *cache,
-                  const float  *embeddings,
-                  gsize         n,
-                  gboolean      all_logits,
-                  float        *logits,
-                  GError      **error)
+/* The cache's scratch, grown to @n_floats: a decoding step then
+ * allocates nothing. */
+static float *
+scratch (VilaKvCache *cache,
+         gsize        n_floats)
+{
+  if (n_floats > cache->scratch_floats)
+    {
+      if (cache->scratch != NULL)
+        cache->ops->free (cache->scratch);
+      cache->scratch_floats = 0;
+      if (!(cache->scratch = cache->ops->alloc (n_floats)))
+        return NULL;
+      cache->scratch_floats = n_floats;
+    }
+  return cache->scratch;
+}
+
+/* Logits of every position into @logits (host), or of the last one into
+ * @logits, or only its greedy choice into @token. */
+static gboolean
+forward (VilaLlm      *llm,
+         VilaKvCache  *cache,
+         const float  *embeddings,
+         gsize         n,
+         gboolean      all_logits,
+         float        *logits,
+         gint32       *token,
+         GError      **error)
 {
   const VilaLlmConfig *c = llm->config;
   const VilaBackendOps *ops = llm->ops;
@@ -288,6 +311,7 @@ vila_llm_forward (VilaLlm      *llm,
   g_autofree float *dynamic_inv_freq = NULL;
   const float *inv_freq;
   float *arena, *x, *h, *q, *attn, *o, *gate, *up, *last_logits;
+  gsize arena_floats;
 
   if (start + n > cache->max_capacity)
     {
@@ -311,8 +335,10 @@ vila_llm_forward (VilaLlm      *llm,
   inv_freq = dynamic_inv_freq ? dynamic_inv_freq : llm->inv_freq;
 
   /* One block for every activation of this call, where the backend
-   * computes. */
-  arena = ops->alloc (n * (3 * hidden + 2 * q_width + 2 * inter) + (all_logits ? 0 : c->vocab));
+   * computes; decoding steps reuse the cache's, a long prefill gets its
+   * own rather than keep hundreds of megabytes for the session's life. */
+  arena_floats = n * (3 * hidden + 2 * q_width + 2 * inter) + (all_logits ? 0 : c->vocab);
+  arena = n <= 16 ? scratch (cache, arena_floats) : ops->alloc (arena_floats);
   if (arena == NULL)
     {
       g_set_error (error, VILA_ERROR, VILA_ERROR_OUT_OF_MEMORY,
@@ -361,7 +387,8 @@ vila_llm_forward (VilaLlm      *llm,
 
       if (all == NULL)
         {
-          ops->free (arena);
+          if (arena != cache->scratch)
+            ops->free (arena);
           g_set_error (error, VILA_ERROR, VILA_ERROR_OUT_OF_MEMORY,
                        "No memory left (%s) for the logits of %" G_GSIZE_FORMAT " positions", ops->name, n);
           return FALSE;
@@ -375,8 +402,35 @@ vila_llm_forward (VilaLlm      *llm,
     {
       ops->rms_norm (h, x + (n - 1) * hidden, 1, hidden, &llm->norm, c->rms_eps);
       ops->matmul (last_logits, h, 1, &llm->lm_head, NULL);
-      ops->download (logits, last_logits, c->vocab);
+      if (token != NULL)
+        *token = ops->argmax (last_logits, c->vocab);
+      else
+        ops->download (logits, last_logits, c->vocab);
     }
-  ops->free (arena);
+  if (arena != cache->scratch)
+    ops->free (arena);
   return TRUE;
+}
+
+gboolean
+vila_llm_forward (VilaLlm      *llm,
+                  VilaKvCache  *cache,
+                  const float  *embeddings,
+                  gsize         n,
+                  gboolean      all_logits,
+                  float        *logits,
+                  GError      **error)
+{
+  return forward (llm, cache, embeddings, n, all_logits, logits, NULL, error);
+}
+
+gboolean
+vila_llm_forward_greedy (VilaLlm      *llm,
+                         VilaKvCache  *cache,
+                         const float  *embeddings,
+                         gsize         n,
+                         gint32       *token,
+                         GError      **error)
+{
+  return forward (llm, cache, embeddings, n, FALSE, NULL, token, error);
 }

@@ -20,6 +20,8 @@ typedef struct {
   gsize   width;        /* key/value heads × head width */
   float **k;            /* [layer][capacity][width], backend memory */
   float **v;
+  float  *scratch;      /* activations of a forward call, kept for the next */
+  gsize   scratch_floats;
 } VilaKvCache;
 
 /* Binds the weights to @ops (uploads them to a GPU); NULL and @error when
@@ -46,6 +48,15 @@ gboolean     vila_llm_forward        (VilaLlm               *llm,
                                       gsize                  n,
                                       gboolean               all_logits,
                                       float                 *logits,
+                                      GError               **error);
+
+/* The same for @n new positions, but only the greedy choice of the last
+ * one comes back: the logits stay where the backend computed them. */
+gboolean     vila_llm_forward_greedy (VilaLlm               *llm,
+                                      VilaKvCache           *cache,
+                                      const float           *embeddings,
+                                      gsize                  n,
+                                      gint32                *token,
                                       GError               **error);
 
 /* A cache for up to @max_capacity positions, allocated as it fills. */

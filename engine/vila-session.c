@@ -485,7 +485,8 @@ vila_session_generate (VilaSession               *self,
   g_autoptr(VilaDetokenizer) detokenizer = NULL;
   g_autofree float *scratch = NULL;
   Rows rows;
-  gint32 eos, stop;
+  gint32 eos, stop, next = -1;
+  gboolean greedy_on_device;
   guint64 rng;
   gint64 start, first_token = 0;
   gsize vocab;
@@ -536,6 +537,10 @@ vila_session_generate (VilaSession               *self,
   stop = stop_token (self);
   rng = params->seed ^ G_GUINT64_CONSTANT (0x5851f42d4c957f2d);
   detokenizer = vila_detokenizer_new (model->tokenizer, TRUE);
+  /* Plain greedy decoding on a GPU: the argmax is taken there and only the
+   * token comes back, not the logits. */
+  greedy_on_device = model->ops != &vila_cpu_backend && params->temperature <= 0 &&
+                     params->repetition_penalty == 1.0f;
 
   for (;;)
     {
@@ -555,10 +560,15 @@ vila_session_generate (VilaSession               *self,
 
       /* The sampler changes what it is given; the raw logits stay for
        * vila_session_get_logits(). */
-      memcpy (scratch, self->logits, vocab * sizeof (float));
-      token = vila_sample (scratch, vocab, params,
-                           self->history->len ? &g_array_index (self->history, gint32, 0) : NULL,
-                           self->history->len, &rng);
+      if (next >= 0)
+        token = next;
+      else
+        {
+          memcpy (scratch, self->logits, vocab * sizeof (float));
+          token = vila_sample (scratch, vocab, params,
+                               self->history->len ? &g_array_index (self->history, gint32, 0) : NULL,
+                               self->history->len, &rng);
+        }
       stats->n_generated++;
       if (first_token == 0)
         {
@@ -597,7 +607,8 @@ vila_session_generate (VilaSession               *self,
         g_autoptr(GError) local_error = NULL;
 
         vila_llm_embed (model->llm, &token, 1, row);
-        if (!vila_llm_forward (model->llm, self->cache, row, 1, FALSE, self->logits, &local_error))
+        if (greedy_on_device ? !vila_llm_forward_greedy (model->llm, self->cache, row, 1, &next, &local_error)
+                             : !vila_llm_forward (model->llm, self->cache, row, 1, FALSE, self->logits, &local_error))
           {
             if (g_error_matches (local_error, VILA_ERROR, VILA_ERROR_CONTEXT_FULL))
               {

@@ -197,7 +197,9 @@ gboolean     vila_session_truncate     (VilaSession               *session,
                                         GError                   **error);
 guint        vila_session_get_n_tokens (VilaSession               *session);
 /* The logits the last generated token was drawn from (after a generate()
- * with max_new_tokens 1: those of the prompt's last position). */
+ * with max_new_tokens 1: those of the prompt's last position). Greedy
+ * decoding on a GPU leaves the later ones there: then they stay those of
+ * the prompt's last position. */
 const float  *vila_session_get_logits  (VilaSession               *session,
                                         guint                     *n_vocab);
 /* The token of each position in the cache, -1 for image rows. */

@@ -296,6 +296,27 @@ test_embed (void)
     }
 }
 
+/* The greedy choice on the device: the first of equal maxima, as the CPU. */
+static void
+test_argmax (void)
+{
+  const VilaBackendOps *ops = cuda_ops (VILA_DTYPE_F32);
+  const gsize sizes[] = { 1, 31, 32000, 128256 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      g_autofree float *x = random_floats (sizes[i], 10.0f);
+      float *dx;
+
+      /* Ties at the top: two equal maxima, the first must win. */
+      if (sizes[i] > 100)
+        x[sizes[i] / 3] = x[sizes[i] / 2] = 20.0f;
+      dx = to_device (ops, x, sizes[i]);
+      g_assert_cmpint (ops->argmax (dx, sizes[i]), ==, vila_cpu_backend.argmax (x, sizes[i]));
+      ops->free (dx);
+    }
+}
+
 #endif
 
 int
@@ -313,6 +334,7 @@ main (int    argc,
   g_test_add_func ("/cuda/ops/attention", test_attention);
   g_test_add_func ("/cuda/ops/elementwise", test_elementwise);
   g_test_add_func ("/cuda/ops/embed", test_embed);
+  g_test_add_func ("/cuda/ops/argmax", test_argmax);
 #endif
   return g_test_run ();
 }

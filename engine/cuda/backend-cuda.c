@@ -45,13 +45,24 @@ static struct {
   char         *error;    /* why cuBLAS could not be opened, or NULL */
 } cublas;
 
-/* What one thread needs: its cuBLAS handle and a buffer for activations
- * narrowed to the weights' precision before a product. */
+/* What one thread needs: its cuBLAS handle, a buffer for activations
+ * narrowed to the weights' precision before a product (kept while the
+ * same input feeds several products: q, k and v; gate and up), the split
+ * attention's partial results, and the place a device argmax lands. */
 typedef struct {
   cublasHandle_t handle;
   void          *narrow;
   gsize          narrow_bytes;
+  const float   *narrowed_from;   /* the activations @narrow holds, or NULL */
+  gsize          narrowed_count;
+  VilaTensorType narrowed_type;
+  float         *partial;
+  gsize          partial_floats;
+  int           *argmax;          /* device */
+  int           *argmax_host;     /* pinned */
 } ThreadState;
+
+static int n_multiprocessors = 1;
 
 static void
 thread_state_free (gpointer data)
@@ -60,6 +71,12 @@ thread_state_free (gpointer data)
 
   if (state->narrow != NULL)
     cudaFree (state->narrow);
+  if (state->partial != NULL)
+    cudaFree (state->partial);
+  if (state->argmax != NULL)
+    cudaFree (state->argmax);
+  if (state->argmax_host != NULL)
+    cudaFreeHost (state->argmax_host);
   if (state->handle != NULL)
     cublas.destroy (state->handle);
   g_free (state);
@@ -139,6 +156,17 @@ thread_state (void)
   return state;
 }
 
+/* Every operation but a product may change memory a narrowed copy was
+ * made from. */
+static ThreadState *
+thread_state_changed (void)
+{
+  ThreadState *state = thread_state ();
+
+  state->narrowed_from = NULL;
+  return state;
+}
+
 /* Launch errors are programming errors (bad sizes) or a GPU that fell
  * over; either way there is nothing sensible to compute further. */
 static void
@@ -172,6 +200,7 @@ cuda_alloc (gsize n_floats)
 {
   void *buffer = NULL;
 
+  thread_state_changed ();
   if (cudaMallocAsync (&buffer, MAX (n_floats, 1) * sizeof (float), STREAM) != cudaSuccess)
     {
       cudaGetLastError ();
@@ -183,6 +212,7 @@ cuda_alloc (gsize n_floats)
 static void
 cuda_free (float *buffer)
 {
+  thread_state_changed ();
   check (cudaFreeAsync (buffer, STREAM), "free");
 }
 
@@ -191,6 +221,7 @@ cuda_upload (float       *dst,
              const float *host_src,
              gsize        n_floats)
 {
+  thread_state_changed ();
   check (cudaMemcpyAsync (dst, host_src, n_floats * sizeof (float), cudaMemcpyHostToDevice, STREAM), "upload");
 }
 
@@ -208,6 +239,7 @@ cuda_copy (float       *dst,
            const float *src,
            gsize        n_floats)
 {
+  thread_state_changed ();
   check (cudaMemcpyAsync (dst, src, n_floats * sizeof (float), cudaMemcpyDeviceToDevice, STREAM), "copy");
 }
 
@@ -279,6 +311,7 @@ narrow_buffer (ThreadState *state,
 {
   if (bytes > state->narrow_bytes)
     {
+      state->narrowed_from = NULL;
       if (state->narrow != NULL)
         check (cudaFreeAsync (state->narrow, STREAM), "free");
       state->narrow = NULL;
@@ -308,10 +341,16 @@ cuda_matmul (float            *out,
   if (w->device_type != VILA_TENSOR_F32)
     {
       /* Both inputs in the weights' precision, float32 accumulation. */
-      void *narrow = narrow_buffer (state, n * w->cols * 2);
+      if (state->narrowed_from != x || state->narrowed_count != n * w->cols || state->narrowed_type != w->device_type)
+        {
+          void *narrow = narrow_buffer (state, n * w->cols * 2);
 
-      check (vc_convert (narrow, vc_type (w->device_type), x, VC_F32, n * w->cols, STREAM), "conversion");
-      input = narrow;
+          check (vc_convert (narrow, vc_type (w->device_type), x, VC_F32, n * w->cols, STREAM), "conversion");
+          state->narrowed_from = x;
+          state->narrowed_count = n * w->cols;
+          state->narrowed_type = w->device_type;
+        }
+      input = state->narrow;
       type = w->device_type == VILA_TENSOR_F16 ? CUDA_R_16F : CUDA_R_16BF;
       compute = CUBLAS_COMPUTE_32F;
     }
@@ -325,11 +364,15 @@ cuda_matmul (float            *out,
              n, w->rows, w->cols, cublas_status_string (status));
   if (bias != NULL)
     check (vc_bias_add (out, bias->device, n, w->rows, STREAM), "bias");
+  if (state->narrowed_from != NULL && out < state->narrowed_from + state->narrowed_count &&
+      state->narrowed_from < out + n * w->rows)
+    state->narrowed_from = NULL;
 }
 
 static void
 cuda_rms_norm (float *out, const float *x, gsize n, gsize dim, const VilaMatrix *weight, float eps)
 {
+  thread_state_changed ();
   check (vc_rms_norm (out, x, n, dim, weight->device, eps, STREAM), "RMSNorm");
 }
 
@@ -337,12 +380,14 @@ static void
 cuda_layer_norm (float *out, const float *x, gsize n, gsize dim, const VilaMatrix *weight,
                  const VilaMatrix *bias, float eps)
 {
+  thread_state_changed ();
   check (vc_layer_norm (out, x, n, dim, weight->device, bias->device, eps, STREAM), "LayerNorm");
 }
 
 static void
 cuda_rope (float *x, gsize n, gsize n_heads, gsize head_dim, gsize start, const float *inv_freq)
 {
+  thread_state_changed ();
   check (vc_rope (x, n, n_heads, head_dim, start, inv_freq, STREAM), "rotary embedding");
 }
 
@@ -350,37 +395,70 @@ static void
 cuda_attention (float *out, const float *q, const float *k, const float *v, gsize n_q, gsize n_kv,
                 gsize q_start, gsize n_heads, gsize n_kv_heads, gsize head_dim, gboolean causal)
 {
-  check (vc_attention (out, q, k, v, n_q, n_kv, q_start, n_heads, n_kv_heads, head_dim, causal, STREAM),
-         "attention");
+  ThreadState *state = thread_state_changed ();
+  gsize splits = vc_attention_splits (n_q, n_kv, n_heads, n_multiprocessors);
+  gsize partial = splits > 1 ? n_q * n_heads * splits * (head_dim + 2) : 0;
+
+  if (partial > state->partial_floats)
+    {
+      if (state->partial != NULL)
+        check (cudaFreeAsync (state->partial, STREAM), "free");
+      check (cudaMallocAsync ((void **) &state->partial, partial * sizeof (float), STREAM), "allocation");
+      state->partial_floats = partial;
+    }
+  check (vc_attention (out, state->partial, splits, q, k, v, n_q, n_kv, q_start, n_heads, n_kv_heads, head_dim,
+                       causal, STREAM), "attention");
+}
+
+static gint32
+cuda_argmax (const float *x,
+             gsize        n)
+{
+  ThreadState *state = thread_state ();
+
+  if (state->argmax == NULL)
+    {
+      check (cudaMalloc ((void **) &state->argmax, sizeof (int)), "allocation");
+      check (cudaMallocHost ((void **) &state->argmax_host, sizeof (int)), "allocation");
+    }
+  check (vc_argmax (x, n, state->argmax, STREAM), "argmax");
+  check (cudaMemcpyAsync (state->argmax_host, state->argmax, sizeof (int), cudaMemcpyDeviceToHost, STREAM), "download");
+  check (cudaStreamSynchronize (STREAM), "computation");
+  return *state->argmax_host;
 }
 
 static void
 cuda_silu_mul (float *gate, const float *up, gsize n)
 {
+  thread_state_changed ();
   check (vc_silu_mul (gate, up, n, STREAM), "SiLU");
 }
 
 static void
 cuda_gelu_tanh (float *x, gsize n)
 {
+  thread_state_changed ();
   check (vc_gelu_tanh (x, n, STREAM), "GELU");
 }
 
 static void
 cuda_gelu_erf (float *x, gsize n)
 {
+  thread_state_changed ();
   check (vc_gelu_erf (x, n, STREAM), "GELU");
 }
 
 static void
 cuda_quick_gelu (float *x, gsize n)
 {
+  thread_state_changed ();
   check (vc_quick_gelu (x, n, STREAM), "quick GELU");
 }
 
 static void
 cuda_add (float *x, const float *y, gsize n)
 {
+  thread_state_changed ();
   check (vc_add (x, y, n, STREAM), "addition");
 }
 
@@ -391,6 +469,7 @@ cuda_embed (float *out, const VilaMatrix *table, const gint32 *ids, gsize n)
 
   if (n == 0)
     return;
+  thread_state_changed ();
   check (cudaMallocAsync ((void **) &device_ids, n * sizeof *device_ids, STREAM), "allocation");
   check (cudaMemcpyAsync (device_ids, ids, n * sizeof *device_ids, cudaMemcpyHostToDevice, STREAM), "upload");
   check (vc_embed (out, table->device, vc_type (table->device_type), table->cols, device_ids, n, STREAM), "embedding");
@@ -418,6 +497,7 @@ cuda_embed (float *out, const VilaMatrix *table, const gint32 *ids, gsize n)
     .quick_gelu = cuda_quick_gelu,       \
     .add = cuda_add,                     \
     .embed = cuda_embed,                 \
+    .argmax = cuda_argmax,               \
   }
 
 static const VilaBackendOps cuda_ops[] = {
@@ -436,6 +516,7 @@ keep_freed_memory (gpointer data)
    * instead of returning it to the driver each time. */
   if (cudaDeviceGetDefaultMemPool (&pool, 0) == cudaSuccess)
     cudaMemPoolSetAttribute (pool, cudaMemPoolAttrReleaseThreshold, &keep);
+  cudaDeviceGetAttribute (&n_multiprocessors, cudaDevAttrMultiProcessorCount, 0);
   return NULL;
 }
 

@@ -150,14 +150,18 @@ rope_kernel (float *x, size_t n_heads, size_t head_dim, size_t start, InvFreq in
 
 constexpr int kAttentionWarps = 4;
 
-/* One block per (query, head). Each warp walks every fourth visible key
- * with an online softmax (running maximum, rescaled sum and output), lane
- * d holding dimensions d, d + 32, ...; the warps then merge. Memory stays
- * linear in the length, whatever the context. */
+/* One block per (query, head, split). Each warp walks every fourth key of
+ * the block's share of the visible ones with an online softmax (running
+ * maximum, rescaled sum and output), lane d holding dimensions d, d + 32,
+ * ...; the warps then merge. Memory stays linear in the length, whatever
+ * the context. With one split the block writes the output; with several
+ * (few queries over a long context: decoding) each writes its maximum,
+ * sum and unnormalised output to @partial, and combine_kernel merges
+ * them, so that a single query still spreads over the whole GPU. */
 template <int PER_LANE>
 __global__ void
-attention_kernel (float *out, const float *q, const float *k, const float *v, int n_kv, int q_start,
-                  int n_heads, int n_kv_heads, int head_dim, int causal)
+attention_kernel (float *out, float *partial, const float *q, const float *k, const float *v, int n_kv,
+                  int q_start, int n_heads, int n_kv_heads, int head_dim, int causal)
 {
   __shared__ float warp_max[kAttentionWarps], warp_sum[kAttentionWarps];
   __shared__ float warp_acc[kAttentionWarps][PER_LANE * 32];
@@ -165,6 +169,8 @@ attention_kernel (float *out, const float *q, const float *k, const float *v, in
   int kv_head = h / (n_heads / n_kv_heads);
   size_t kv_width = (size_t) n_kv_heads * head_dim;
   int visible = causal ? min (n_kv, q_start + i + 1) : n_kv;
+  int n_splits = gridDim.z, chunk = (visible + n_splits - 1) / n_splits;
+  int first = blockIdx.z * chunk, last = min (visible, first + chunk);
   int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const float *qi = q + ((size_t) i * n_heads + h) * head_dim;
   float scale = 1.0f / sqrtf ((float) head_dim);
@@ -180,7 +186,7 @@ attention_kernel (float *out, const float *q, const float *k, const float *v, in
       acc[p] = 0.0f;
     }
 
-  for (int t = warp; t < visible; t += kAttentionWarps)
+  for (int t = first + warp; t < last; t += kAttentionWarps)
     {
       const float *kt = k + t * kv_width + (size_t) kv_head * head_dim;
       const float *vt = v + t * kv_width + (size_t) kv_head * head_dim;
@@ -225,7 +231,10 @@ attention_kernel (float *out, const float *q, const float *k, const float *v, in
   if (warp == 0)
     {
       float total_max = -INFINITY, total = 0.0f;
-      float *oi = out + ((size_t) i * n_heads + h) * head_dim;
+      size_t row = (size_t) i * n_heads + h;
+      /* A split's record: maximum, sum, then head_dim outputs. */
+      float *record = n_splits > 1 ? partial + (row * n_splits + blockIdx.z) * (head_dim + 2) : nullptr;
+      float *oi = record ? record + 2 : out + row * head_dim;
 
       for (int w = 0; w < kAttentionWarps; w++)
         total_max = fmaxf (total_max, warp_max[w]);
@@ -242,8 +251,95 @@ attention_kernel (float *out, const float *q, const float *k, const float *v, in
             if (warp_sum[w] > 0.0f)
               sum += warp_acc[w][d] * expf (warp_max[w] - total_max);
           if (d < head_dim)
-            oi[d] = sum / total;
+            oi[d] = record ? sum : sum / total;
         }
+      if (record && lane == 0)
+        {
+          record[0] = total_max;
+          record[1] = total;
+        }
+    }
+}
+
+/* Merges the splits of one (query, head): each split's sum and output
+ * rescaled to the common maximum. */
+__global__ void
+combine_kernel (float *out, const float *partial, int n_splits, int head_dim)
+{
+  size_t row = blockIdx.x;
+  const float *records = partial + row * n_splits * (head_dim + 2);
+  float total_max = -INFINITY, total = 0.0f;
+
+  for (int s = 0; s < n_splits; s++)
+    if (records[s * (head_dim + 2) + 1] > 0.0f)
+      total_max = fmaxf (total_max, records[s * (head_dim + 2)]);
+  for (int s = 0; s < n_splits; s++)
+    {
+      const float *r = records + s * (head_dim + 2);
+
+      if (r[1] > 0.0f)
+        total += r[1] * expf (r[0] - total_max);
+    }
+  for (int d = threadIdx.x; d < head_dim; d += blockDim.x)
+    {
+      float sum = 0.0f;
+
+      for (int s = 0; s < n_splits; s++)
+        {
+          const float *r = records + s * (head_dim + 2);
+
+          if (r[1] > 0.0f)
+            sum += r[2 + d] * expf (r[0] - total_max);
+        }
+      out[row * head_dim + d] = sum / total;
+    }
+}
+
+/* The first index of the largest value, as the CPU's greedy choice. One
+ * block of 1024 threads. */
+__global__ void
+argmax_kernel (const float *x, size_t n, int *result)
+{
+  __shared__ float best_value[32];
+  __shared__ int best_index[32];
+  float value = -INFINITY;
+  int index = -1;
+  int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+
+  for (size_t i = threadIdx.x; i < n; i += blockDim.x)
+    if (index < 0 || x[i] > value)
+      {
+        value = x[i];
+        index = (int) i;
+      }
+  for (int offset = 16; offset > 0; offset /= 2)
+    {
+      float other_value = __shfl_xor_sync (0xffffffff, value, offset);
+      int other_index = __shfl_xor_sync (0xffffffff, index, offset);
+
+      if (other_index >= 0 && (index < 0 || other_value > value || (other_value == value && other_index < index)))
+        {
+          value = other_value;
+          index = other_index;
+        }
+    }
+  if (lane == 0)
+    {
+      best_value[warp] = value;
+      best_index[warp] = index;
+    }
+  __syncthreads ();
+  if (threadIdx.x == 0)
+    {
+      for (int w = 1; w < (int) (blockDim.x / 32); w++)
+        if (best_index[w] >= 0 &&
+            (best_index[0] < 0 || best_value[w] > best_value[0] ||
+             (best_value[w] == best_value[0] && best_index[w] < best_index[0])))
+          {
+            best_value[0] = best_value[w];
+            best_index[0] = best_index[w];
+          }
+      *result = best_index[0];
     }
 }
 
@@ -350,23 +446,51 @@ vc_rope (float *x, size_t n, size_t n_heads, size_t head_dim, size_t start, cons
   return launched ();
 }
 
-cudaError_t
-vc_attention (float *out, const float *q, const float *k, const float *v, size_t n_q, size_t n_kv, size_t q_start,
-              size_t n_heads, size_t n_kv_heads, size_t head_dim, int causal, cudaStream_t stream)
+size_t
+vc_attention_splits (size_t n_q, size_t n_kv, size_t n_heads, int n_multiprocessors)
 {
-  dim3 grid ((unsigned) n_q, (unsigned) n_heads);
+  size_t blocks = n_q * n_heads, want = 2 * (size_t) n_multiprocessors;
+  size_t splits;
+
+  /* Enough blocks for every multiprocessor twice over, each with at least
+   * 64 keys to walk. */
+  if (blocks >= want || n_kv < 128)
+    return 1;
+  splits = (want + blocks - 1) / blocks;
+  return splits < n_kv / 64 ? splits : n_kv / 64;
+}
+
+cudaError_t
+vc_attention (float *out, float *partial, size_t n_splits, const float *q, const float *k, const float *v,
+              size_t n_q, size_t n_kv, size_t q_start, size_t n_heads, size_t n_kv_heads, size_t head_dim, int causal,
+              cudaStream_t stream)
+{
+  dim3 grid ((unsigned) n_q, (unsigned) n_heads, (unsigned) n_splits);
   int threads = kAttentionWarps * 32;
 
-  if (head_dim > VC_MAX_HEAD_DIM || n_kv_heads == 0 || n_heads % n_kv_heads != 0 || n_q > 0x7fffffff)
+  if (head_dim > VC_MAX_HEAD_DIM || n_kv_heads == 0 || n_heads % n_kv_heads != 0 || n_q > 0x7fffffff ||
+      n_splits == 0 || (n_splits > 1 && partial == nullptr))
     return cudaErrorInvalidValue;
   if (n_q == 0 || n_heads == 0)
     return cudaSuccess;
   if (head_dim <= 64)
-    attention_kernel<2><<<grid, threads, 0, stream>>> (out, q, k, v, n_kv, q_start, n_heads, n_kv_heads, head_dim, causal);
+    attention_kernel<2><<<grid, threads, 0, stream>>> (out, partial, q, k, v, n_kv, q_start, n_heads, n_kv_heads,
+                                                       head_dim, causal);
   else if (head_dim <= 128)
-    attention_kernel<4><<<grid, threads, 0, stream>>> (out, q, k, v, n_kv, q_start, n_heads, n_kv_heads, head_dim, causal);
+    attention_kernel<4><<<grid, threads, 0, stream>>> (out, partial, q, k, v, n_kv, q_start, n_heads, n_kv_heads,
+                                                       head_dim, causal);
   else
-    attention_kernel<8><<<grid, threads, 0, stream>>> (out, q, k, v, n_kv, q_start, n_heads, n_kv_heads, head_dim, causal);
+    attention_kernel<8><<<grid, threads, 0, stream>>> (out, partial, q, k, v, n_kv, q_start, n_heads, n_kv_heads,
+                                                       head_dim, causal);
+  if (n_splits > 1)
+    combine_kernel<<<(unsigned) (n_q * n_heads), 128, 0, stream>>> (out, partial, (int) n_splits, (int) head_dim);
+  return launched ();
+}
+
+cudaError_t
+vc_argmax (const float *x, size_t n, int *result, cudaStream_t stream)
+{
+  argmax_kernel<<<1, 1024, 0, stream>>> (x, n, result);
   return launched ();
 }
 

@@ -36,9 +36,15 @@ cudaError_t vc_layer_norm  (float *out, const float *x, size_t n, size_t dim, co
 /* @inv_freq: head_dim / 2 values in host memory (passed by value) */
 cudaError_t vc_rope        (float *x, size_t n, size_t n_heads, size_t head_dim, size_t start,
                             const float *inv_freq, cudaStream_t stream);
-cudaError_t vc_attention   (float *out, const float *q, const float *k, const float *v, size_t n_q,
-                            size_t n_kv, size_t q_start, size_t n_heads, size_t n_kv_heads, size_t head_dim,
-                            int causal, cudaStream_t stream);
+/* How many parts to split each (query, head)'s keys into so that the GPU
+ * is busy; vc_attention() then needs @partial of
+ * n_q * n_heads * splits * (head_dim + 2) floats. */
+size_t      vc_attention_splits (size_t n_q, size_t n_kv, size_t n_heads, int n_multiprocessors);
+cudaError_t vc_attention   (float *out, float *partial, size_t n_splits, const float *q, const float *k,
+                            const float *v, size_t n_q, size_t n_kv, size_t q_start, size_t n_heads,
+                            size_t n_kv_heads, size_t head_dim, int causal, cudaStream_t stream);
+/* *@result (device) = the first index of the largest of @x[n] */
+cudaError_t vc_argmax      (const float *x, size_t n, int *result, cudaStream_t stream);
 cudaError_t vc_silu_mul    (float *gate, const float *up, size_t n, cudaStream_t stream);
 cudaError_t vc_gelu_tanh   (float *x, size_t n, cudaStream_t stream);
 cudaError_t vc_gelu_erf    (float *x, size_t n, cudaStream_t stream);
