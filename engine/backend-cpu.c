@@ -14,6 +14,7 @@
 
 #include "backend.h"
 #include "cpu-kernels.h"
+#include "vila.h"
 
 #if VILA_HAVE_OPENBLAS
 #include <cblas.h>
@@ -519,11 +520,29 @@ gboolean
 vila_backend_bind (const VilaBackendOps *ops,
                    GPtrArray            *bound,
                    VilaMatrix           *m,
+                   VilaBindProgress     *progress,
                    GError              **error)
 {
+  guint64 before;
+
+  if (progress != NULL && progress->cancel != NULL && g_atomic_int_get (progress->cancel))
+    {
+      g_set_error (error, VILA_ERROR, VILA_ERROR_CANCELLED, "Loading was cancelled");
+      return FALSE;
+    }
   if (!ops->bind (m, error))
     return FALSE;
   g_ptr_array_add (bound, m);
+
+  if (progress != NULL && progress->func != NULL && progress->total > 0)
+    {
+      before = progress->done;
+      progress->done += m->rows * m->cols * vila_tensor_type_size (m->type);
+      /* About a hundred reports over a load, not one per tensor. */
+      if (progress->done * 100 / progress->total != before * 100 / progress->total)
+        progress->func (progress->from + (progress->to - progress->from) * MIN (1.0, (double) progress->done / progress->total),
+                        "weights", progress->data);
+    }
   return TRUE;
 }
 

@@ -104,11 +104,25 @@ double                vila_cuda_copy_bandwidth (void);
 const char           *vila_cuda_device_name (void);
 #endif
 
+/* Reports binding (an upload to a GPU: seconds for a large model) as a
+ * fraction between @from and @to of a load, and stops it when @cancel is
+ * set. */
+typedef struct {
+  void        (*func) (double fraction, const char *what, gpointer data);
+  gpointer      data;
+  const gint   *cancel;
+  guint64       done;     /* bytes bound so far */
+  guint64       total;    /* bytes to bind in all */
+  double        from, to;
+} VilaBindProgress;
+
 /* Binds @m and remembers it in @bound (VilaMatrix pointers), so that
- * vila_backend_release_all() can undo every bind of a model part. */
+ * vila_backend_release_all() can undo every bind of a model part.
+ * @progress may be NULL. */
 gboolean vila_backend_bind        (const VilaBackendOps *ops,
                                    GPtrArray            *bound,
                                    VilaMatrix           *m,
+                                   VilaBindProgress     *progress,
                                    GError              **error);
 void     vila_backend_release_all (const VilaBackendOps *ops,
                                    GPtrArray            *bound);

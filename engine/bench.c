@@ -281,8 +281,8 @@ vila_bench_run (const char              *synthetic,
 
   start = g_get_monotonic_time ();
   result->weight_bytes_per_token = build_weights (&config, llm_weights, vision_weights);
-  if (!(llm = vila_llm_new (&config.llm, llm_weights, ops, error)) ||
-      !(vision = vila_vision_new (&config, vision_weights, vision_weights, ops, error)))
+  if (!(llm = vila_llm_new (&config.llm, llm_weights, ops, NULL, error)) ||
+      !(vision = vila_vision_new (&config, vision_weights, vision_weights, ops, NULL, error)))
     return FALSE;
   result->load_s = seconds_since (start);
 

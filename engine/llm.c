@@ -95,17 +95,18 @@ compute_inv_freq (VilaLlm *llm,
 
 /* Hands every weight to the backend (a GPU uploads them here, once). */
 static gboolean
-bind_weights (VilaLlm  *llm,
-              GError  **error)
+bind_weights (VilaLlm           *llm,
+              VilaBindProgress  *progress,
+              GError           **error)
 {
   gboolean tied = llm->lm_head.data == llm->embed.data;
 
-  if (!vila_backend_bind (llm->ops, llm->bound, &llm->embed, error) ||
-      !vila_backend_bind (llm->ops, llm->bound, &llm->norm, error))
+  if (!vila_backend_bind (llm->ops, llm->bound, &llm->embed, progress, error) ||
+      !vila_backend_bind (llm->ops, llm->bound, &llm->norm, progress, error))
     return FALSE;
   if (tied)
     llm->lm_head = llm->embed;
-  else if (!vila_backend_bind (llm->ops, llm->bound, &llm->lm_head, error))
+  else if (!vila_backend_bind (llm->ops, llm->bound, &llm->lm_head, progress, error))
     return FALSE;
 
   for (guint i = 0; i < llm->config->n_layers; i++)
@@ -119,7 +120,7 @@ bind_weights (VilaLlm  *llm,
       guint n = llm->config->qkv_bias ? G_N_ELEMENTS (all) : G_N_ELEMENTS (all) - 3;
 
       for (guint j = 0; j < n; j++)
-        if (!vila_backend_bind (llm->ops, llm->bound, all[j], error))
+        if (!vila_backend_bind (llm->ops, llm->bound, all[j], progress, error))
           return FALSE;
     }
   return TRUE;
@@ -129,6 +130,7 @@ VilaLlm *
 vila_llm_new (const VilaLlmConfig   *config,
               VilaWeights           *weights,
               const VilaBackendOps  *ops,
+              VilaBindProgress      *progress,
               GError               **error)
 {
   g_autoptr(VilaLlm) llm = g_new0 (VilaLlm, 1);
@@ -167,7 +169,7 @@ vila_llm_new (const VilaLlmConfig   *config,
       layer->down = W ("mlp.down_proj.weight");
 #undef W
     }
-  if (!bind_weights (llm, error))
+  if (!bind_weights (llm, progress, error))
     return NULL;
   return g_steal_pointer (&llm);
 }

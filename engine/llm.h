@@ -29,6 +29,7 @@ typedef struct {
 VilaLlm     *vila_llm_new            (const VilaLlmConfig   *config,
                                       VilaWeights           *weights,
                                       const VilaBackendOps  *ops,
+                                      VilaBindProgress      *progress,
                                       GError               **error);
 void         vila_llm_free           (VilaLlm               *llm);
 

@@ -17,6 +17,7 @@ struct _VilaModel
   char                 *path;
   char                 *name;
   char                 *dtypes;
+  char                 *backend_note;
   VilaModelConfig      *config;
   VilaTokenizer        *tokenizer;
   VilaWeights          *llm_weights;

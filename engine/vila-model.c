@@ -174,6 +174,8 @@ vila_model_load (const char             *path,
   g_autofree char *canonical = NULL;
   VilaLoadOptions defaults;
   VilaBackendKind backend;
+  VilaBindProgress bind_progress;
+  g_autofree char *backend_note = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -194,7 +196,7 @@ vila_model_load (const char             *path,
           return NULL;
         }
     }
-  backend = vila_backend_resolve (options->backend, NULL);
+  backend = vila_backend_resolve (options->backend, &backend_note);
 
   self = g_new0 (VilaModel, 1);
   g_atomic_ref_count_init (&self->ref_count);
@@ -245,16 +247,20 @@ vila_model_load (const char             *path,
   count_weights (self);
   if (!(self->ops = choose_ops (self, backend, options->dtype, error)))
     return NULL;
+  /* On a GPU the upload is most of the load: reported as it goes. */
+  bind_progress = (VilaBindProgress) {
+    .func = options->progress, .data = options->progress_data, .cancel = options->cancel,
+    .total = self->info.n_bytes, .from = 0.5, .to = 0.99,
+  };
   progress (options, 0.5, "weights");
-  if (!(self->llm = vila_llm_new (&self->config->llm, self->llm_weights, self->ops, error)) ||
-      cancelled (options, error))
-    return NULL;
-  progress (options, 0.9, "weights");
-  if (!(self->vision = vila_vision_new (self->config, self->vision_weights, self->projector_weights,
-                                        self->ops, error)))
+  if (!(self->llm = vila_llm_new (&self->config->llm, self->llm_weights, self->ops, &bind_progress, error)) ||
+      !(self->vision = vila_vision_new (self->config, self->vision_weights, self->projector_weights,
+                                        self->ops, &bind_progress, error)))
     return NULL;
 
   fill_info (self, options->token_order, backend);
+  self->backend_note = g_steal_pointer (&backend_note);
+  self->info.backend_note = self->backend_note;
   progress (options, 1.0, "done");
   return g_steal_pointer (&self);
 }
@@ -288,6 +294,7 @@ vila_model_unref (VilaModel *model)
   g_free (model->path);
   g_free (model->name);
   g_free (model->dtypes);
+  g_free (model->backend_note);
   g_free (model);
 }
 

@@ -117,6 +117,7 @@ typedef struct {
   const char      *layout;           /* "three-part" or "flat" */
   const char      *template_name;    /* "vicuna_v1", "llama_3", ... */
   VilaBackendKind  backend;          /* the backend actually in use */
+  const char      *backend_note;     /* why "auto" passed the GPU over, or NULL */
   guint            context_length;
   guint            image_size;       /* pixels on the side the tower takes */
   guint            tokens_per_image;

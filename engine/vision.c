@@ -54,8 +54,9 @@ tensor (VilaWeights *weights,
 
 /* Hands every weight to the backend (a GPU uploads them here, once). */
 static gboolean
-bind_weights (VilaVision  *vision,
-              GError     **error)
+bind_weights (VilaVision        *vision,
+              VilaBindProgress  *progress,
+              GError           **error)
 {
   VilaMatrix *embeddings[] = {
     &vision->patch_w, &vision->patch_b, &vision->position, &vision->class_embedding,
@@ -63,7 +64,8 @@ bind_weights (VilaVision  *vision,
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (embeddings); i++)
-    if (embeddings[i]->data != NULL && !vila_backend_bind (vision->ops, vision->bound, embeddings[i], error))
+    if (embeddings[i]->data != NULL &&
+        !vila_backend_bind (vision->ops, vision->bound, embeddings[i], progress, error))
       return FALSE;
   for (guint i = 0; i < vision->n_layers; i++)
     {
@@ -71,13 +73,13 @@ bind_weights (VilaVision  *vision,
       VilaMatrix *all = (VilaMatrix *) &vision->layers[i];
 
       for (guint j = 0; j < sizeof (Layer) / sizeof (VilaMatrix); j++)
-        if (!vila_backend_bind (vision->ops, vision->bound, &all[j], error))
+        if (!vila_backend_bind (vision->ops, vision->bound, &all[j], progress, error))
           return FALSE;
     }
   for (guint m = 0; m < G_N_ELEMENTS (vision->proj); m++)
     for (guint j = 0; j < 2; j++)
       if (vision->proj[m][j].data != NULL &&
-          !vila_backend_bind (vision->ops, vision->bound, &vision->proj[m][j], error))
+          !vila_backend_bind (vision->ops, vision->bound, &vision->proj[m][j], progress, error))
         return FALSE;
   return TRUE;
 }
@@ -87,6 +89,7 @@ vila_vision_new (const VilaModelConfig  *config,
                  VilaWeights            *tower_weights,
                  VilaWeights            *projector_weights,
                  const VilaBackendOps   *ops,
+                 VilaBindProgress       *progress,
                  GError                **error)
 {
   g_autoptr(VilaVision) vision = g_new0 (VilaVision, 1);
@@ -144,7 +147,7 @@ vila_vision_new (const VilaModelConfig  *config,
       vision->proj[m][0] = tensor (projector_weights, p, "weight");
       vision->proj[m][1] = tensor (projector_weights, p, "bias");
     }
-  if (!bind_weights (vision, error))
+  if (!bind_weights (vision, progress, error))
     return NULL;
   return g_steal_pointer (&vision);
 }

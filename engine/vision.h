@@ -15,6 +15,7 @@ VilaVision *vila_vision_new          (const VilaModelConfig *config,
                                       VilaWeights           *tower_weights,
                                       VilaWeights           *projector_weights,
                                       const VilaBackendOps  *ops,
+                                      VilaBindProgress      *progress,
                                       GError               **error);
 void        vila_vision_free         (VilaVision            *vision);
 

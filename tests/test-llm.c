@@ -44,7 +44,7 @@ fixture_load (Fixture    *f,
   f->weights = vila_weights_open (folder, &error);
   g_assert_no_error (error);
   g_assert_true (vila_check_llm (f->weights, folder, &f->config, &error));
-  f->llm = vila_llm_new (&f->config, f->weights, vila_test_backend_ops (), &error);
+  f->llm = vila_llm_new (&f->config, f->weights, vila_test_backend_ops (), NULL, &error);
   g_assert_no_error (error);
 
   f->golden = json_parser_new ();

@@ -39,7 +39,7 @@ test_variant (gconstpointer data)
   g_assert_no_error (error);
   g_assert_true (vila_check_vision (tower, config->vision_dir, &config->vision, FALSE, &error));
   g_assert_true (vila_check_projector (projector, config->projector_dir, config, &error));
-  vision = vila_vision_new (config, tower, projector, vila_test_backend_ops (), &error);
+  vision = vila_vision_new (config, tower, projector, vila_test_backend_ops (), NULL, &error);
   g_assert_no_error (error);
 
   size = config->vision.image_size;

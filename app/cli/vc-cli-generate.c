@@ -254,6 +254,9 @@ vc_cli_generate (int    argc,
       g_printerr ("%s: %s\n", CLI_BINARY, error->message);
       return VC_CLI_EXIT_ERROR;
     }
+  /* "auto" without a usable GPU: one line on why, then the CPU. */
+  if (vila_model_get_info (model)->backend_note != NULL)
+    g_printerr (_("%s: computing on the CPU: %s\n"), CLI_BINARY, vila_model_get_info (model)->backend_note);
 
   vila_session_options_init (&options);
   options.mode = raw ? VILA_PROMPT_RAW : VILA_PROMPT_CHAT;
