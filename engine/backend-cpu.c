@@ -504,6 +504,16 @@ cpu_embed (float            *out,
     vila_matrix_row (table, ids[i], out + i * table->cols);
 }
 
+static void
+cpu_kv_store (float       *cache,
+              const float *rows,
+              gsize        start,
+              gsize        n,
+              gsize        width)
+{
+  memcpy (cache + start * width, rows, n * width * sizeof (float));
+}
+
 static gint32
 cpu_argmax (const float *x,
             gsize        n)
@@ -609,4 +619,5 @@ const VilaBackendOps vila_cpu_backend = {
   .add = cpu_add,
   .embed = cpu_embed,
   .argmax = cpu_argmax,
+  .kv_store = cpu_kv_store,
 };

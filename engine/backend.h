@@ -85,6 +85,20 @@ typedef struct {
   /* The first index of the largest of @x[n]: greedy decoding without the
    * logits leaving the backend. */
   gint32 (*argmax)    (const float *x, gsize n);
+  /* cache[start + i] = rows[i] for rows of @width: new keys and values */
+  void (*kv_store)    (float *cache, const float *rows, gsize start, gsize n, gsize width);
+
+  /* Decoding steps replayed as one launch (CUDA graphs); NULL where the
+   * backend runs each operation as it is called. Between step_begin() and
+   * step_end() operations are recorded, not run, and rope(), kv_store()
+   * and attention() take the position from the step when it is replayed
+   * (attention's queries then follow every cached key). step_begin() gets
+   * the widest input of a product (floats per row); step_end() returns
+   * NULL when recording failed. */
+  gpointer (*step_begin)  (gsize max_floats);
+  gpointer (*step_end)    (void);
+  void     (*step_replay) (gpointer step, gsize position);
+  void     (*step_free)   (gpointer step);
 } VilaBackendOps;
 
 extern const VilaBackendOps vila_cpu_backend;

@@ -266,6 +266,8 @@ vila_kv_cache_free (VilaKvCache *cache)
       if (cache->v[i] != NULL)
         cache->ops->free (cache->v[i]);
     }
+  if (cache->step != NULL)
+    cache->ops->step_free (cache->step);
   if (cache->scratch != NULL)
     cache->ops->free (cache->scratch);
   g_free (cache->k);
@@ -291,6 +293,91 @@ scratch (VilaKvCache *cache,
   return cache->scratch;
 }
 
+/* A forward call's activations, carved out of one block. */
+typedef struct {
+  float *x, *h, *o, *q, *k, *v, *attn, *gate, *up, *last_logits;
+} Activations;
+
+/* Every layer over @n rows at positions @start on, their keys and values
+ * stored in @cache, then (unless @all_logits) the last row's logits. */
+static void
+run_layers (VilaLlm           *llm,
+            VilaKvCache       *cache,
+            const Activations *a,
+            gsize              n,
+            gsize              start,
+            const float       *inv_freq,
+            gboolean           all_logits)
+{
+  const VilaLlmConfig *c = llm->config;
+  const VilaBackendOps *ops = llm->ops;
+  gsize hidden = c->hidden, kv_width = cache->width;
+
+  for (guint l = 0; l < c->n_layers; l++)
+    {
+      const Layer *layer = &llm->layers[l];
+
+      ops->rms_norm (a->h, a->x, n, hidden, &layer->input_norm, c->rms_eps);
+      ops->matmul (a->q, a->h, n, &layer->q, c->qkv_bias ? &layer->q_bias : NULL);
+      ops->matmul (a->k, a->h, n, &layer->k, c->qkv_bias ? &layer->k_bias : NULL);
+      ops->matmul (a->v, a->h, n, &layer->v, c->qkv_bias ? &layer->v_bias : NULL);
+      ops->rope (a->q, n, c->n_heads, c->head_dim, start, inv_freq);
+      ops->rope (a->k, n, c->n_kv_heads, c->head_dim, start, inv_freq);
+      ops->kv_store (cache->k[l], a->k, start, n, kv_width);
+      ops->kv_store (cache->v[l], a->v, start, n, kv_width);
+      ops->attention (a->attn, a->q, cache->k[l], cache->v[l], n, start + n, start,
+                      c->n_heads, c->n_kv_heads, c->head_dim, TRUE);
+      ops->matmul (a->o, a->attn, n, &layer->o, NULL);
+      ops->add (a->x, a->o, n * hidden);
+
+      ops->rms_norm (a->h, a->x, n, hidden, &layer->post_norm, c->rms_eps);
+      ops->matmul (a->gate, a->h, n, &layer->gate, NULL);
+      ops->matmul (a->up, a->h, n, &layer->up, NULL);
+      ops->silu_mul (a->gate, a->up, n * c->intermediate);
+      ops->matmul (a->o, a->gate, n, &layer->down, NULL);
+      ops->add (a->x, a->o, n * hidden);
+    }
+  if (!all_logits)
+    {
+      ops->rms_norm (a->h, a->x + (n - 1) * hidden, 1, hidden, &llm->norm, c->rms_eps);
+      ops->matmul (a->last_logits, a->h, 1, &llm->lm_head, NULL);
+    }
+}
+
+/* One decoding step, replayed from its recording when the backend can
+ * record (CUDA graphs: hundreds of launches become one). The recording
+ * holds the cache's arrays and scratch, so it is made again when either
+ * moves; the first step runs directly, sizing the buffers it records. */
+static void
+decode_step (VilaLlm           *llm,
+             VilaKvCache       *cache,
+             const Activations *a,
+             gsize              start)
+{
+  const VilaBackendOps *ops = llm->ops;
+  const VilaLlmConfig *c = llm->config;
+
+  if (cache->step != NULL && (cache->step_capacity != cache->capacity || cache->step_arena != cache->scratch))
+    g_clear_pointer (&cache->step, ops->step_free);
+  if (cache->step == NULL && cache->decode_steps > 0)
+    {
+      gsize widest = MAX (MAX (c->hidden, (gsize) c->n_heads * c->head_dim), c->intermediate);
+
+      if (ops->step_begin (widest) != NULL)
+        {
+          run_layers (llm, cache, a, 1, start, llm->inv_freq, FALSE);
+          cache->step = ops->step_end ();
+          cache->step_capacity = cache->capacity;
+          cache->step_arena = cache->scratch;
+        }
+    }
+  cache->decode_steps++;
+  if (cache->step != NULL)
+    ops->step_replay (cache->step, start);
+  else
+    run_layers (llm, cache, a, 1, start, llm->inv_freq, FALSE);
+}
+
 /* Logits of every position into @logits (host), or of the last one into
  * @logits, or only its greedy choice into @token. */
 static gboolean
@@ -311,9 +398,9 @@ forward (VilaLlm      *llm,
   gsize start = cache->length;
   gsize inter = c->intermediate;
   g_autofree float *dynamic_inv_freq = NULL;
-  const float *inv_freq;
-  float *arena, *x, *h, *q, *attn, *o, *gate, *up, *last_logits;
+  float *arena;
   gsize arena_floats;
+  Activations a;
 
   if (start + n > cache->max_capacity)
     {
@@ -334,12 +421,11 @@ forward (VilaLlm      *llm,
       dynamic_inv_freq = g_new (float, c->head_dim / 2);
       compute_inv_freq (llm, start + n, dynamic_inv_freq);
     }
-  inv_freq = dynamic_inv_freq ? dynamic_inv_freq : llm->inv_freq;
 
   /* One block for every activation of this call, where the backend
    * computes; decoding steps reuse the cache's, a long prefill gets its
    * own rather than keep hundreds of megabytes for the session's life. */
-  arena_floats = n * (3 * hidden + 2 * q_width + 2 * inter) + (all_logits ? 0 : c->vocab);
+  arena_floats = n * (3 * hidden + 2 * q_width + 2 * kv_width + 2 * inter) + (all_logits ? 0 : c->vocab);
   arena = n <= 16 ? scratch (cache, arena_floats) : ops->alloc (arena_floats);
   if (arena == NULL)
     {
@@ -347,40 +433,22 @@ forward (VilaLlm      *llm,
                    "No memory left (%s) to run %" G_GSIZE_FORMAT " positions", ops->name, n);
       return FALSE;
     }
-  x = arena;
-  h = x + n * hidden;
-  o = h + n * hidden;
-  q = o + n * hidden;
-  attn = q + n * q_width;
-  gate = attn + n * q_width;
-  up = gate + n * inter;
-  last_logits = up + n * inter;
-  ops->upload (x, embeddings, n * hidden);
+  a.x = arena;
+  a.h = a.x + n * hidden;
+  a.o = a.h + n * hidden;
+  a.q = a.o + n * hidden;
+  a.attn = a.q + n * q_width;
+  a.k = a.attn + n * q_width;
+  a.v = a.k + n * kv_width;
+  a.gate = a.v + n * kv_width;
+  a.up = a.gate + n * inter;
+  a.last_logits = a.up + n * inter;
+  ops->upload (a.x, embeddings, n * hidden);
 
-  for (guint l = 0; l < c->n_layers; l++)
-    {
-      const Layer *layer = &llm->layers[l];
-      float *k = cache->k[l] + start * kv_width;
-      float *v = cache->v[l] + start * kv_width;
-
-      ops->rms_norm (h, x, n, hidden, &layer->input_norm, c->rms_eps);
-      ops->matmul (q, h, n, &layer->q, c->qkv_bias ? &layer->q_bias : NULL);
-      ops->matmul (k, h, n, &layer->k, c->qkv_bias ? &layer->k_bias : NULL);
-      ops->matmul (v, h, n, &layer->v, c->qkv_bias ? &layer->v_bias : NULL);
-      ops->rope (q, n, c->n_heads, c->head_dim, start, inv_freq);
-      ops->rope (k, n, c->n_kv_heads, c->head_dim, start, inv_freq);
-      ops->attention (attn, q, cache->k[l], cache->v[l], n, start + n, start,
-                      c->n_heads, c->n_kv_heads, c->head_dim, TRUE);
-      ops->matmul (o, attn, n, &layer->o, NULL);
-      ops->add (x, o, n * hidden);
-
-      ops->rms_norm (h, x, n, hidden, &layer->post_norm, c->rms_eps);
-      ops->matmul (gate, h, n, &layer->gate, NULL);
-      ops->matmul (up, h, n, &layer->up, NULL);
-      ops->silu_mul (gate, up, n * inter);
-      ops->matmul (o, gate, n, &layer->down, NULL);
-      ops->add (x, o, n * hidden);
-    }
+  if (n == 1 && !all_logits && ops->step_begin != NULL && dynamic_inv_freq == NULL && arena == cache->scratch)
+    decode_step (llm, cache, &a, start);
+  else
+    run_layers (llm, cache, &a, n, start, dynamic_inv_freq ? dynamic_inv_freq : llm->inv_freq, all_logits);
   cache->length = start + n;
 
   if (all_logits)
@@ -395,20 +463,15 @@ forward (VilaLlm      *llm,
                        "No memory left (%s) for the logits of %" G_GSIZE_FORMAT " positions", ops->name, n);
           return FALSE;
         }
-      ops->rms_norm (h, x, n, hidden, &llm->norm, c->rms_eps);
-      ops->matmul (all, h, n, &llm->lm_head, NULL);
+      ops->rms_norm (a.h, a.x, n, hidden, &llm->norm, c->rms_eps);
+      ops->matmul (all, a.h, n, &llm->lm_head, NULL);
       ops->download (logits, all, n * c->vocab);
       ops->free (all);
     }
+  else if (token != NULL)
+    *token = ops->argmax (a.last_logits, c->vocab);
   else
-    {
-      ops->rms_norm (h, x + (n - 1) * hidden, 1, hidden, &llm->norm, c->rms_eps);
-      ops->matmul (last_logits, h, 1, &llm->lm_head, NULL);
-      if (token != NULL)
-        *token = ops->argmax (last_logits, c->vocab);
-      else
-        ops->download (logits, last_logits, c->vocab);
-    }
+    ops->download (logits, a.last_logits, c->vocab);
   if (arena != cache->scratch)
     ops->free (arena);
   return TRUE;

@@ -22,6 +22,10 @@ typedef struct {
   float **v;
   float  *scratch;      /* activations of a forward call, kept for the next */
   gsize   scratch_floats;
+  gpointer step;        /* a decoding step recorded by the backend, or NULL */
+  guint   step_capacity;/* what it was recorded with */
+  float  *step_arena;
+  guint   decode_steps;
 } VilaKvCache;
 
 /* Binds the weights to @ops (uploads them to a GPU); NULL and @error when

@@ -194,13 +194,17 @@ test_rope (void)
 static void
 test_attention (void)
 {
-  /* head width, heads, key/value heads, queries, keys, first query's position, causal */
+  /* head width, heads, key/value heads, queries, keys, first query's
+   * position, causal: below 16 queries our kernel, from 16 on products */
   static const struct { gsize head_dim, heads, kv_heads, n_q, n_kv, q_start; gboolean causal; } cases[] = {
     { 64, 4, 4, 37, 37, 0, TRUE },          /* prefill */
     { 72, 16, 16, 50, 50, 0, FALSE },       /* SigLIP's vision tower */
     { 80, 8, 2, 1, 1037, 1036, TRUE },      /* decode, GQA 4 */
     { 128, 14, 2, 13, 300, 287, TRUE },     /* a follow-up turn, GQA 7 */
     { 128, 32, 8, 1, 5000, 4999, TRUE },    /* long context */
+    { 80, 8, 2, 40, 70, 30, TRUE },         /* a follow-up prefill, GQA 4 */
+    { 128, 14, 2, 20, 20, 0, TRUE },        /* prefill, GQA 7 */
+    { 64, 32, 32, 1500, 1500, 0, TRUE },    /* scores in several chunks */
   };
   const VilaBackendOps *ops = cuda_ops (VILA_DTYPE_F32);
 

@@ -19,6 +19,7 @@
 #include "config.h"
 
 #include <dlfcn.h>
+#include <math.h>
 #include <cublas_api.h>
 
 #include "backend.h"
@@ -31,6 +32,14 @@
 typedef cublasStatus_t (*CreateFunc) (cublasHandle_t *handle);
 typedef cublasStatus_t (*DestroyFunc) (cublasHandle_t handle);
 typedef cublasStatus_t (*SetStreamFunc) (cublasHandle_t handle, cudaStream_t stream);
+typedef cublasStatus_t (*SetWorkspaceFunc) (cublasHandle_t handle, void *workspace, size_t bytes);
+typedef cublasStatus_t (*GemmStridedBatchedExFunc) (cublasHandle_t handle, cublasOperation_t transa,
+                                                    cublasOperation_t transb, int m, int n, int k, const void *alpha,
+                                                    const void *A, cudaDataType Atype, int lda, long long strideA,
+                                                    const void *B, cudaDataType Btype, int ldb, long long strideB,
+                                                    const void *beta, void *C, cudaDataType Ctype, int ldc,
+                                                    long long strideC, int batchCount,
+                                                    cublasComputeType_t computeType, cublasGemmAlgo_t algo);
 typedef cublasStatus_t (*GemmExFunc) (cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb,
                                       int m, int n, int k, const void *alpha, const void *A, cudaDataType Atype,
                                       int lda, const void *B, cudaDataType Btype, int ldb, const void *beta,
@@ -41,9 +50,25 @@ static struct {
   CreateFunc    create;
   DestroyFunc   destroy;
   SetStreamFunc set_stream;
+  SetWorkspaceFunc set_workspace;
   GemmExFunc    gemm_ex;
+  GemmStridedBatchedExFunc gemm_batched;
   char         *error;    /* why cuBLAS could not be opened, or NULL */
 } cublas;
+
+/* cuBLAS's scratch: ours, so that a recorded step can own its own. */
+#define CUBLAS_WORKSPACE_BYTES ((gsize) 32 << 20)
+
+/* A decoding step recorded as a CUDA graph, with the memory it was
+ * recorded with (so that it outlives the thread that recorded it) and the
+ * position it reads when replayed. */
+typedef struct {
+  cudaGraphExec_t exec;
+  int            *position;
+  void           *workspace;
+  void           *narrow;
+  float          *partial;
+} Step;
 
 /* What one thread needs: its cuBLAS handle, a buffer for activations
  * narrowed to the weights' precision before a product (kept while the
@@ -52,14 +77,20 @@ static struct {
 typedef struct {
   cublasHandle_t handle;
   void          *narrow;
-  gsize          narrow_bytes;
+  gsize          narrow_floats;
   const float   *narrowed_from;   /* the activations @narrow holds, or NULL */
   gsize          narrowed_count;
   VilaTensorType narrowed_type;
   float         *partial;
   gsize          partial_floats;
+  float         *scores;          /* attention as matrix products */
+  gsize          scores_floats;
   int           *argmax;          /* device */
   int           *argmax_host;     /* pinned */
+  void          *workspace;       /* cuBLAS's */
+  Step          *recording;       /* the step being recorded, or NULL */
+  gsize          recording_narrow_floats;
+  gsize          recording_partial_floats;
 } ThreadState;
 
 static int n_multiprocessors = 1;
@@ -73,10 +104,14 @@ thread_state_free (gpointer data)
     cudaFree (state->narrow);
   if (state->partial != NULL)
     cudaFree (state->partial);
+  if (state->scores != NULL)
+    cudaFree (state->scores);
   if (state->argmax != NULL)
     cudaFree (state->argmax);
   if (state->argmax_host != NULL)
     cudaFreeHost (state->argmax_host);
+  if (state->workspace != NULL)
+    cudaFree (state->workspace);
   if (state->handle != NULL)
     cublas.destroy (state->handle);
   g_free (state);
@@ -122,8 +157,11 @@ open_cublas (gpointer data)
   cublas.create = (CreateFunc) dlsym (library, "cublasCreate_v2");
   cublas.destroy = (DestroyFunc) dlsym (library, "cublasDestroy_v2");
   cublas.set_stream = (SetStreamFunc) dlsym (library, "cublasSetStream_v2");
+  cublas.set_workspace = (SetWorkspaceFunc) dlsym (library, "cublasSetWorkspace_v2");
   cublas.gemm_ex = (GemmExFunc) dlsym (library, "cublasGemmEx");
-  if (!cublas.create || !cublas.destroy || !cublas.set_stream || !cublas.gemm_ex)
+  cublas.gemm_batched = (GemmStridedBatchedExFunc) dlsym (library, "cublasGemmStridedBatchedEx");
+  if (!cublas.create || !cublas.destroy || !cublas.set_stream || !cublas.set_workspace || !cublas.gemm_ex ||
+      !cublas.gemm_batched)
     cublas.error = g_strdup ("the cuBLAS library lacks functions VILA Chat needs");
   return NULL;
 }
@@ -152,8 +190,18 @@ thread_state (void)
   if ((status = cublas.create (&state->handle)) != CUBLAS_STATUS_SUCCESS)
     g_error ("cuBLAS cannot start: %s", cublas_status_string (status));
   cublas.set_stream (state->handle, STREAM);
+  if (cudaMalloc (&state->workspace, CUBLAS_WORKSPACE_BYTES) != cudaSuccess)
+    g_error ("No GPU memory for cuBLAS");
+  cublas.set_workspace (state->handle, state->workspace, CUBLAS_WORKSPACE_BYTES);
   g_private_set (&thread_state_key, state);
   return state;
+}
+
+/* While a step is recorded, positions come from its device memory. */
+static const int *
+recorded_position (ThreadState *state)
+{
+  return state->recording != NULL ? state->recording->position : NULL;
 }
 
 /* Every operation but a product may change memory a narrowed copy was
@@ -175,6 +223,32 @@ check (cudaError_t  err,
 {
   if (err != cudaSuccess)
     g_error ("CUDA %s failed: %s", what, cudaGetErrorString (err));
+}
+
+/* @buffer grown (never shrunk) to @n_floats. */
+static float *
+grow (float **buffer,
+      gsize  *size,
+      gsize   n_floats)
+{
+  if (n_floats > *size)
+    {
+      /* The recording step made its buffers large enough beforehand. */
+      g_assert (thread_state ()->recording == NULL);
+      if (*buffer != NULL)
+        check (cudaFreeAsync (*buffer, STREAM), "free");
+      check (cudaMallocAsync ((void **) buffer, n_floats * sizeof (float), STREAM), "allocation");
+      *size = n_floats;
+    }
+  return *buffer;
+}
+
+static void
+check_cublas (cublasStatus_t  status,
+              const char     *what)
+{
+  if (status != CUBLAS_STATUS_SUCCESS)
+    g_error ("cuBLAS %s failed: %s", what, cublas_status_string (status));
 }
 
 static VcType
@@ -305,22 +379,6 @@ cuda_release (VilaMatrix *m)
   m->device = NULL;
 }
 
-static void *
-narrow_buffer (ThreadState *state,
-               gsize        bytes)
-{
-  if (bytes > state->narrow_bytes)
-    {
-      state->narrowed_from = NULL;
-      if (state->narrow != NULL)
-        check (cudaFreeAsync (state->narrow, STREAM), "free");
-      state->narrow = NULL;
-      check (cudaMallocAsync (&state->narrow, bytes, STREAM), "allocation");
-      state->narrow_bytes = bytes;
-    }
-  return state->narrow;
-}
-
 static void
 cuda_matmul (float            *out,
              const float      *x,
@@ -343,7 +401,11 @@ cuda_matmul (float            *out,
       /* Both inputs in the weights' precision, float32 accumulation. */
       if (state->narrowed_from != x || state->narrowed_count != n * w->cols || state->narrowed_type != w->device_type)
         {
-          void *narrow = narrow_buffer (state, n * w->cols * 2);
+          void *narrow;
+
+          /* Halves: two per float of the buffer. */
+          state->narrowed_from = NULL;
+          narrow = grow ((float **) &state->narrow, &state->narrow_floats, (n * w->cols + 1) / 2);
 
           check (vc_convert (narrow, vc_type (w->device_type), x, VC_F32, n * w->cols, STREAM), "conversion");
           state->narrowed_from = x;
@@ -387,8 +449,46 @@ cuda_layer_norm (float *out, const float *x, gsize n, gsize dim, const VilaMatri
 static void
 cuda_rope (float *x, gsize n, gsize n_heads, gsize head_dim, gsize start, const float *inv_freq)
 {
-  thread_state_changed ();
-  check (vc_rope (x, n, n_heads, head_dim, start, inv_freq, STREAM), "rotary embedding");
+  ThreadState *state = thread_state_changed ();
+
+  check (vc_rope (x, n, n_heads, head_dim, start, recorded_position (state), inv_freq, STREAM), "rotary embedding");
+}
+
+/* Many queries (prefill, the vision tower): per head, scores = Q·Kᵀ and
+ * out = softmax(scores)·V as cuBLAS products in float32, as the CPU does
+ * with BLAS; queries in chunks so that the scores stay within a fixed
+ * budget whatever the length. Heads of a GQA group share their key/value
+ * head: one strided batch per position in the group. */
+static void
+attention_products (ThreadState *state, float *out, const float *q, const float *k, const float *v, gsize n_q,
+                    gsize n_kv, gsize q_start, gsize n_heads, gsize n_kv_heads, gsize head_dim, gboolean causal)
+{
+  const gsize budget = (gsize) 32 << 20;
+  gsize group = n_heads / n_kv_heads, q_width = n_heads * head_dim, kv_width = n_kv_heads * head_dim;
+  gsize chunk = MAX (1, MIN (n_q, budget / (n_kv * n_heads)));
+  float scale = 1.0f / sqrtf ((float) head_dim), one = 1.0f, zero = 0.0f;
+  float *scores = grow (&state->scores, &state->scores_floats, chunk * n_kv * n_heads);
+
+  for (gsize first = 0; first < n_q; first += chunk)
+    {
+      gsize rows = MIN (chunk, n_q - first);
+      gsize block = rows * n_kv;
+
+      for (gsize r = 0; r < group; r++)
+        check_cublas (cublas.gemm_batched (state->handle, CUBLAS_OP_T, CUBLAS_OP_N, n_kv, rows, head_dim, &scale,
+                                           k, CUDA_R_32F, kv_width, head_dim,
+                                           q + first * q_width + r * head_dim, CUDA_R_32F, q_width, group * head_dim,
+                                           &zero, scores + r * block, CUDA_R_32F, n_kv, group * block,
+                                           n_kv_heads, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT), "attention scores");
+      check (vc_softmax_rows (scores, n_heads, rows, n_kv, q_start + first, causal, STREAM), "softmax");
+      for (gsize r = 0; r < group; r++)
+        check_cublas (cublas.gemm_batched (state->handle, CUBLAS_OP_N, CUBLAS_OP_N, head_dim, rows, n_kv, &one,
+                                           v, CUDA_R_32F, kv_width, head_dim,
+                                           scores + r * block, CUDA_R_32F, n_kv, group * block,
+                                           &zero, out + first * q_width + r * head_dim, CUDA_R_32F, q_width,
+                                           group * head_dim, n_kv_heads, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+                      "attention output");
+    }
 }
 
 static void
@@ -396,18 +496,134 @@ cuda_attention (float *out, const float *q, const float *k, const float *v, gsiz
                 gsize q_start, gsize n_heads, gsize n_kv_heads, gsize head_dim, gboolean causal)
 {
   ThreadState *state = thread_state_changed ();
-  gsize splits = vc_attention_splits (n_q, n_kv, n_heads, n_multiprocessors);
-  gsize partial = splits > 1 ? n_q * n_heads * splits * (head_dim + 2) : 0;
+  gsize splits, partial;
 
-  if (partial > state->partial_floats)
+  if (n_q >= 16)
     {
-      if (state->partial != NULL)
-        check (cudaFreeAsync (state->partial, STREAM), "free");
-      check (cudaMallocAsync ((void **) &state->partial, partial * sizeof (float), STREAM), "allocation");
-      state->partial_floats = partial;
+      attention_products (state, out, q, k, v, n_q, n_kv, q_start, n_heads, n_kv_heads, head_dim, causal);
+      return;
     }
-  check (vc_attention (out, state->partial, splits, q, k, v, n_q, n_kv, q_start, n_heads, n_kv_heads, head_dim,
-                       causal, STREAM), "attention");
+  /* Few queries (decoding): our kernel, the keys split across blocks; a
+   * recorded step splits for the longest context it may meet. */
+  splits = vc_attention_splits (n_q, state->recording ? G_MAXINT : n_kv, n_heads, n_multiprocessors);
+  partial = splits > 1 ? n_q * n_heads * splits * (head_dim + 2) : 0;
+  check (vc_attention (out, grow (&state->partial, &state->partial_floats, partial), splits, q, k, v, n_q, n_kv,
+                       q_start, recorded_position (state), n_heads, n_kv_heads, head_dim, causal, STREAM),
+         "attention");
+}
+
+static void
+cuda_kv_store (float       *cache,
+               const float *rows,
+               gsize        start,
+               gsize        n,
+               gsize        width)
+{
+  ThreadState *state = thread_state_changed ();
+
+  check (vc_kv_store (cache, rows, start, recorded_position (state), n, width, STREAM), "key/value store");
+}
+
+/* Recording: the step's own buffers replace the thread's (narrowed
+ * inputs of up to @max_floats, the split attention's partial results,
+ * cuBLAS's workspace), then the stream records instead of running. */
+static gpointer
+cuda_step_begin (gsize max_floats)
+{
+  ThreadState *state = thread_state_changed ();
+  Step *step;
+  gsize partial = (gsize) 4 << 20;
+
+  /* VILA_CUDA_GRAPHS=0 launches every kernel as it comes: for comparing. */
+  if (g_strcmp0 (g_getenv ("VILA_CUDA_GRAPHS"), "0") == 0)
+    return NULL;
+  step = g_new0 (Step, 1);
+  check (cudaStreamSynchronize (STREAM), "computation");
+  if (cudaMalloc ((void **) &step->position, sizeof (int)) != cudaSuccess ||
+      cudaMalloc (&step->workspace, CUBLAS_WORKSPACE_BYTES) != cudaSuccess ||
+      cudaMalloc (&step->narrow, max_floats * 2) != cudaSuccess ||
+      cudaMalloc ((void **) &step->partial, partial * sizeof (float)) != cudaSuccess)
+    {
+      cudaGetLastError ();
+      cudaFree (step->position);
+      cudaFree (step->workspace);
+      cudaFree (step->narrow);
+      g_free (step);
+      return NULL;
+    }
+  /* Swap the step's buffers in; the thread's come back at the end. */
+  { void *t = state->narrow; state->narrow = step->narrow; step->narrow = t; }
+  { gsize t = state->narrow_floats; state->narrow_floats = max_floats / 2; max_floats = t; }
+  { float *t = state->partial; state->partial = step->partial; step->partial = t; }
+  { gsize t = state->partial_floats; state->partial_floats = partial; partial = t; }
+  cublas.set_workspace (state->handle, step->workspace, CUBLAS_WORKSPACE_BYTES);
+  state->recording = step;
+  check (cudaStreamBeginCapture (STREAM, cudaStreamCaptureModeThreadLocal), "recording");
+  /* Kept for the swap back. */
+  state->recording_narrow_floats = max_floats;
+  state->recording_partial_floats = partial;
+  return step;
+}
+
+static void
+step_free (gpointer data)
+{
+  Step *step = data;
+
+  if (step == NULL)
+    return;
+  if (step->exec != NULL)
+    cudaGraphExecDestroy (step->exec);
+  cudaFree (step->position);
+  cudaFree (step->workspace);
+  cudaFree (step->narrow);
+  cudaFree (step->partial);
+  g_free (step);
+}
+
+/* The recorded step, ready to replay; NULL (and nothing computed) when
+ * recording failed. */
+static gpointer
+cuda_step_end (void)
+{
+  ThreadState *state = thread_state_changed ();
+  Step *step = state->recording;
+  cudaGraph_t graph = NULL;
+  cudaError_t err;
+
+  err = cudaStreamEndCapture (STREAM, &graph);
+  if (err == cudaSuccess)
+    err = cudaGraphInstantiate (&step->exec, graph, 0);
+  if (graph != NULL)
+    cudaGraphDestroy (graph);
+  state->recording = NULL;
+  { void *t = state->narrow; state->narrow = step->narrow; step->narrow = t; }
+  state->narrow_floats = state->recording_narrow_floats;
+  { float *t = state->partial; state->partial = step->partial; step->partial = t; }
+  state->partial_floats = state->recording_partial_floats;
+  cublas.set_workspace (state->handle, state->workspace, CUBLAS_WORKSPACE_BYTES);
+  if (err != cudaSuccess)
+    {
+      g_warning ("A decoding step could not be recorded (%s); launching its kernels one by one",
+                 cudaGetErrorString (err));
+      cudaGetLastError ();
+      step_free (step);
+      return NULL;
+    }
+  return step;
+}
+
+static void
+cuda_step_replay (gpointer step_data,
+                  gsize    position)
+{
+  ThreadState *state = thread_state_changed ();
+  Step *step = step_data;
+  int value = (int) position;
+
+  check (cudaMemcpyAsync (step->position, &value, sizeof value, cudaMemcpyHostToDevice, STREAM), "upload");
+  check (cudaGraphLaunch (step->exec, STREAM), "replay");
+  (void) state;
 }
 
 static gint32
@@ -498,6 +714,11 @@ cuda_embed (float *out, const VilaMatrix *table, const gint32 *ids, gsize n)
     .add = cuda_add,                     \
     .embed = cuda_embed,                 \
     .argmax = cuda_argmax,               \
+    .kv_store = cuda_kv_store,           \
+    .step_begin = cuda_step_begin,       \
+    .step_end = cuda_step_end,           \
+    .step_replay = cuda_step_replay,     \
+    .step_free = step_free,              \
   }
 
 static const VilaBackendOps cuda_ops[] = {

@@ -130,10 +130,14 @@ struct InvFreq {
 
 /* One block per row; threads over (head, pair). */
 __global__ void
-rope_kernel (float *x, size_t n_heads, size_t head_dim, size_t start, InvFreq inv_freq)
+rope_kernel (float *x, size_t n_heads, size_t head_dim, size_t start, const int *position, InvFreq inv_freq)
 {
   size_t half = head_dim / 2;
   float *row = x + blockIdx.x * n_heads * head_dim;
+
+  /* A recorded decoding step reads the position when it runs. */
+  if (position != nullptr)
+    start = *position;
 
   for (size_t t = threadIdx.x; t < n_heads * half; t += blockDim.x)
     {
@@ -161,14 +165,22 @@ constexpr int kAttentionWarps = 4;
 template <int PER_LANE>
 __global__ void
 attention_kernel (float *out, float *partial, const float *q, const float *k, const float *v, int n_kv,
-                  int q_start, int n_heads, int n_kv_heads, int head_dim, int causal)
+                  int q_start, const int *position, int n_heads, int n_kv_heads, int head_dim, int causal)
 {
   __shared__ float warp_max[kAttentionWarps], warp_sum[kAttentionWarps];
   __shared__ float warp_acc[kAttentionWarps][PER_LANE * 32];
   int i = blockIdx.x, h = blockIdx.y;
   int kv_head = h / (n_heads / n_kv_heads);
   size_t kv_width = (size_t) n_kv_heads * head_dim;
-  int visible = causal ? min (n_kv, q_start + i + 1) : n_kv;
+  int visible;
+
+  if (position != nullptr)
+    {
+      /* A recorded decoding step: the queries follow the cache's keys. */
+      q_start = *position;
+      n_kv = q_start + gridDim.x;
+    }
+  visible = causal ? min (n_kv, q_start + i + 1) : n_kv;
   int n_splits = gridDim.z, chunk = (visible + n_splits - 1) / n_splits;
   int first = blockIdx.z * chunk, last = min (visible, first + chunk);
   int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -295,6 +307,46 @@ combine_kernel (float *out, const float *partial, int n_splits, int head_dim)
     }
 }
 
+/* Softmax of each row of @scores ([rows][n_kv], rows = heads × @n_rows
+ * queries, head-major) over its visible keys, zeros after them: the
+ * middle step of attention done as two matrix products. */
+__global__ void
+softmax_rows_kernel (float *scores, int n_rows, int n_kv, int first_query, int causal)
+{
+  __shared__ float shared_max;
+  float *row = scores + (size_t) blockIdx.x * n_kv;
+  int i = blockIdx.x % n_rows;
+  int visible = causal ? min (n_kv, first_query + i + 1) : n_kv;
+  float max = -INFINITY, total = 0.0f;
+
+  for (int t = threadIdx.x; t < visible; t += blockDim.x)
+    max = fmaxf (max, row[t]);
+  for (int offset = 16; offset > 0; offset /= 2)
+    max = fmaxf (max, __shfl_xor_sync (0xffffffff, max, offset));
+  {
+    __shared__ float partial[32];
+
+    if (threadIdx.x % 32 == 0)
+      partial[threadIdx.x / 32] = max;
+    __syncthreads ();
+    if (threadIdx.x == 0)
+      {
+        float m = partial[0];
+
+        for (int w = 1; w < (int) (blockDim.x / 32); w++)
+          m = fmaxf (m, partial[w]);
+        shared_max = m;
+      }
+    __syncthreads ();
+  }
+  max = shared_max;
+  for (int t = threadIdx.x; t < visible; t += blockDim.x)
+    total += (row[t] = expf (row[t] - max));
+  total = block_sum (total);
+  for (int t = threadIdx.x; t < n_kv; t += blockDim.x)
+    row[t] = t < visible ? row[t] / total : 0.0f;
+}
+
 /* The first index of the largest value, as the CPU's greedy choice. One
  * block of 1024 threads. */
 __global__ void
@@ -341,6 +393,15 @@ argmax_kernel (const float *x, size_t n, int *result)
           }
       *result = best_index[0];
     }
+}
+
+__global__ void
+kv_store_kernel (float *cache, const float *rows, size_t start, const int *position, size_t n, size_t width)
+{
+  if (position != nullptr)
+    start = *position;
+  GRID_STRIDE (i, n * width)
+    cache[start * width + i] = rows[i];
 }
 
 __global__ void
@@ -431,8 +492,8 @@ vc_layer_norm (float *out, const float *x, size_t n, size_t dim, const float *we
 }
 
 cudaError_t
-vc_rope (float *x, size_t n, size_t n_heads, size_t head_dim, size_t start, const float *inv_freq,
-         cudaStream_t stream)
+vc_rope (float *x, size_t n, size_t n_heads, size_t head_dim, size_t start, const int *position,
+         const float *inv_freq, cudaStream_t stream)
 {
   InvFreq frequencies = {};
 
@@ -442,7 +503,7 @@ vc_rope (float *x, size_t n, size_t n_heads, size_t head_dim, size_t start, cons
     return cudaSuccess;
   for (size_t j = 0; j < head_dim / 2; j++)
     frequencies.value[j] = inv_freq[j];
-  rope_kernel<<<n, kThreads, 0, stream>>> (x, n_heads, head_dim, start, frequencies);
+  rope_kernel<<<n, kThreads, 0, stream>>> (x, n_heads, head_dim, start, position, frequencies);
   return launched ();
 }
 
@@ -462,8 +523,8 @@ vc_attention_splits (size_t n_q, size_t n_kv, size_t n_heads, int n_multiprocess
 
 cudaError_t
 vc_attention (float *out, float *partial, size_t n_splits, const float *q, const float *k, const float *v,
-              size_t n_q, size_t n_kv, size_t q_start, size_t n_heads, size_t n_kv_heads, size_t head_dim, int causal,
-              cudaStream_t stream)
+              size_t n_q, size_t n_kv, size_t q_start, const int *position, size_t n_heads, size_t n_kv_heads,
+              size_t head_dim, int causal, cudaStream_t stream)
 {
   dim3 grid ((unsigned) n_q, (unsigned) n_heads, (unsigned) n_splits);
   int threads = kAttentionWarps * 32;
@@ -474,13 +535,13 @@ vc_attention (float *out, float *partial, size_t n_splits, const float *q, const
   if (n_q == 0 || n_heads == 0)
     return cudaSuccess;
   if (head_dim <= 64)
-    attention_kernel<2><<<grid, threads, 0, stream>>> (out, partial, q, k, v, n_kv, q_start, n_heads, n_kv_heads,
+    attention_kernel<2><<<grid, threads, 0, stream>>> (out, partial, q, k, v, n_kv, q_start, position, n_heads, n_kv_heads,
                                                        head_dim, causal);
   else if (head_dim <= 128)
-    attention_kernel<4><<<grid, threads, 0, stream>>> (out, partial, q, k, v, n_kv, q_start, n_heads, n_kv_heads,
+    attention_kernel<4><<<grid, threads, 0, stream>>> (out, partial, q, k, v, n_kv, q_start, position, n_heads, n_kv_heads,
                                                        head_dim, causal);
   else
-    attention_kernel<8><<<grid, threads, 0, stream>>> (out, partial, q, k, v, n_kv, q_start, n_heads, n_kv_heads,
+    attention_kernel<8><<<grid, threads, 0, stream>>> (out, partial, q, k, v, n_kv, q_start, position, n_heads, n_kv_heads,
                                                        head_dim, causal);
   if (n_splits > 1)
     combine_kernel<<<(unsigned) (n_q * n_heads), 128, 0, stream>>> (out, partial, (int) n_splits, (int) head_dim);
@@ -488,9 +549,28 @@ vc_attention (float *out, float *partial, size_t n_splits, const float *q, const
 }
 
 cudaError_t
+vc_softmax_rows (float *scores, size_t n_heads, size_t n_rows, size_t n_kv, size_t first_query, int causal,
+                 cudaStream_t stream)
+{
+  if (n_heads * n_rows == 0)
+    return cudaSuccess;
+  softmax_rows_kernel<<<(unsigned) (n_heads * n_rows), kThreads, 0, stream>>> (scores, (int) n_rows, (int) n_kv,
+                                                                               (int) first_query, causal);
+  return launched ();
+}
+
+cudaError_t
 vc_argmax (const float *x, size_t n, int *result, cudaStream_t stream)
 {
   argmax_kernel<<<1, 1024, 0, stream>>> (x, n, result);
+  return launched ();
+}
+
+cudaError_t
+vc_kv_store (float *cache, const float *rows, size_t start, const int *position, size_t n, size_t width,
+             cudaStream_t stream)
+{
+  kv_store_kernel<<<blocks_for (n * width), kThreads, 0, stream>>> (cache, rows, start, position, n, width);
   return launched ();
 }
 

@@ -33,16 +33,29 @@ cudaError_t vc_rms_norm    (float *out, const float *x, size_t n, size_t dim, co
                             cudaStream_t stream);
 cudaError_t vc_layer_norm  (float *out, const float *x, size_t n, size_t dim, const float *weight,
                             const float *bias, float eps, cudaStream_t stream);
+/* @position: NULL, or device memory holding the position to use instead
+ * of @start (and for attention, of @q_start, with n_kv = it + n_q) when
+ * the kernel runs: how a recorded decoding step (a CUDA graph) fits every
+ * later step. */
+
 /* @inv_freq: head_dim / 2 values in host memory (passed by value) */
 cudaError_t vc_rope        (float *x, size_t n, size_t n_heads, size_t head_dim, size_t start,
-                            const float *inv_freq, cudaStream_t stream);
+                            const int *position, const float *inv_freq, cudaStream_t stream);
+/* cache[start + i] = rows[i], rows of @width */
+cudaError_t vc_kv_store    (float *cache, const float *rows, size_t start, const int *position, size_t n,
+                            size_t width, cudaStream_t stream);
 /* How many parts to split each (query, head)'s keys into so that the GPU
  * is busy; vc_attention() then needs @partial of
  * n_q * n_heads * splits * (head_dim + 2) floats. */
 size_t      vc_attention_splits (size_t n_q, size_t n_kv, size_t n_heads, int n_multiprocessors);
 cudaError_t vc_attention   (float *out, float *partial, size_t n_splits, const float *q, const float *k,
-                            const float *v, size_t n_q, size_t n_kv, size_t q_start, size_t n_heads,
-                            size_t n_kv_heads, size_t head_dim, int causal, cudaStream_t stream);
+                            const float *v, size_t n_q, size_t n_kv, size_t q_start, const int *position,
+                            size_t n_heads, size_t n_kv_heads, size_t head_dim, int causal, cudaStream_t stream);
+/* Softmax in place over the visible part of each row of @scores
+ * ([n_heads][n_rows][n_kv]); query i of the rows is at position
+ * @first_query + i. */
+cudaError_t vc_softmax_rows (float *scores, size_t n_heads, size_t n_rows, size_t n_kv, size_t first_query,
+                             int causal, cudaStream_t stream);
 /* *@result (device) = the first index of the largest of @x[n] */
 cudaError_t vc_argmax      (const float *x, size_t n, int *result, cudaStream_t stream);
 cudaError_t vc_silu_mul    (float *gate, const float *up, size_t n, cudaStream_t stream);
