@@ -301,11 +301,14 @@ int
 main (int    argc,
       char **argv)
 {
+  gboolean exact;
+
   g_test_init (&argc, &argv, NULL);
   vila_test_require_backend ();
   if (argc < 2)
     g_error ("usage: %s TESTS-DATA-DIR", argv[0]);
   data_dir = argv[1];
+  exact = vila_test_tolerance () <= 1e-4;
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -313,9 +316,14 @@ main (int    argc,
       g_autofree char *greedy = g_strdup_printf ("/vila/e2e/%s/%s/greedy", cases[i].checkpoint, cases[i].name);
 
       g_test_add (logits, Fixture, &cases[i], fixture_setup, test_prompt_and_logits, fixture_teardown);
-      g_test_add (greedy, Fixture, &cases[i], fixture_setup, test_greedy, fixture_teardown);
+      /* Identical tokens need float32 arithmetic: with half-precision
+       * weights, near ties of the random tiny models may go either way
+       * (test-llm's half-decode holds those to the CPU step by step). */
+      if (exact)
+        g_test_add (greedy, Fixture, &cases[i], fixture_setup, test_greedy, fixture_teardown);
     }
-  g_test_add_func ("/vila/e2e/sessions-in-parallel", test_sessions_in_parallel);
+  if (exact)
+    g_test_add_func ("/vila/e2e/sessions-in-parallel", test_sessions_in_parallel);
   g_test_add ("/vila/e2e/cancel-during-decode", Fixture, &cases[2], fixture_setup, test_cancel_during_decode,
               fixture_teardown);
   if (vila_test_backend_kind () == VILA_BACKEND_CUDA)

@@ -8,6 +8,7 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <math.h>
+#include <stdint.h>
 
 #include "cuda-kernels.h"
 
@@ -404,6 +405,56 @@ kv_store_kernel (float *cache, const float *rows, size_t start, const int *posit
     cache[start * width + i] = rows[i];
 }
 
+/* Eight weights of one 16-byte load, widened, dotted with eight inputs. */
+__device__ float
+dot8 (uint4 packed, float4 a, float4 b, VcType type)
+{
+  float2 w[4];
+
+  if (type == VC_F16)
+    {
+      const __half2 *h = reinterpret_cast<const __half2 *> (&packed);
+
+      for (int j = 0; j < 4; j++)
+        w[j] = __half22float2 (h[j]);
+    }
+  else
+    {
+      const __nv_bfloat162 *h = reinterpret_cast<const __nv_bfloat162 *> (&packed);
+
+      for (int j = 0; j < 4; j++)
+        w[j] = __bfloat1622float2 (h[j]);
+    }
+  return w[0].x * a.x + w[0].y * a.y + w[1].x * a.z + w[1].y * a.w +
+         w[2].x * b.x + w[2].y * b.y + w[3].x * b.z + w[3].y * b.w;
+}
+
+/* Decoding's matrix-vector product, bound by how fast the weights stream:
+ * one warp per row, each lane loading 16 bytes (eight weights) at a time
+ * with several loads in flight, the float32 input read as it is (no
+ * narrowing), float32 sums; the bias added at the end. */
+constexpr int kGemvWarps = 8;
+
+__global__ void __launch_bounds__ (kGemvWarps * 32)
+gemv_kernel (float *out, const uint4 *w, VcType type, const float4 *x, const float *bias, int rows, int cols)
+{
+  int row = blockIdx.x * kGemvWarps + threadIdx.x / 32, lane = threadIdx.x % 32;
+  int n_vectors = cols / 8;
+  const uint4 *wr;
+  float sum = 0.0f;
+
+  if (row >= rows)
+    return;
+  wr = w + (size_t) row * n_vectors;
+#pragma unroll 4
+  for (int i = lane; i < n_vectors; i += 32)
+    sum += dot8 (__ldg (wr + i), x[2 * i], x[2 * i + 1], type);
+  for (int offset = 16; offset > 0; offset /= 2)
+    sum += __shfl_xor_sync (0xffffffff, sum, offset);
+  if (lane == 0)
+    out[row] = bias != nullptr ? sum + bias[row] : sum;
+}
+
 __global__ void
 silu_mul_kernel (float *gate, const float *up, size_t n)
 {
@@ -563,6 +614,20 @@ cudaError_t
 vc_argmax (const float *x, size_t n, int *result, cudaStream_t stream)
 {
   argmax_kernel<<<1, 1024, 0, stream>>> (x, n, result);
+  return launched ();
+}
+
+cudaError_t
+vc_gemv (float *out, const void *w, VcType type, const float *x, const float *bias, size_t rows, size_t cols,
+         cudaStream_t stream)
+{
+  if (type == VC_F32 || cols % 8 != 0 || rows > 0x7fffffff || cols > 0x7fffffff ||
+      (uintptr_t) w % 16 != 0 || (uintptr_t) x % 16 != 0)
+    return cudaErrorInvalidValue;
+  if (rows == 0)
+    return cudaSuccess;
+  gemv_kernel<<<(unsigned) ((rows + kGemvWarps - 1) / kGemvWarps), kGemvWarps * 32, 0, stream>>> (
+    out, static_cast<const uint4 *> (w), type, reinterpret_cast<const float4 *> (x), bias, (int) rows, (int) cols);
   return launched ();
 }
 

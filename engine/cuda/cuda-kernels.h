@@ -27,6 +27,11 @@ typedef enum {
 /* dst[i] = src[i] converted (round to nearest even) */
 cudaError_t vc_convert     (void *dst, VcType dst_type, const void *src, VcType src_type, size_t n,
                             cudaStream_t stream);
+/* out[rows] = w[rows][cols] · x[cols] (+ bias) for half or bfloat16 @w:
+ * one input row, as decoding has. Needs @cols a multiple of 8 and @w, @x
+ * 16-byte aligned (cudaErrorInvalidValue otherwise). */
+cudaError_t vc_gemv        (float *out, const void *w, VcType type, const float *x, const float *bias,
+                            size_t rows, size_t cols, cudaStream_t stream);
 /* out[i][j] += bias[j] for rows of @cols */
 cudaError_t vc_bias_add    (float *out, const float *bias, size_t n, size_t cols, cudaStream_t stream);
 cudaError_t vc_rms_norm    (float *out, const float *x, size_t n, size_t dim, const float *weight, float eps,
