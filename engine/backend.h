@@ -88,6 +88,23 @@ typedef struct {
   /* cache[start + i] = rows[i] for rows of @width: new keys and values */
   void (*kv_store)    (float *cache, const float *rows, gsize start, gsize n, gsize width);
 
+  /* Fusions for decoding; each may be NULL or return FALSE (having done
+   * nothing) where it does not apply, and the caller then runs the plain
+   * operations it stands for, written beside each.
+   *   outs[j] = rms_norm(x) · ws[j]ᵀ (+ biases[j]), j < count ≤ 3
+   *     (rms_norm; matmul…) */
+  gboolean (*norm_matmuls) (const float *x, gsize n, const VilaMatrix *norm, float eps, guint count,
+                            float * const *outs, const VilaMatrix * const *ws, const VilaMatrix * const *biases);
+  /*   gate = silu(rms_norm(x) · w_gateᵀ) * (rms_norm(x) · w_upᵀ)
+   *     (rms_norm; matmul; matmul; silu_mul) */
+  gboolean (*norm_gate_up) (float *gate, const float *x, gsize n, const VilaMatrix *norm, float eps,
+                            const VilaMatrix *w_gate, const VilaMatrix *w_up);
+  /*   out += x · wᵀ     (matmul; add) */
+  gboolean (*matmul_add)   (float *out, const float *x, gsize n, const VilaMatrix *w);
+  /*   rope (q); rope (k); kv_store (cache_k, k); kv_store (cache_v, v) */
+  gboolean (*rope_store)   (float *q, const float *k, const float *v, gsize n, gsize n_heads, gsize n_kv_heads,
+                            gsize head_dim, gsize start, const float *inv_freq, float *cache_k, float *cache_v);
+
   /* Decoding steps replayed as one launch (CUDA graphs); NULL where the
    * backend runs each operation as it is called. Between step_begin() and
    * step_end() operations are recorded, not run, and rope(), kv_store()

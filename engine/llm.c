@@ -298,6 +298,23 @@ typedef struct {
   float *x, *h, *o, *q, *k, *v, *attn, *gate, *up, *last_logits;
 } Activations;
 
+/* x += in · wᵀ, fused where the backend can; @tmp holds the product
+ * otherwise. */
+static void
+matmul_add (const VilaBackendOps *ops,
+            float                *x,
+            const float          *in,
+            float                *tmp,
+            gsize                 n,
+            gsize                 hidden,
+            const VilaMatrix     *w)
+{
+  if (ops->matmul_add && ops->matmul_add (x, in, n, w))
+    return;
+  ops->matmul (tmp, in, n, w, NULL);
+  ops->add (x, tmp, n * hidden);
+}
+
 /* Every layer over @n rows at positions @start on, their keys and values
  * stored in @cache, then (unless @all_logits) the last row's logits. */
 static void
@@ -316,31 +333,53 @@ run_layers (VilaLlm           *llm,
   for (guint l = 0; l < c->n_layers; l++)
     {
       const Layer *layer = &llm->layers[l];
+      float * const qkv[] = { a->q, a->k, a->v };
+      const VilaMatrix * const weights[] = { &layer->q, &layer->k, &layer->v };
+      const VilaMatrix * const biases[] = { &layer->q_bias, &layer->k_bias, &layer->v_bias };
 
-      ops->rms_norm (a->h, a->x, n, hidden, &layer->input_norm, c->rms_eps);
-      ops->matmul (a->q, a->h, n, &layer->q, c->qkv_bias ? &layer->q_bias : NULL);
-      ops->matmul (a->k, a->h, n, &layer->k, c->qkv_bias ? &layer->k_bias : NULL);
-      ops->matmul (a->v, a->h, n, &layer->v, c->qkv_bias ? &layer->v_bias : NULL);
-      ops->rope (a->q, n, c->n_heads, c->head_dim, start, inv_freq);
-      ops->rope (a->k, n, c->n_kv_heads, c->head_dim, start, inv_freq);
-      ops->kv_store (cache->k[l], a->k, start, n, kv_width);
-      ops->kv_store (cache->v[l], a->v, start, n, kv_width);
+      /* Each step as one fused operation where the backend has it (a GPU
+       * decoding), else as the plain operations. */
+      if (!ops->norm_matmuls ||
+          !ops->norm_matmuls (a->x, n, &layer->input_norm, c->rms_eps, 3, qkv, weights, c->qkv_bias ? biases : NULL))
+        {
+          ops->rms_norm (a->h, a->x, n, hidden, &layer->input_norm, c->rms_eps);
+          for (guint j = 0; j < 3; j++)
+            ops->matmul (qkv[j], a->h, n, weights[j], c->qkv_bias ? biases[j] : NULL);
+        }
+      if (!ops->rope_store ||
+          !ops->rope_store (a->q, a->k, a->v, n, c->n_heads, c->n_kv_heads, c->head_dim, start, inv_freq,
+                            cache->k[l], cache->v[l]))
+        {
+          ops->rope (a->q, n, c->n_heads, c->head_dim, start, inv_freq);
+          ops->rope (a->k, n, c->n_kv_heads, c->head_dim, start, inv_freq);
+          ops->kv_store (cache->k[l], a->k, start, n, kv_width);
+          ops->kv_store (cache->v[l], a->v, start, n, kv_width);
+        }
       ops->attention (a->attn, a->q, cache->k[l], cache->v[l], n, start + n, start,
                       c->n_heads, c->n_kv_heads, c->head_dim, TRUE);
-      ops->matmul (a->o, a->attn, n, &layer->o, NULL);
-      ops->add (a->x, a->o, n * hidden);
+      matmul_add (ops, a->x, a->attn, a->o, n, hidden, &layer->o);
 
-      ops->rms_norm (a->h, a->x, n, hidden, &layer->post_norm, c->rms_eps);
-      ops->matmul (a->gate, a->h, n, &layer->gate, NULL);
-      ops->matmul (a->up, a->h, n, &layer->up, NULL);
-      ops->silu_mul (a->gate, a->up, n * c->intermediate);
-      ops->matmul (a->o, a->gate, n, &layer->down, NULL);
-      ops->add (a->x, a->o, n * hidden);
+      if (!ops->norm_gate_up ||
+          !ops->norm_gate_up (a->gate, a->x, n, &layer->post_norm, c->rms_eps, &layer->gate, &layer->up))
+        {
+          ops->rms_norm (a->h, a->x, n, hidden, &layer->post_norm, c->rms_eps);
+          ops->matmul (a->gate, a->h, n, &layer->gate, NULL);
+          ops->matmul (a->up, a->h, n, &layer->up, NULL);
+          ops->silu_mul (a->gate, a->up, n * c->intermediate);
+        }
+      matmul_add (ops, a->x, a->gate, a->o, n, hidden, &layer->down);
     }
   if (!all_logits)
     {
-      ops->rms_norm (a->h, a->x + (n - 1) * hidden, 1, hidden, &llm->norm, c->rms_eps);
-      ops->matmul (a->last_logits, a->h, 1, &llm->lm_head, NULL);
+      const float *last = a->x + (n - 1) * hidden;
+      float * const out[] = { a->last_logits };
+      const VilaMatrix * const head[] = { &llm->lm_head };
+
+      if (!ops->norm_matmuls || !ops->norm_matmuls (last, 1, &llm->norm, c->rms_eps, 1, out, head, NULL))
+        {
+          ops->rms_norm (a->h, last, 1, hidden, &llm->norm, c->rms_eps);
+          ops->matmul (a->last_logits, a->h, 1, &llm->lm_head, NULL);
+        }
     }
 }
 

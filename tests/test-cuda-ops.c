@@ -304,6 +304,115 @@ test_embed (void)
     }
 }
 
+/* Decoding's fused operations against the plain CPU ones they stand for. */
+static void
+test_fusions (void)
+{
+  static const VilaDtype dtypes[] = { VILA_DTYPE_F16, VILA_DTYPE_BF16 };
+  const gsize hidden = 264, kv = 88, inter = 712, heads = 6, kv_heads = 2, head_dim = 44;
+
+  for (guint d = 0; d < G_N_ELEMENTS (dtypes); d++)
+    {
+      const VilaBackendOps *ops = cuda_ops (dtypes[d]);
+      guint16 *bits[5] = { NULL };
+      VilaMatrix wq = random_matrix (hidden, hidden, 0.1f, &bits[0]);
+      VilaMatrix wk = random_matrix (kv, hidden, 0.1f, &bits[1]);
+      VilaMatrix wg = random_matrix (inter, hidden, 0.1f, &bits[2]);
+      VilaMatrix wu = random_matrix (inter, hidden, 0.1f, &bits[3]);
+      VilaMatrix wd = random_matrix (hidden, inter, 0.1f, &bits[4]);
+      g_autofree float *norm_values = random_floats (hidden, 1.0f);
+      g_autofree float *bias_values = random_floats (kv, 1.0f);
+      VilaMatrix norm = { VILA_TENSOR_F32, (const guint8 *) norm_values, 1, hidden, NULL, VILA_TENSOR_F32 };
+      VilaMatrix bias = { VILA_TENSOR_F32, (const guint8 *) bias_values, 1, kv, NULL, VILA_TENSOR_F32 };
+      VilaMatrix *all[] = { &wq, &wk, &wg, &wu, &wd, &norm, &bias };
+      g_autofree float *x = random_floats (hidden, 2.0f);
+      g_autofree float *h = g_new (float, hidden);
+      g_autofree float *q = g_new (float, hidden);
+      g_autofree float *k = g_new (float, kv);
+      g_autofree float *gate = g_new (float, inter);
+      g_autofree float *up = g_new (float, inter);
+      g_autofree float *sum = g_memdup2 (x, hidden * sizeof (float));
+      float *dx, *dq, *dk, *dgate, *dsum;
+      double tolerance = 2e-2;
+
+      for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+        g_assert_true (ops->bind (all[i], NULL));
+
+      /* q and k (with a bias) from the normalised row in one launch */
+      vila_cpu_backend.rms_norm (h, x, 1, hidden, &norm, 1e-6f);
+      vila_cpu_backend.matmul (q, h, 1, &wq, NULL);
+      vila_cpu_backend.matmul (k, h, 1, &wk, &bias);
+      dx = to_device (ops, x, hidden);
+      dq = ops->alloc (hidden);
+      dk = ops->alloc (kv);
+      {
+        float * const outs[] = { dq, dk };
+        const VilaMatrix * const ws[] = { &wq, &wk };
+        const VilaMatrix * const biases[] = { NULL, &bias };
+
+        g_assert_true (ops->norm_matmuls (dx, 1, &norm, 1e-6f, 2, outs, ws, biases));
+      }
+      assert_close (ops, dq, q, hidden, tolerance, "norm, q");
+      assert_close (ops, dk, k, kv, tolerance, "norm, k with bias");
+
+      /* gate and up with SiLU */
+      vila_cpu_backend.matmul (gate, h, 1, &wg, NULL);
+      vila_cpu_backend.matmul (up, h, 1, &wu, NULL);
+      vila_cpu_backend.silu_mul (gate, up, inter);
+      dgate = ops->alloc (inter);
+      g_assert_true (ops->norm_gate_up (dgate, dx, 1, &norm, 1e-6f, &wg, &wu));
+      {
+        g_autofree float *ours = g_new (float, inter);
+
+        ops->download (ours, dgate, inter);
+        g_assert_cmpfloat (vila_test_relative_error (ours, gate, inter), <=, tolerance);
+      }
+
+      /* the residual: sum += gate · wdᵀ */
+      vila_cpu_backend.matmul (h, gate, 1, &wd, NULL);
+      vila_cpu_backend.add (sum, h, hidden);
+      dsum = to_device (ops, x, hidden);
+      g_assert_true (ops->matmul_add (dsum, dgate, 1, &wd));
+      assert_close (ops, dsum, sum, hidden, tolerance, "residual product");
+
+      /* Two rows are not a decoding step: the caller runs the plain ops. */
+      g_assert_false (ops->matmul_add (dx, dgate, 2, &wd));
+      ops->free (dx);
+      ops->free (dgate);
+      for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+        ops->release (all[i]);
+      for (guint i = 0; i < G_N_ELEMENTS (bits); i++)
+        g_free (bits[i]);
+    }
+
+  /* rotary embedding and the cache store in one */
+  {
+    const VilaBackendOps *ops = cuda_ops (VILA_DTYPE_F16);
+    gsize q_size = heads * head_dim, kv_size = kv_heads * head_dim, position = 5;
+    g_autofree float *qv = random_floats (q_size, 1.0f);
+    g_autofree float *kvv = random_floats (kv_size, 1.0f);
+    g_autofree float *vv = random_floats (kv_size, 1.0f);
+    g_autofree float *cache_k = g_new0 (float, 8 * kv_size);
+    g_autofree float *cache_v = g_new0 (float, 8 * kv_size);
+    g_autofree float *inv_freq = g_new (float, head_dim / 2);
+    float *dq = to_device (ops, qv, q_size), *dk = to_device (ops, kvv, kv_size), *dv = to_device (ops, vv, kv_size);
+    float *dck = to_device (ops, cache_k, 8 * kv_size), *dcv = to_device (ops, cache_v, 8 * kv_size);
+
+    for (gsize j = 0; j < head_dim / 2; j++)
+      inv_freq[j] = 1.0f / powf (10000.0f, 2.0f * j / head_dim);
+    g_assert_true (ops->rope_store (dq, dk, dv, 1, heads, kv_heads, head_dim, position, inv_freq, dck, dcv));
+    vila_cpu_backend.rope (qv, 1, heads, head_dim, position, inv_freq);
+    vila_cpu_backend.rope (kvv, 1, kv_heads, head_dim, position, inv_freq);
+    vila_cpu_backend.kv_store (cache_k, kvv, position, 1, kv_size);
+    vila_cpu_backend.kv_store (cache_v, vv, position, 1, kv_size);
+    assert_close (ops, dq, qv, q_size, 1e-5, "rotary q");
+    assert_close (ops, dck, cache_k, 8 * kv_size, 1e-5, "rotary k stored");
+    assert_close (ops, dcv, cache_v, 8 * kv_size, 0, "v stored");
+    ops->free (dk);
+    ops->free (dv);
+  }
+}
+
 /* The greedy choice on the device: the first of equal maxima, as the CPU. */
 static void
 test_argmax (void)
@@ -343,6 +452,7 @@ main (int    argc,
   g_test_add_func ("/cuda/ops/elementwise", test_elementwise);
   g_test_add_func ("/cuda/ops/embed", test_embed);
   g_test_add_func ("/cuda/ops/argmax", test_argmax);
+  g_test_add_func ("/cuda/ops/fusions", test_fusions);
 #endif
   return g_test_run ();
 }

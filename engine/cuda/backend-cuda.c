@@ -638,6 +638,83 @@ cuda_step_replay (gpointer step_data,
   (void) state;
 }
 
+/* The fused products take one row of half or bfloat16 weights whose
+ * columns come in eights, and 16-byte aligned inputs. */
+static gboolean
+fusable (gsize             n,
+         const float      *x,
+         const VilaMatrix *w)
+{
+  return n == 1 && w->device_type != VILA_TENSOR_F32 && w->cols % 8 == 0 && (guintptr) x % 16 == 0 &&
+         w->rows <= G_MAXINT;
+}
+
+static gboolean
+cuda_norm_matmuls (const float *x, gsize n, const VilaMatrix *norm, float eps, guint count,
+                   float * const *outs, const VilaMatrix * const *ws, const VilaMatrix * const *biases)
+{
+  VcGemvJobs jobs = { .n_jobs = count, .mode = VC_GEMV_PLAIN };
+
+  g_assert (count <= VC_GEMV_MAX_JOBS);
+  for (guint j = 0; j < count; j++)
+    {
+      if (!fusable (n, x, ws[j]) || ws[j]->device_type != ws[0]->device_type || ws[j]->cols != ws[0]->cols)
+        return FALSE;
+      jobs.w[j] = ws[j]->device;
+      jobs.out[j] = outs[j];
+      jobs.bias[j] = biases != NULL && biases[j] != NULL ? biases[j]->device : NULL;
+      jobs.rows[j] = ws[j]->rows;
+    }
+  thread_state_changed ();
+  check (vc_fused_gemv (&jobs, vc_type (ws[0]->device_type), x, norm->device, eps, ws[0]->cols, STREAM),
+         "fused products");
+  return TRUE;
+}
+
+static gboolean
+cuda_norm_gate_up (float *gate, const float *x, gsize n, const VilaMatrix *norm, float eps,
+                   const VilaMatrix *w_gate, const VilaMatrix *w_up)
+{
+  VcGemvJobs jobs = {
+    .w = { w_gate->device, w_up->device }, .out = { gate }, .rows = { w_gate->rows, w_up->rows },
+    .n_jobs = 2, .mode = VC_GEMV_SILU,
+  };
+
+  if (!fusable (n, x, w_gate) || !fusable (n, x, w_up) || w_gate->device_type != w_up->device_type ||
+      w_gate->rows != w_up->rows || w_gate->cols != w_up->cols)
+    return FALSE;
+  thread_state_changed ();
+  check (vc_fused_gemv (&jobs, vc_type (w_gate->device_type), x, norm->device, eps, w_gate->cols, STREAM),
+         "fused products");
+  return TRUE;
+}
+
+static gboolean
+cuda_matmul_add (float *out, const float *x, gsize n, const VilaMatrix *w)
+{
+  VcGemvJobs jobs = { .w = { w->device }, .out = { out }, .rows = { w->rows }, .n_jobs = 1, .mode = VC_GEMV_ADD };
+
+  if (!fusable (n, x, w))
+    return FALSE;
+  thread_state_changed ();
+  check (vc_fused_gemv (&jobs, vc_type (w->device_type), x, NULL, 0.0f, w->cols, STREAM), "fused products");
+  return TRUE;
+}
+
+static gboolean
+cuda_rope_store (float *q, const float *k, const float *v, gsize n, gsize n_heads, gsize n_kv_heads,
+                 gsize head_dim, gsize start, const float *inv_freq, float *cache_k, float *cache_v)
+{
+  ThreadState *state;
+
+  if (n != 1)
+    return FALSE;
+  state = thread_state_changed ();
+  check (vc_rope_store (q, k, v, n_heads, n_kv_heads, head_dim, start, recorded_position (state), inv_freq,
+                        cache_k, cache_v, STREAM), "rotary embedding");
+  return TRUE;
+}
+
 static gint32
 cuda_argmax (const float *x,
              gsize        n)
@@ -727,6 +804,10 @@ cuda_embed (float *out, const VilaMatrix *table, const gint32 *ids, gsize n)
     .embed = cuda_embed,                 \
     .argmax = cuda_argmax,               \
     .kv_store = cuda_kv_store,           \
+    .norm_matmuls = cuda_norm_matmuls,   \
+    .norm_gate_up = cuda_norm_gate_up,   \
+    .matmul_add = cuda_matmul_add,       \
+    .rope_store = cuda_rope_store,       \
     .step_begin = cuda_step_begin,       \
     .step_end = cuda_step_end,           \
     .step_replay = cuda_step_replay,     \

@@ -455,6 +455,126 @@ gemv_kernel (float *out, const uint4 *w, VcType type, const float4 *x, const flo
     out[row] = bias != nullptr ? sum + bias[row] : sum;
 }
 
+/* Decoding's fused products. Each block first finds the RMSNorm scale of
+ * the input row (when @norm is given: the input is then
+ * norm[c] * (x[c] * scale), as rms_norm_kernel writes it); each warp then
+ * computes one output row of every job's matrix:
+ *   VC_GEMV_PLAIN:   out_j[row] = w_j[row] · x (+ bias_j[row]), j < n_jobs
+ *                    (rows of the jobs numbered one after the other)
+ *   VC_GEMV_ADD:     out_0[row] += w_0[row] · x (a residual)
+ *   VC_GEMV_SILU:    out_0[row] = silu(w_0[row] · x) * (w_1[row] · x)
+ * so that q, k and v (or gate and up) take one launch and the norm and
+ * residual none of their own. */
+__global__ void __launch_bounds__ (kGemvWarps * 32)
+fused_gemv_kernel (VcGemvJobs jobs, VcType type, const float4 *x, const float4 *norm, float eps, int cols)
+{
+  __shared__ float shared_scale;
+  int warp_row = blockIdx.x * kGemvWarps + threadIdx.x / 32, lane = threadIdx.x % 32;
+  int n_vectors = cols / 8, job = 0, row;
+  float scale = 1.0f, sum = 0.0f, other = 0.0f;
+
+  if (norm != nullptr)
+    {
+      const float *xs = reinterpret_cast<const float *> (x);
+      float squares = 0.0f;
+
+      for (int c = threadIdx.x; c < cols; c += blockDim.x)
+        squares += xs[c] * xs[c];
+      squares = block_sum (squares);
+      if (threadIdx.x == 0)
+        shared_scale = 1.0f / sqrtf (squares / cols + eps);
+      __syncthreads ();
+      scale = shared_scale;
+    }
+
+  while (job + 1 < jobs.n_jobs && jobs.mode == VC_GEMV_PLAIN && warp_row >= jobs.first_row[job + 1])
+    job++;
+  row = warp_row - (jobs.mode == VC_GEMV_PLAIN ? jobs.first_row[job] : 0);
+  if (row >= jobs.rows[job])
+    return;
+
+  {
+    const uint4 *w = static_cast<const uint4 *> (jobs.w[job]) + (size_t) row * n_vectors;
+    const uint4 *w_up = jobs.mode == VC_GEMV_SILU ? static_cast<const uint4 *> (jobs.w[1]) + (size_t) row * n_vectors
+                                                  : nullptr;
+
+#pragma unroll 4
+    for (int i = lane; i < n_vectors; i += 32)
+      {
+        float4 a = x[2 * i], b = x[2 * i + 1];
+
+        if (norm != nullptr)
+          {
+            float4 na = norm[2 * i], nb = norm[2 * i + 1];
+
+            a = make_float4 (na.x * (a.x * scale), na.y * (a.y * scale), na.z * (a.z * scale), na.w * (a.w * scale));
+            b = make_float4 (nb.x * (b.x * scale), nb.y * (b.y * scale), nb.z * (b.z * scale), nb.w * (b.w * scale));
+          }
+        sum += dot8 (__ldg (w + i), a, b, type);
+        if (w_up != nullptr)
+          other += dot8 (__ldg (w_up + i), a, b, type);
+      }
+  }
+  for (int offset = 16; offset > 0; offset /= 2)
+    {
+      sum += __shfl_xor_sync (0xffffffff, sum, offset);
+      other += __shfl_xor_sync (0xffffffff, other, offset);
+    }
+  if (lane != 0)
+    return;
+  switch (jobs.mode)
+    {
+    case VC_GEMV_ADD:
+      jobs.out[0][row] += sum;
+      break;
+    case VC_GEMV_SILU:
+      jobs.out[0][row] = sum / (1.0f + expf (-sum)) * other;
+      break;
+    default:
+      jobs.out[job][row] = jobs.bias[job] != nullptr ? sum + jobs.bias[job][row] : sum;
+    }
+}
+
+/* Decoding's rotary embedding and cache store in one: q rotated in
+ * place, k rotated into the key cache and v copied into the value cache
+ * at the position. */
+__global__ void
+rope_store_kernel (float *q, const float *k, const float *v, int n_heads, int n_kv_heads, int head_dim,
+                   size_t start, const int *position, InvFreq inv_freq, float *cache_k, float *cache_v)
+{
+  int half = head_dim / 2;
+  size_t kv_width = (size_t) n_kv_heads * head_dim;
+
+  if (position != nullptr)
+    start = *position;
+  for (int t = threadIdx.x; t < (n_heads + n_kv_heads) * half; t += blockDim.x)
+    {
+      int h = t / half, j = t % half;
+      float angle = (float) (int) start * inv_freq.value[j];
+      float c = cosf (angle), s = sinf (angle);
+
+      if (h < n_heads)
+        {
+          float *head = q + (size_t) h * head_dim;
+          float a = head[j], b = head[j + half];
+
+          head[j] = a * c - b * s;
+          head[j + half] = b * c + a * s;
+        }
+      else
+        {
+          const float *head = k + (size_t) (h - n_heads) * head_dim;
+          float *dst = cache_k + start * kv_width + (size_t) (h - n_heads) * head_dim;
+          float a = head[j], b = head[j + half];
+
+          dst[j] = a * c - b * s;
+          dst[j + half] = b * c + a * s;
+        }
+    }
+  for (size_t i = threadIdx.x; i < kv_width; i += blockDim.x)
+    cache_v[start * kv_width + i] = v[i];
+}
+
 __global__ void
 silu_mul_kernel (float *gate, const float *up, size_t n)
 {
@@ -628,6 +748,46 @@ vc_gemv (float *out, const void *w, VcType type, const float *x, const float *bi
     return cudaSuccess;
   gemv_kernel<<<(unsigned) ((rows + kGemvWarps - 1) / kGemvWarps), kGemvWarps * 32, 0, stream>>> (
     out, static_cast<const uint4 *> (w), type, reinterpret_cast<const float4 *> (x), bias, (int) rows, (int) cols);
+  return launched ();
+}
+
+cudaError_t
+vc_fused_gemv (const VcGemvJobs *jobs, VcType type, const float *x, const float *norm, float eps, size_t cols,
+               cudaStream_t stream)
+{
+  VcGemvJobs j = *jobs;
+  size_t total = 0;
+
+  if (type == VC_F32 || cols % 8 != 0 || cols > 0x7fffffff || (uintptr_t) x % 16 != 0 ||
+      (norm != nullptr && (uintptr_t) norm % 16 != 0) || j.n_jobs < 1 || j.n_jobs > VC_GEMV_MAX_JOBS)
+    return cudaErrorInvalidValue;
+  for (int i = 0; i < j.n_jobs; i++)
+    {
+      if ((uintptr_t) j.w[i] % 16 != 0)
+        return cudaErrorInvalidValue;
+      j.first_row[i] = (int) total;
+      total += j.mode == VC_GEMV_PLAIN || i == 0 ? j.rows[i] : 0;
+    }
+  if (total == 0)
+    return cudaSuccess;
+  fused_gemv_kernel<<<(unsigned) ((total + kGemvWarps - 1) / kGemvWarps), kGemvWarps * 32, 0, stream>>> (
+    j, type, reinterpret_cast<const float4 *> (x), reinterpret_cast<const float4 *> (norm), eps, (int) cols);
+  return launched ();
+}
+
+cudaError_t
+vc_rope_store (float *q, const float *k, const float *v, size_t n_heads, size_t n_kv_heads, size_t head_dim,
+               size_t start, const int *position, const float *inv_freq, float *cache_k, float *cache_v,
+               cudaStream_t stream)
+{
+  InvFreq frequencies = {};
+
+  if (head_dim > VC_MAX_HEAD_DIM || head_dim % 2 != 0)
+    return cudaErrorInvalidValue;
+  for (size_t j = 0; j < head_dim / 2; j++)
+    frequencies.value[j] = inv_freq[j];
+  rope_store_kernel<<<1, 512, 0, stream>>> (q, k, v, (int) n_heads, (int) n_kv_heads, (int) head_dim, start, position,
+                                            frequencies, cache_k, cache_v);
   return launched ();
 }
 

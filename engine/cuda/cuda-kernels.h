@@ -32,6 +32,34 @@ cudaError_t vc_convert     (void *dst, VcType dst_type, const void *src, VcType 
  * 16-byte aligned (cudaErrorInvalidValue otherwise). */
 cudaError_t vc_gemv        (float *out, const void *w, VcType type, const float *x, const float *bias,
                             size_t rows, size_t cols, cudaStream_t stream);
+/* Decoding's fused products (see fused_gemv_kernel): one input row,
+ * optionally RMSNorm-ed on the way in. */
+#define VC_GEMV_MAX_JOBS 3
+typedef enum {
+  VC_GEMV_PLAIN,    /* out[j] = w[j] · x (+ bias[j]) for each job */
+  VC_GEMV_ADD,      /* out[0] += w[0] · x */
+  VC_GEMV_SILU,     /* out[0] = silu(w[0] · x) * (w[1] · x) */
+} VcGemvMode;
+
+typedef struct {
+  const void  *w[VC_GEMV_MAX_JOBS];     /* [rows][cols], half or bfloat16 */
+  float       *out[VC_GEMV_MAX_JOBS];
+  const float *bias[VC_GEMV_MAX_JOBS];  /* or NULL */
+  int          rows[VC_GEMV_MAX_JOBS];
+  int          first_row[VC_GEMV_MAX_JOBS];  /* set by vc_fused_gemv() */
+  int          n_jobs;
+  VcGemvMode   mode;
+} VcGemvJobs;
+
+/* @norm: the RMSNorm weight (float32) or NULL; same alignment rules as
+ * vc_gemv(). */
+cudaError_t vc_fused_gemv  (const VcGemvJobs *jobs, VcType type, const float *x, const float *norm, float eps,
+                            size_t cols, cudaStream_t stream);
+/* One row: q rotated in place, k rotated into @cache_k and v copied into
+ * @cache_v at the position (@start, or *@position when recorded). */
+cudaError_t vc_rope_store  (float *q, const float *k, const float *v, size_t n_heads, size_t n_kv_heads,
+                            size_t head_dim, size_t start, const int *position, const float *inv_freq,
+                            float *cache_k, float *cache_v, cudaStream_t stream);
 /* out[i][j] += bias[j] for rows of @cols */
 cudaError_t vc_bias_add    (float *out, const float *bias, size_t n, size_t cols, cudaStream_t stream);
 cudaError_t vc_rms_norm    (float *out, const float *x, size_t n, size_t dim, const float *weight, float eps,
