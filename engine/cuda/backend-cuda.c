@@ -399,7 +399,7 @@ cuda_matmul (float            *out,
   /* One row (decoding): our matrix-vector kernel, which streams the
    * weights faster than cuBLAS does at batch 1 and reads the input in
    * float32 as it is. */
-  if (n == 1 && w->device_type != VILA_TENSOR_F32 && w->cols % 8 == 0 && (guintptr) x % 16 == 0)
+  if (n == 1 && w->device_type != VILA_TENSOR_F32 && vc_gemv_supports (w->cols) && (guintptr) x % 16 == 0)
     {
       check (vc_gemv (out, w->device, vc_type (w->device_type), x, bias ? bias->device : NULL, w->rows, w->cols,
                       STREAM), "matrix-vector product");
@@ -645,7 +645,7 @@ fusable (gsize             n,
          const float      *x,
          const VilaMatrix *w)
 {
-  return n == 1 && w->device_type != VILA_TENSOR_F32 && w->cols % 8 == 0 && (guintptr) x % 16 == 0 &&
+  return n == 1 && w->device_type != VILA_TENSOR_F32 && vc_gemv_supports (w->cols) && (guintptr) x % 16 == 0 &&
          w->rows <= G_MAXINT;
 }
 

@@ -155,10 +155,10 @@ rope_kernel (float *x, size_t n_heads, size_t head_dim, size_t start, const int 
 
 constexpr int kAttentionWarps = 4;
 
-/* One block per (query, head, split). Each warp walks every fourth key of
- * the block's share of the visible ones with an online softmax (running
- * maximum, rescaled sum and output), lane d holding dimensions d, d + 32,
- * ...; the warps then merge. Memory stays linear in the length, whatever
+/* One block per (query, head, split), for few queries (decoding). Each
+ * warp walks groups of 32 of the block's share of the visible keys with
+ * an online softmax (running maximum, rescaled sum and output, lane d
+ * holding dimensions d, d + 32, ...); the warps then merge. Memory stays linear in the length, whatever
  * the context. With one split the block writes the output; with several
  * (few queries over a long context: decoding) each writes its maximum,
  * sum and unnormalised output to @partial, and combine_kernel merges
@@ -187,46 +187,60 @@ attention_kernel (float *out, float *partial, const float *q, const float *k, co
   int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const float *qi = q + ((size_t) i * n_heads + h) * head_dim;
   float scale = 1.0f / sqrtf ((float) head_dim);
-  float qr[PER_LANE], acc[PER_LANE];
+  __shared__ float q_shared[VC_MAX_HEAD_DIM];
+  float acc[PER_LANE];
   float m = -INFINITY, l = 0.0f;
 
+  for (int d = threadIdx.x; d < head_dim; d += blockDim.x)
+    q_shared[d] = qi[d];
 #pragma unroll
   for (int p = 0; p < PER_LANE; p++)
+    acc[p] = 0.0f;
+  __syncthreads ();
+
+  /* Thirty-two keys at a time per warp: lane j scores key j (its whole
+   * dot product), then the warp adds their values, lanes over the
+   * dimensions. */
+  for (int t0 = first + warp * 32; t0 < last; t0 += kAttentionWarps * 32)
     {
-      int d = lane + 32 * p;
+      int t = t0 + lane, count = min (32, last - t0);
+      float score = -INFINITY, m_group, m_new, correction, weight, total;
 
-      qr[p] = d < head_dim ? qi[d] : 0.0f;
-      acc[p] = 0.0f;
-    }
-
-  for (int t = first + warp; t < last; t += kAttentionWarps)
-    {
-      const float *kt = k + t * kv_width + (size_t) kv_head * head_dim;
-      const float *vt = v + t * kv_width + (size_t) kv_head * head_dim;
-      float dot = 0.0f, m_new, correction, weight;
-
-#pragma unroll
-      for (int p = 0; p < PER_LANE; p++)
+      if (t < last)
         {
-          int d = lane + 32 * p;
+          const float *kt = k + (size_t) t * kv_width + (size_t) kv_head * head_dim;
+          float dot = 0.0f;
 
-          if (d < head_dim)
-            dot += qr[p] * kt[d];
+          for (int d = 0; d < head_dim; d++)
+            dot += q_shared[d] * kt[d];
+          score = dot * scale;
         }
+      m_group = score;
       for (int offset = 16; offset > 0; offset /= 2)
-        dot += __shfl_xor_sync (0xffffffff, dot, offset);
-      dot *= scale;
-
-      m_new = fmaxf (m, dot);
+        m_group = fmaxf (m_group, __shfl_xor_sync (0xffffffff, m_group, offset));
+      m_new = fmaxf (m, m_group);
       correction = expf (m - m_new);
-      weight = expf (dot - m_new);
-      l = l * correction + weight;
+      weight = t < last ? expf (score - m_new) : 0.0f;
+      total = weight;
+      for (int offset = 16; offset > 0; offset /= 2)
+        total += __shfl_xor_sync (0xffffffff, total, offset);
+      l = l * correction + total;
 #pragma unroll
       for (int p = 0; p < PER_LANE; p++)
+        acc[p] *= correction;
+      for (int j = 0; j < count; j++)
         {
-          int d = lane + 32 * p;
+          float pj = __shfl_sync (0xffffffff, weight, j);
+          const float *vt = v + (size_t) (t0 + j) * kv_width + (size_t) kv_head * head_dim;
 
-          acc[p] = acc[p] * correction + (d < head_dim ? weight * vt[d] : 0.0f);
+#pragma unroll
+          for (int p = 0; p < PER_LANE; p++)
+            {
+              int d = lane + 32 * p;
+
+              if (d < head_dim)
+                acc[p] += pj * vt[d];
+            }
         }
       m = m_new;
     }
@@ -429,92 +443,120 @@ dot8 (uint4 packed, float4 a, float4 b, VcType type)
          w[2].x * b.x + w[2].y * b.y + w[3].x * b.z + w[3].y * b.w;
 }
 
-/* Decoding's matrix-vector product, bound by how fast the weights stream:
- * one warp per row, each lane loading 16 bytes (eight weights) at a time
- * with several loads in flight, the float32 input read as it is (no
- * narrowing), float32 sums; the bias added at the end. */
 constexpr int kGemvWarps = 8;
 
-__global__ void __launch_bounds__ (kGemvWarps * 32)
-gemv_kernel (float *out, const uint4 *w, VcType type, const float4 *x, const float *bias, int rows, int cols)
-{
-  int row = blockIdx.x * kGemvWarps + threadIdx.x / 32, lane = threadIdx.x % 32;
-  int n_vectors = cols / 8;
-  const uint4 *wr;
-  float sum = 0.0f;
-
-  if (row >= rows)
-    return;
-  wr = w + (size_t) row * n_vectors;
-#pragma unroll 4
-  for (int i = lane; i < n_vectors; i += 32)
-    sum += dot8 (__ldg (wr + i), x[2 * i], x[2 * i + 1], type);
-  for (int offset = 16; offset > 0; offset /= 2)
-    sum += __shfl_xor_sync (0xffffffff, sum, offset);
-  if (lane == 0)
-    out[row] = bias != nullptr ? sum + bias[row] : sum;
-}
-
-/* Decoding's fused products. Each block first finds the RMSNorm scale of
- * the input row (when @norm is given: the input is then
- * norm[c] * (x[c] * scale), as rms_norm_kernel writes it); each warp then
+/* Decoding's products, bound by how fast the weights stream. Each warp
  * computes one output row of every job's matrix:
  *   VC_GEMV_PLAIN:   out_j[row] = w_j[row] · x (+ bias_j[row]), j < n_jobs
  *                    (rows of the jobs numbered one after the other)
  *   VC_GEMV_ADD:     out_0[row] += w_0[row] · x (a residual)
  *   VC_GEMV_SILU:    out_0[row] = silu(w_0[row] · x) * (w_1[row] · x)
  * so that q, k and v (or gate and up) take one launch and the norm and
- * residual none of their own. */
+ * residual none of their own. With @norm the input is RMSNorm-ed on the
+ * way in: norm[c] * (x[c] * scale), as rms_norm_kernel writes it.
+ *
+ * Each lane keeps kGemvDepth 16-byte loads of weights in flight, the
+ * first issued before the block stages the (normalised) input in shared
+ * memory, so that the prologue hides behind the first fetch. */
+constexpr int kGemvDepth = 8;
+
 __global__ void __launch_bounds__ (kGemvWarps * 32)
 fused_gemv_kernel (VcGemvJobs jobs, VcType type, const float4 *x, const float4 *norm, float eps, int cols)
 {
+  extern __shared__ float4 staged[];
   __shared__ float shared_scale;
   int warp_row = blockIdx.x * kGemvWarps + threadIdx.x / 32, lane = threadIdx.x % 32;
   int n_vectors = cols / 8, job = 0, row;
-  float scale = 1.0f, sum = 0.0f, other = 0.0f;
-
-  if (norm != nullptr)
-    {
-      const float *xs = reinterpret_cast<const float *> (x);
-      float squares = 0.0f;
-
-      for (int c = threadIdx.x; c < cols; c += blockDim.x)
-        squares += xs[c] * xs[c];
-      squares = block_sum (squares);
-      if (threadIdx.x == 0)
-        shared_scale = 1.0f / sqrtf (squares / cols + eps);
-      __syncthreads ();
-      scale = shared_scale;
-    }
+  bool active;
+  const uint4 *w = nullptr, *w_up = nullptr;
+  uint4 pending[kGemvDepth], pending_up[kGemvDepth];
+  float sum = 0.0f, other = 0.0f;
 
   while (job + 1 < jobs.n_jobs && jobs.mode == VC_GEMV_PLAIN && warp_row >= jobs.first_row[job + 1])
     job++;
-  row = warp_row - (jobs.mode == VC_GEMV_PLAIN ? jobs.first_row[job] : 0);
-  if (row >= jobs.rows[job])
-    return;
+  row = warp_row - jobs.first_row[job];
+  active = row < jobs.rows[job];
+  if (active)
+    {
+      w = static_cast<const uint4 *> (jobs.w[job]) + (size_t) row * n_vectors;
+      if (jobs.mode == VC_GEMV_SILU)
+        w_up = static_cast<const uint4 *> (jobs.w[1]) + (size_t) row * n_vectors;
+    }
+#pragma unroll
+  for (int j = 0; j < kGemvDepth; j++)
+    {
+      int i = lane + 32 * j;
 
+      if (active && i < n_vectors)
+        {
+          pending[j] = __ldg (w + i);
+          if (w_up != nullptr)
+            pending_up[j] = __ldg (w_up + i);
+        }
+    }
+
+  /* The input, normalised, into shared memory (all threads, then a
+   * barrier: no thread leaves before it). */
   {
-    const uint4 *w = static_cast<const uint4 *> (jobs.w[job]) + (size_t) row * n_vectors;
-    const uint4 *w_up = jobs.mode == VC_GEMV_SILU ? static_cast<const uint4 *> (jobs.w[1]) + (size_t) row * n_vectors
-                                                  : nullptr;
+    float scale = 1.0f;
 
-#pragma unroll 4
-    for (int i = lane; i < n_vectors; i += 32)
+    if (norm != nullptr)
       {
-        float4 a = x[2 * i], b = x[2 * i + 1];
+        float squares = 0.0f;
+
+        for (int c = threadIdx.x; c < cols / 4; c += blockDim.x)
+          {
+            float4 v = x[c];
+
+            squares += v.x * v.x + v.y * v.y + v.z * v.z + v.w * v.w;
+          }
+        squares = block_sum (squares);
+        if (threadIdx.x == 0)
+          shared_scale = 1.0f / sqrtf (squares / cols + eps);
+        __syncthreads ();
+        scale = shared_scale;
+      }
+    for (int c = threadIdx.x; c < cols / 4; c += blockDim.x)
+      {
+        float4 v = x[c];
 
         if (norm != nullptr)
           {
-            float4 na = norm[2 * i], nb = norm[2 * i + 1];
+            float4 n = norm[c];
 
-            a = make_float4 (na.x * (a.x * scale), na.y * (a.y * scale), na.z * (a.z * scale), na.w * (a.w * scale));
-            b = make_float4 (nb.x * (b.x * scale), nb.y * (b.y * scale), nb.z * (b.z * scale), nb.w * (b.w * scale));
+            v = make_float4 (n.x * (v.x * scale), n.y * (v.y * scale), n.z * (v.z * scale), n.w * (v.w * scale));
           }
-        sum += dot8 (__ldg (w + i), a, b, type);
-        if (w_up != nullptr)
-          other += dot8 (__ldg (w_up + i), a, b, type);
+        staged[c] = v;
       }
+    __syncthreads ();
   }
+  if (!active)
+    return;
+
+  for (int base = 0; base < n_vectors; base += 32 * kGemvDepth)
+    {
+#pragma unroll
+      for (int j = 0; j < kGemvDepth; j++)
+        {
+          int i = base + lane + 32 * j, next = i + 32 * kGemvDepth;
+          uint4 current = pending[j], current_up = pending_up[j];
+
+          if (next < n_vectors)
+            {
+              pending[j] = __ldg (w + next);
+              if (w_up != nullptr)
+                pending_up[j] = __ldg (w_up + next);
+            }
+          if (i < n_vectors)
+            {
+              float4 a = staged[2 * i], b = staged[2 * i + 1];
+
+              sum += dot8 (current, a, b, type);
+              if (w_up != nullptr)
+                other += dot8 (current_up, a, b, type);
+            }
+        }
+    }
   for (int offset = 16; offset > 0; offset /= 2)
     {
       sum += __shfl_xor_sync (0xffffffff, sum, offset);
@@ -535,44 +577,38 @@ fused_gemv_kernel (VcGemvJobs jobs, VcType type, const float4 *x, const float4 *
     }
 }
 
-/* Decoding's rotary embedding and cache store in one: q rotated in
- * place, k rotated into the key cache and v copied into the value cache
- * at the position. */
+/* Decoding's rotary embedding and cache store in one, a block per head:
+ * q rotated in place, k rotated into the key cache and v copied into the
+ * value cache at the position. */
 __global__ void
 rope_store_kernel (float *q, const float *k, const float *v, int n_heads, int n_kv_heads, int head_dim,
                    size_t start, const int *position, InvFreq inv_freq, float *cache_k, float *cache_v)
 {
-  int half = head_dim / 2;
+  int half = head_dim / 2, h = blockIdx.x;
   size_t kv_width = (size_t) n_kv_heads * head_dim;
+  const float *source;
+  float *target;
 
   if (position != nullptr)
     start = *position;
-  for (int t = threadIdx.x; t < (n_heads + n_kv_heads) * half; t += blockDim.x)
+  if (h < n_heads)
+    source = target = q + (size_t) h * head_dim;
+  else
     {
-      int h = t / half, j = t % half;
+      source = k + (size_t) (h - n_heads) * head_dim;
+      target = cache_k + start * kv_width + (size_t) (h - n_heads) * head_dim;
+      for (int d = threadIdx.x; d < head_dim; d += blockDim.x)
+        cache_v[start * kv_width + (size_t) (h - n_heads) * head_dim + d] = v[(size_t) (h - n_heads) * head_dim + d];
+    }
+  for (int j = threadIdx.x; j < half; j += blockDim.x)
+    {
       float angle = (float) (int) start * inv_freq.value[j];
       float c = cosf (angle), s = sinf (angle);
+      float a = source[j], b = source[j + half];
 
-      if (h < n_heads)
-        {
-          float *head = q + (size_t) h * head_dim;
-          float a = head[j], b = head[j + half];
-
-          head[j] = a * c - b * s;
-          head[j + half] = b * c + a * s;
-        }
-      else
-        {
-          const float *head = k + (size_t) (h - n_heads) * head_dim;
-          float *dst = cache_k + start * kv_width + (size_t) (h - n_heads) * head_dim;
-          float a = head[j], b = head[j + half];
-
-          dst[j] = a * c - b * s;
-          dst[j + half] = b * c + a * s;
-        }
+      target[j] = a * c - b * s;
+      target[j + half] = b * c + a * s;
     }
-  for (size_t i = threadIdx.x; i < kv_width; i += blockDim.x)
-    cache_v[start * kv_width + i] = v[i];
 }
 
 __global__ void
@@ -737,18 +773,28 @@ vc_argmax (const float *x, size_t n, int *result, cudaStream_t stream)
   return launched ();
 }
 
+int
+vc_gemv_supports (size_t cols)
+{
+  /* Eight weights a load; the input staged in at most 160 KB. */
+  return cols % 8 == 0 && cols * sizeof (float) <= 160 * 1024;
+}
+
 cudaError_t
 vc_gemv (float *out, const void *w, VcType type, const float *x, const float *bias, size_t rows, size_t cols,
          cudaStream_t stream)
 {
-  if (type == VC_F32 || cols % 8 != 0 || rows > 0x7fffffff || cols > 0x7fffffff ||
-      (uintptr_t) w % 16 != 0 || (uintptr_t) x % 16 != 0)
+  VcGemvJobs jobs = {};
+
+  if (rows > 0x7fffffff)
     return cudaErrorInvalidValue;
-  if (rows == 0)
-    return cudaSuccess;
-  gemv_kernel<<<(unsigned) ((rows + kGemvWarps - 1) / kGemvWarps), kGemvWarps * 32, 0, stream>>> (
-    out, static_cast<const uint4 *> (w), type, reinterpret_cast<const float4 *> (x), bias, (int) rows, (int) cols);
-  return launched ();
+  jobs.w[0] = w;
+  jobs.out[0] = out;
+  jobs.bias[0] = bias;
+  jobs.rows[0] = (int) rows;
+  jobs.n_jobs = 1;
+  jobs.mode = VC_GEMV_PLAIN;
+  return vc_fused_gemv (&jobs, type, x, nullptr, 0.0f, cols, stream);
 }
 
 cudaError_t
@@ -758,7 +804,7 @@ vc_fused_gemv (const VcGemvJobs *jobs, VcType type, const float *x, const float 
   VcGemvJobs j = *jobs;
   size_t total = 0;
 
-  if (type == VC_F32 || cols % 8 != 0 || cols > 0x7fffffff || (uintptr_t) x % 16 != 0 ||
+  if (type == VC_F32 || !vc_gemv_supports (cols) || (uintptr_t) x % 16 != 0 ||
       (norm != nullptr && (uintptr_t) norm % 16 != 0) || j.n_jobs < 1 || j.n_jobs > VC_GEMV_MAX_JOBS)
     return cudaErrorInvalidValue;
   for (int i = 0; i < j.n_jobs; i++)
@@ -770,8 +816,21 @@ vc_fused_gemv (const VcGemvJobs *jobs, VcType type, const float *x, const float 
     }
   if (total == 0)
     return cudaSuccess;
-  fused_gemv_kernel<<<(unsigned) ((total + kGemvWarps - 1) / kGemvWarps), kGemvWarps * 32, 0, stream>>> (
-    j, type, reinterpret_cast<const float4 *> (x), reinterpret_cast<const float4 *> (norm), eps, (int) cols);
+  /* The staged input may pass the default 48 KB (Llama-3's 14336-wide
+   * down projection: 56 KB). */
+  if (cols * sizeof (float) > 48 * 1024)
+    {
+      static bool raised = false;
+
+      if (!raised)
+        {
+          cudaFuncSetAttribute (fused_gemv_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, 160 * 1024);
+          raised = true;
+        }
+    }
+  fused_gemv_kernel<<<(unsigned) ((total + kGemvWarps - 1) / kGemvWarps), kGemvWarps * 32, cols * sizeof (float),
+                      stream>>> (j, type, reinterpret_cast<const float4 *> (x), reinterpret_cast<const float4 *> (norm),
+                                 eps, (int) cols);
   return launched ();
 }
 
@@ -786,7 +845,7 @@ vc_rope_store (float *q, const float *k, const float *v, size_t n_heads, size_t 
     return cudaErrorInvalidValue;
   for (size_t j = 0; j < head_dim / 2; j++)
     frequencies.value[j] = inv_freq[j];
-  rope_store_kernel<<<1, 512, 0, stream>>> (q, k, v, (int) n_heads, (int) n_kv_heads, (int) head_dim, start, position,
+  rope_store_kernel<<<(unsigned) (n_heads + n_kv_heads), 64, 0, stream>>> (q, k, v, (int) n_heads, (int) n_kv_heads, (int) head_dim, start, position,
                                             frequencies, cache_k, cache_v);
   return launched ();
 }

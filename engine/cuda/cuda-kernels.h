@@ -30,6 +30,7 @@ cudaError_t vc_convert     (void *dst, VcType dst_type, const void *src, VcType 
 /* out[rows] = w[rows][cols] · x[cols] (+ bias) for half or bfloat16 @w:
  * one input row, as decoding has. Needs @cols a multiple of 8 and @w, @x
  * 16-byte aligned (cudaErrorInvalidValue otherwise). */
+int         vc_gemv_supports (size_t cols);
 cudaError_t vc_gemv        (float *out, const void *w, VcType type, const float *x, const float *bias,
                             size_t rows, size_t cols, cudaStream_t stream);
 /* Decoding's fused products (see fused_gemv_kernel): one input row,
