@@ -91,14 +91,12 @@ typedef struct {
   /* Fusions for decoding; each may be NULL or return FALSE (having done
    * nothing) where it does not apply, and the caller then runs the plain
    * operations it stands for, written beside each.
-   *   outs[j] = rms_norm(x) · ws[j]ᵀ (+ biases[j]), j < count ≤ 3
-   *     (rms_norm; matmul…) */
-  gboolean (*norm_matmuls) (const float *x, gsize n, const VilaMatrix *norm, float eps, guint count,
-                            float * const *outs, const VilaMatrix * const *ws, const VilaMatrix * const *biases);
-  /*   gate = silu(rms_norm(x) · w_gateᵀ) * (rms_norm(x) · w_upᵀ)
-   *     (rms_norm; matmul; matmul; silu_mul) */
-  gboolean (*norm_gate_up) (float *gate, const float *x, gsize n, const VilaMatrix *norm, float eps,
-                            const VilaMatrix *w_gate, const VilaMatrix *w_up);
+   *   outs[j] = x · ws[j]ᵀ (+ biases[j]), j < count ≤ 3   (matmul…) */
+  gboolean (*matmuls)      (const float *x, gsize n, guint count, float * const *outs,
+                            const VilaMatrix * const *ws, const VilaMatrix * const *biases);
+  /*   gate = silu(x · w_gateᵀ) * (x · w_upᵀ)     (matmul; matmul; silu_mul) */
+  gboolean (*gate_up)      (float *gate, const float *x, gsize n, const VilaMatrix *w_gate,
+                            const VilaMatrix *w_up);
   /*   out += x · wᵀ     (matmul; add) */
   gboolean (*matmul_add)   (float *out, const float *x, gsize n, const VilaMatrix *w);
   /*   rope (q); rope (k); kv_store (cache_k, k); kv_store (cache_v, v) */

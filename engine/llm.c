@@ -337,15 +337,12 @@ run_layers (VilaLlm           *llm,
       const VilaMatrix * const weights[] = { &layer->q, &layer->k, &layer->v };
       const VilaMatrix * const biases[] = { &layer->q_bias, &layer->k_bias, &layer->v_bias };
 
-      /* Each step as one fused operation where the backend has it (a GPU
+      /* Steps as one fused operation where the backend has it (a GPU
        * decoding), else as the plain operations. */
-      if (!ops->norm_matmuls ||
-          !ops->norm_matmuls (a->x, n, &layer->input_norm, c->rms_eps, 3, qkv, weights, c->qkv_bias ? biases : NULL))
-        {
-          ops->rms_norm (a->h, a->x, n, hidden, &layer->input_norm, c->rms_eps);
-          for (guint j = 0; j < 3; j++)
-            ops->matmul (qkv[j], a->h, n, weights[j], c->qkv_bias ? biases[j] : NULL);
-        }
+      ops->rms_norm (a->h, a->x, n, hidden, &layer->input_norm, c->rms_eps);
+      if (!ops->matmuls || !ops->matmuls (a->h, n, 3, qkv, weights, c->qkv_bias ? biases : NULL))
+        for (guint j = 0; j < 3; j++)
+          ops->matmul (qkv[j], a->h, n, weights[j], c->qkv_bias ? biases[j] : NULL);
       if (!ops->rope_store ||
           !ops->rope_store (a->q, a->k, a->v, n, c->n_heads, c->n_kv_heads, c->head_dim, start, inv_freq,
                             cache->k[l], cache->v[l]))
@@ -359,10 +356,9 @@ run_layers (VilaLlm           *llm,
                       c->n_heads, c->n_kv_heads, c->head_dim, TRUE);
       matmul_add (ops, a->x, a->attn, a->o, n, hidden, &layer->o);
 
-      if (!ops->norm_gate_up ||
-          !ops->norm_gate_up (a->gate, a->x, n, &layer->post_norm, c->rms_eps, &layer->gate, &layer->up))
+      ops->rms_norm (a->h, a->x, n, hidden, &layer->post_norm, c->rms_eps);
+      if (!ops->gate_up || !ops->gate_up (a->gate, a->h, n, &layer->gate, &layer->up))
         {
-          ops->rms_norm (a->h, a->x, n, hidden, &layer->post_norm, c->rms_eps);
           ops->matmul (a->gate, a->h, n, &layer->gate, NULL);
           ops->matmul (a->up, a->h, n, &layer->up, NULL);
           ops->silu_mul (a->gate, a->up, n * c->intermediate);
@@ -371,15 +367,8 @@ run_layers (VilaLlm           *llm,
     }
   if (!all_logits)
     {
-      const float *last = a->x + (n - 1) * hidden;
-      float * const out[] = { a->last_logits };
-      const VilaMatrix * const head[] = { &llm->lm_head };
-
-      if (!ops->norm_matmuls || !ops->norm_matmuls (last, 1, &llm->norm, c->rms_eps, 1, out, head, NULL))
-        {
-          ops->rms_norm (a->h, last, 1, hidden, &llm->norm, c->rms_eps);
-          ops->matmul (a->last_logits, a->h, 1, &llm->lm_head, NULL);
-        }
+      ops->rms_norm (a->h, a->x + (n - 1) * hidden, 1, hidden, &llm->norm, c->rms_eps);
+      ops->matmul (a->last_logits, a->h, 1, &llm->lm_head, NULL);
     }
 }
 

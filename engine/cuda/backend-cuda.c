@@ -650,8 +650,8 @@ fusable (gsize             n,
 }
 
 static gboolean
-cuda_norm_matmuls (const float *x, gsize n, const VilaMatrix *norm, float eps, guint count,
-                   float * const *outs, const VilaMatrix * const *ws, const VilaMatrix * const *biases)
+cuda_matmuls (const float *x, gsize n, guint count, float * const *outs, const VilaMatrix * const *ws,
+              const VilaMatrix * const *biases)
 {
   VcGemvJobs jobs = { .n_jobs = count, .mode = VC_GEMV_PLAIN };
 
@@ -666,14 +666,12 @@ cuda_norm_matmuls (const float *x, gsize n, const VilaMatrix *norm, float eps, g
       jobs.rows[j] = ws[j]->rows;
     }
   thread_state_changed ();
-  check (vc_fused_gemv (&jobs, vc_type (ws[0]->device_type), x, norm->device, eps, ws[0]->cols, STREAM),
-         "fused products");
+  check (vc_fused_gemv (&jobs, vc_type (ws[0]->device_type), x, ws[0]->cols, STREAM), "fused products");
   return TRUE;
 }
 
 static gboolean
-cuda_norm_gate_up (float *gate, const float *x, gsize n, const VilaMatrix *norm, float eps,
-                   const VilaMatrix *w_gate, const VilaMatrix *w_up)
+cuda_gate_up (float *gate, const float *x, gsize n, const VilaMatrix *w_gate, const VilaMatrix *w_up)
 {
   VcGemvJobs jobs = {
     .w = { w_gate->device, w_up->device }, .out = { gate }, .rows = { w_gate->rows, w_up->rows },
@@ -684,7 +682,7 @@ cuda_norm_gate_up (float *gate, const float *x, gsize n, const VilaMatrix *norm,
       w_gate->rows != w_up->rows || w_gate->cols != w_up->cols)
     return FALSE;
   thread_state_changed ();
-  check (vc_fused_gemv (&jobs, vc_type (w_gate->device_type), x, norm->device, eps, w_gate->cols, STREAM),
+  check (vc_fused_gemv (&jobs, vc_type (w_gate->device_type), x, w_gate->cols, STREAM),
          "fused products");
   return TRUE;
 }
@@ -697,7 +695,7 @@ cuda_matmul_add (float *out, const float *x, gsize n, const VilaMatrix *w)
   if (!fusable (n, x, w))
     return FALSE;
   thread_state_changed ();
-  check (vc_fused_gemv (&jobs, vc_type (w->device_type), x, NULL, 0.0f, w->cols, STREAM), "fused products");
+  check (vc_fused_gemv (&jobs, vc_type (w->device_type), x, w->cols, STREAM), "fused products");
   return TRUE;
 }
 
@@ -804,8 +802,8 @@ cuda_embed (float *out, const VilaMatrix *table, const gint32 *ids, gsize n)
     .embed = cuda_embed,                 \
     .argmax = cuda_argmax,               \
     .kv_store = cuda_kv_store,           \
-    .norm_matmuls = cuda_norm_matmuls,   \
-    .norm_gate_up = cuda_norm_gate_up,   \
+    .matmuls = cuda_matmuls,             \
+    .gate_up = cuda_gate_up,             \
     .matmul_add = cuda_matmul_add,       \
     .rope_store = cuda_rope_store,       \
     .step_begin = cuda_step_begin,       \

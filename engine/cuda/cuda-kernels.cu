@@ -445,118 +445,46 @@ dot8 (uint4 packed, float4 a, float4 b, VcType type)
 
 constexpr int kGemvWarps = 8;
 
-/* Decoding's products, bound by how fast the weights stream. Each warp
- * computes one output row of every job's matrix:
+/* Decoding's products, bound by how fast the weights stream: one warp per
+ * output row, each lane loading 16 bytes (eight weights) at a time with
+ * several loads in flight, the float32 input read as it is (no
+ * narrowing), float32 sums. A launch serves several jobs:
  *   VC_GEMV_PLAIN:   out_j[row] = w_j[row] · x (+ bias_j[row]), j < n_jobs
  *                    (rows of the jobs numbered one after the other)
  *   VC_GEMV_ADD:     out_0[row] += w_0[row] · x (a residual)
  *   VC_GEMV_SILU:    out_0[row] = silu(w_0[row] · x) * (w_1[row] · x)
- * so that q, k and v (or gate and up) take one launch and the norm and
- * residual none of their own. With @norm the input is RMSNorm-ed on the
- * way in: norm[c] * (x[c] * scale), as rms_norm_kernel writes it.
- *
- * Each lane keeps kGemvDepth 16-byte loads of weights in flight, the
- * first issued before the block stages the (normalised) input in shared
- * memory, so that the prologue hides behind the first fetch. */
-constexpr int kGemvDepth = 8;
-
+ * so that q, k and v (or gate and up) take one launch and the residual
+ * and SiLU none of their own. (Folding RMSNorm in as well, each block
+ * finding the scale first, measured slower on an H200: the loads then
+ * start later.) */
 __global__ void __launch_bounds__ (kGemvWarps * 32)
-fused_gemv_kernel (VcGemvJobs jobs, VcType type, const float4 *x, const float4 *norm, float eps, int cols)
+fused_gemv_kernel (VcGemvJobs jobs, VcType type, const float4 *x, int cols)
 {
-  extern __shared__ float4 staged[];
-  __shared__ float shared_scale;
   int warp_row = blockIdx.x * kGemvWarps + threadIdx.x / 32, lane = threadIdx.x % 32;
   int n_vectors = cols / 8, job = 0, row;
-  bool active;
-  const uint4 *w = nullptr, *w_up = nullptr;
-  uint4 pending[kGemvDepth], pending_up[kGemvDepth];
   float sum = 0.0f, other = 0.0f;
 
   while (job + 1 < jobs.n_jobs && jobs.mode == VC_GEMV_PLAIN && warp_row >= jobs.first_row[job + 1])
     job++;
   row = warp_row - jobs.first_row[job];
-  active = row < jobs.rows[job];
-  if (active)
-    {
-      w = static_cast<const uint4 *> (jobs.w[job]) + (size_t) row * n_vectors;
-      if (jobs.mode == VC_GEMV_SILU)
-        w_up = static_cast<const uint4 *> (jobs.w[1]) + (size_t) row * n_vectors;
-    }
-#pragma unroll
-  for (int j = 0; j < kGemvDepth; j++)
-    {
-      int i = lane + 32 * j;
-
-      if (active && i < n_vectors)
-        {
-          pending[j] = __ldg (w + i);
-          if (w_up != nullptr)
-            pending_up[j] = __ldg (w_up + i);
-        }
-    }
-
-  /* The input, normalised, into shared memory (all threads, then a
-   * barrier: no thread leaves before it). */
-  {
-    float scale = 1.0f;
-
-    if (norm != nullptr)
-      {
-        float squares = 0.0f;
-
-        for (int c = threadIdx.x; c < cols / 4; c += blockDim.x)
-          {
-            float4 v = x[c];
-
-            squares += v.x * v.x + v.y * v.y + v.z * v.z + v.w * v.w;
-          }
-        squares = block_sum (squares);
-        if (threadIdx.x == 0)
-          shared_scale = 1.0f / sqrtf (squares / cols + eps);
-        __syncthreads ();
-        scale = shared_scale;
-      }
-    for (int c = threadIdx.x; c < cols / 4; c += blockDim.x)
-      {
-        float4 v = x[c];
-
-        if (norm != nullptr)
-          {
-            float4 n = norm[c];
-
-            v = make_float4 (n.x * (v.x * scale), n.y * (v.y * scale), n.z * (v.z * scale), n.w * (v.w * scale));
-          }
-        staged[c] = v;
-      }
-    __syncthreads ();
-  }
-  if (!active)
+  if (row >= jobs.rows[job])
     return;
 
-  for (int base = 0; base < n_vectors; base += 32 * kGemvDepth)
-    {
-#pragma unroll
-      for (int j = 0; j < kGemvDepth; j++)
-        {
-          int i = base + lane + 32 * j, next = i + 32 * kGemvDepth;
-          uint4 current = pending[j], current_up = pending_up[j];
+  {
+    const uint4 *w = static_cast<const uint4 *> (jobs.w[job]) + (size_t) row * n_vectors;
+    const uint4 *w_up = jobs.mode == VC_GEMV_SILU ? static_cast<const uint4 *> (jobs.w[1]) + (size_t) row * n_vectors
+                                                  : nullptr;
 
-          if (next < n_vectors)
-            {
-              pending[j] = __ldg (w + next);
-              if (w_up != nullptr)
-                pending_up[j] = __ldg (w_up + next);
-            }
-          if (i < n_vectors)
-            {
-              float4 a = staged[2 * i], b = staged[2 * i + 1];
+#pragma unroll 4
+    for (int i = lane; i < n_vectors; i += 32)
+      {
+        float4 a = x[2 * i], b = x[2 * i + 1];
 
-              sum += dot8 (current, a, b, type);
-              if (w_up != nullptr)
-                other += dot8 (current_up, a, b, type);
-            }
-        }
-    }
+        sum += dot8 (__ldg (w + i), a, b, type);
+        if (w_up != nullptr)
+          other += dot8 (__ldg (w_up + i), a, b, type);
+      }
+  }
   for (int offset = 16; offset > 0; offset /= 2)
     {
       sum += __shfl_xor_sync (0xffffffff, sum, offset);
@@ -776,8 +704,8 @@ vc_argmax (const float *x, size_t n, int *result, cudaStream_t stream)
 int
 vc_gemv_supports (size_t cols)
 {
-  /* Eight weights a load; the input staged in at most 160 KB. */
-  return cols % 8 == 0 && cols * sizeof (float) <= 160 * 1024;
+  /* Eight weights a load. */
+  return cols % 8 == 0 && cols <= 0x7fffffff;
 }
 
 cudaError_t
@@ -794,18 +722,17 @@ vc_gemv (float *out, const void *w, VcType type, const float *x, const float *bi
   jobs.rows[0] = (int) rows;
   jobs.n_jobs = 1;
   jobs.mode = VC_GEMV_PLAIN;
-  return vc_fused_gemv (&jobs, type, x, nullptr, 0.0f, cols, stream);
+  return vc_fused_gemv (&jobs, type, x, cols, stream);
 }
 
 cudaError_t
-vc_fused_gemv (const VcGemvJobs *jobs, VcType type, const float *x, const float *norm, float eps, size_t cols,
-               cudaStream_t stream)
+vc_fused_gemv (const VcGemvJobs *jobs, VcType type, const float *x, size_t cols, cudaStream_t stream)
 {
   VcGemvJobs j = *jobs;
   size_t total = 0;
 
   if (type == VC_F32 || !vc_gemv_supports (cols) || (uintptr_t) x % 16 != 0 ||
-      (norm != nullptr && (uintptr_t) norm % 16 != 0) || j.n_jobs < 1 || j.n_jobs > VC_GEMV_MAX_JOBS)
+      j.n_jobs < 1 || j.n_jobs > VC_GEMV_MAX_JOBS)
     return cudaErrorInvalidValue;
   for (int i = 0; i < j.n_jobs; i++)
     {
@@ -816,21 +743,8 @@ vc_fused_gemv (const VcGemvJobs *jobs, VcType type, const float *x, const float 
     }
   if (total == 0)
     return cudaSuccess;
-  /* The staged input may pass the default 48 KB (Llama-3's 14336-wide
-   * down projection: 56 KB). */
-  if (cols * sizeof (float) > 48 * 1024)
-    {
-      static bool raised = false;
-
-      if (!raised)
-        {
-          cudaFuncSetAttribute (fused_gemv_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, 160 * 1024);
-          raised = true;
-        }
-    }
-  fused_gemv_kernel<<<(unsigned) ((total + kGemvWarps - 1) / kGemvWarps), kGemvWarps * 32, cols * sizeof (float),
-                      stream>>> (j, type, reinterpret_cast<const float4 *> (x), reinterpret_cast<const float4 *> (norm),
-                                 eps, (int) cols);
+  fused_gemv_kernel<<<(unsigned) ((total + kGemvWarps - 1) / kGemvWarps), kGemvWarps * 32, 0, stream>>> (
+    j, type, reinterpret_cast<const float4 *> (x), (int) cols);
   return launched ();
 }
 

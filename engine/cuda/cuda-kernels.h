@@ -33,8 +33,7 @@ cudaError_t vc_convert     (void *dst, VcType dst_type, const void *src, VcType 
 int         vc_gemv_supports (size_t cols);
 cudaError_t vc_gemv        (float *out, const void *w, VcType type, const float *x, const float *bias,
                             size_t rows, size_t cols, cudaStream_t stream);
-/* Decoding's fused products (see fused_gemv_kernel): one input row,
- * optionally RMSNorm-ed on the way in. */
+/* Decoding's products (see fused_gemv_kernel): one input row. */
 #define VC_GEMV_MAX_JOBS 3
 typedef enum {
   VC_GEMV_PLAIN,    /* out[j] = w[j] · x (+ bias[j]) for each job */
@@ -52,10 +51,8 @@ typedef struct {
   VcGemvMode   mode;
 } VcGemvJobs;
 
-/* @norm: the RMSNorm weight (float32) or NULL; same alignment rules as
- * vc_gemv(). */
-cudaError_t vc_fused_gemv  (const VcGemvJobs *jobs, VcType type, const float *x, const float *norm, float eps,
-                            size_t cols, cudaStream_t stream);
+/* Same alignment rules as vc_gemv(). */
+cudaError_t vc_fused_gemv  (const VcGemvJobs *jobs, VcType type, const float *x, size_t cols, cudaStream_t stream);
 /* One row: q rotated in place, k rotated into @cache_k and v copied into
  * @cache_v at the position (@start, or *@position when recorded). */
 cudaError_t vc_rope_store  (float *q, const float *k, const float *v, size_t n_heads, size_t n_kv_heads,
