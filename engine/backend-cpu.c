@@ -495,6 +495,35 @@ cpu_add (float       *x,
 }
 
 static void
+cpu_downsample (float       *out,
+                const float *features,
+                gsize        grid,
+                gsize        channels,
+                gsize        m,
+                gboolean     column_major)
+{
+  gsize blocks = (grid + m - 1) / m;
+
+  memset (out, 0, blocks * blocks * m * m * channels * sizeof (float));
+  for (gsize i = 0; i < blocks; i++)
+    for (gsize j = 0; j < blocks; j++)
+      {
+        gsize token = column_major ? j * blocks + i : i * blocks + j;
+        float *dst = out + token * m * m * channels;
+
+        for (gsize dy = 0; dy < m; dy++)
+          for (gsize dx = 0; dx < m; dx++)
+            {
+              gsize r = i * m + dy, c = j * m + dx;
+
+              if (r < grid && c < grid)
+                memcpy (dst + (dy * m + dx) * channels, features + (r * grid + c) * channels,
+                        channels * sizeof (float));
+            }
+      }
+}
+
+static void
 cpu_embed (float            *out,
            const VilaMatrix *table,
            const gint32     *ids,
@@ -618,6 +647,7 @@ const VilaBackendOps vila_cpu_backend = {
   .quick_gelu = cpu_quick_gelu,
   .add = cpu_add,
   .embed = cpu_embed,
+  .downsample = cpu_downsample,
   .argmax = cpu_argmax,
   .kv_store = cpu_kv_store,
 };

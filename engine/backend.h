@@ -42,6 +42,10 @@ void       vila_matrix_row         (const VilaMatrix *m,
  * order, until a download waits for them. */
 typedef struct {
   const char *name;
+  /* Allocate a session's key/value cache for the model's whole context at
+   * once (a GPU: its memory was checked at load, and decoding then
+   * allocates nothing) rather than growing it as the chat does. */
+  gboolean    reserve_whole_context;
 
   /* NULL when the memory is not there (a GPU out of memory) */
   float   *(*alloc)       (gsize n_floats);
@@ -80,6 +84,12 @@ typedef struct {
   void (*quick_gelu)  (float *x, gsize n);
   /* x += y */
   void (*add)         (float *x, const float *y, gsize n);
+  /* mlp_downsample's DownSampleBlock: the [grid][grid][channels] features
+   * zero-padded at the bottom and right to a multiple of @m, each m x m
+   * block concatenated row-major into one token of m*m*channels; tokens
+   * in raster order, or column-major. */
+  void (*downsample)  (float *out, const float *features, gsize grid, gsize channels, gsize m,
+                       gboolean column_major);
   /* out[i] = row ids[i] of @table, widened; @ids in host memory */
   void (*embed)       (float *out, const VilaMatrix *table, const gint32 *ids, gsize n);
   /* The first index of the largest of @x[n]: greedy decoding without the

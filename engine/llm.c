@@ -225,6 +225,8 @@ kv_cache_reserve (VilaKvCache  *cache,
 
   if (length <= cache->capacity)
     return TRUE;
+  if (ops->reserve_whole_context)
+    capacity = cache->max_capacity;
   while (capacity < length)
     capacity = MIN ((gsize) capacity * 2, cache->max_capacity);
   for (guint i = 0; i < cache->n_layers; i++)

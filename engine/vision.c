@@ -255,40 +255,6 @@ vila_vision_features (VilaVision   *vision,
   return result;
 }
 
-/* DownSampleBlock: the features as a grid, zero-padded at the bottom and
- * right to a multiple of @m, each m x m block concatenated row-major into
- * one token. Tokens in raster order, or (VILA1.5's 2x2) column-major. */
-static float *
-downsample (const float *features,
-            gsize        grid,
-            gsize        channels,
-            gsize        m,
-            gboolean     column_major,
-            gsize       *n_tokens)
-{
-  gsize blocks = (grid + m - 1) / m;
-  float *out = g_new0 (float, blocks * blocks * m * m * channels);
-
-  for (gsize i = 0; i < blocks; i++)
-    for (gsize j = 0; j < blocks; j++)
-      {
-        gsize token = column_major ? j * blocks + i : i * blocks + j;
-        float *dst = out + token * m * m * channels;
-
-        for (gsize dy = 0; dy < m; dy++)
-          for (gsize dx = 0; dx < m; dx++)
-            {
-              gsize r = i * m + dy, c = j * m + dx;
-
-              if (r < grid && c < grid)
-                memcpy (dst + (dy * m + dx) * channels, features + (r * grid + c) * channels,
-                        channels * sizeof (float));
-            }
-      }
-  *n_tokens = blocks * blocks;
-  return out;
-}
-
 float *
 vila_vision_project (VilaVision   *vision,
                      const float  *features,
@@ -302,32 +268,35 @@ vila_vision_project (VilaVision   *vision,
   VilaMatrix (*P)[2] = vision->proj;
   gsize c = config->mm_hidden, h = config->llm.hidden;
   gsize grid = config->vision.image_size / config->vision.patch_size;
-  g_autofree float *merged = NULL;
-  const float *input = features;
-  gsize n = n_features, width = c, wide;
+  gsize n = n_features, width = c, m = 0, wide;
   float *arena, *in, *a, *b, *result, *out;
 
+  /* The downsampling projectors merge m x m blocks of the feature grid
+   * (zero-padded) into one token each. */
   if (config->projector == VILA_PROJECTOR_MLP_DOWNSAMPLE || config->projector == VILA_PROJECTOR_MLP_DOWNSAMPLE_2X2_FIX)
-    {
-      g_assert (n_features == grid * grid);
-      input = merged = downsample (features, grid, c, 2,
-                                   config->projector == VILA_PROJECTOR_MLP_DOWNSAMPLE && column_major, &n);
-      width = 4 * c;
-    }
+    m = 2;
   else if (config->projector == VILA_PROJECTOR_MLP_DOWNSAMPLE_3X3_FIX)
+    m = 3;
+  if (m != 0)
     {
       g_assert (n_features == grid * grid);
-      input = merged = downsample (features, grid, c, 3, FALSE, &n);
-      width = 9 * c;
+      n = ((grid + m - 1) / m) * ((grid + m - 1) / m);
+      width = m * m * c;
     }
 
   wide = MAX (MAX (width, 3 * c), h);
-  if (!(arena = ops->alloc (n * (width + 2 * wide))))
+  if (!(arena = ops->alloc (n_features * c + n * (width + 2 * wide))))
     return out_of_memory (ops, error), NULL;
-  in = arena;
+  in = arena + n_features * c;
   a = in + n * width;
   b = a + n * wide;
-  ops->upload (in, input, n * width);
+  if (m != 0)
+    {
+      ops->upload (arena, features, n_features * c);
+      ops->downsample (in, arena, grid, c, m, config->projector == VILA_PROJECTOR_MLP_DOWNSAMPLE && column_major);
+    }
+  else
+    ops->upload (in, features, n * width);
 
   switch (config->projector)
     {

@@ -413,6 +413,30 @@ test_fusions (void)
   }
 }
 
+/* The projector's block merge, both orders, 2x2 and 3x3, an odd grid
+ * (zero padding). */
+static void
+test_downsample (void)
+{
+  const VilaBackendOps *ops = cuda_ops (VILA_DTYPE_F32);
+  const gsize grid = 27, channels = 13;
+
+  for (gsize m = 2; m <= 3; m++)
+    for (gboolean column_major = FALSE; column_major <= TRUE; column_major++)
+      {
+        gsize blocks = (grid + m - 1) / m, size = blocks * blocks * m * m * channels;
+        g_autofree float *features = random_floats (grid * grid * channels, 1.0f);
+        g_autofree float *expected = g_new (float, size);
+        float *dfeatures = to_device (ops, features, grid * grid * channels);
+        float *out = ops->alloc (size);
+
+        vila_cpu_backend.downsample (expected, features, grid, channels, m, column_major);
+        ops->downsample (out, dfeatures, grid, channels, m, column_major);
+        assert_close (ops, out, expected, size, 0, "downsampling");
+        ops->free (dfeatures);
+      }
+}
+
 /* The greedy choice on the device: the first of equal maxima, as the CPU. */
 static void
 test_argmax (void)
@@ -453,6 +477,7 @@ main (int    argc,
   g_test_add_func ("/cuda/ops/embed", test_embed);
   g_test_add_func ("/cuda/ops/argmax", test_argmax);
   g_test_add_func ("/cuda/ops/fusions", test_fusions);
+  g_test_add_func ("/cuda/ops/downsample", test_downsample);
 #endif
   return g_test_run ();
 }

@@ -766,6 +766,13 @@ cuda_add (float *x, const float *y, gsize n)
 }
 
 static void
+cuda_downsample (float *out, const float *features, gsize grid, gsize channels, gsize m, gboolean column_major)
+{
+  thread_state_changed ();
+  check (vc_downsample (out, features, grid, channels, m, column_major, STREAM), "downsampling");
+}
+
+static void
 cuda_embed (float *out, const VilaMatrix *table, const gint32 *ids, gsize n)
 {
   int *device_ids = NULL;
@@ -782,6 +789,7 @@ cuda_embed (float *out, const VilaMatrix *table, const gint32 *ids, gsize n)
 #define CUDA_OPS(suffix)                 \
   {                                      \
     .name = "CUDA",                      \
+    .reserve_whole_context = TRUE,       \
     .alloc = cuda_alloc,                 \
     .free = cuda_free,                   \
     .upload = cuda_upload,               \
@@ -800,6 +808,7 @@ cuda_embed (float *out, const VilaMatrix *table, const gint32 *ids, gsize n)
     .quick_gelu = cuda_quick_gelu,       \
     .add = cuda_add,                     \
     .embed = cuda_embed,                 \
+    .downsample = cuda_downsample,       \
     .argmax = cuda_argmax,               \
     .kv_store = cuda_kv_store,           \
     .matmuls = cuda_matmuls,             \

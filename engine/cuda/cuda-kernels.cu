@@ -540,6 +540,23 @@ rope_store_kernel (float *q, const float *k, const float *v, int n_heads, int n_
 }
 
 __global__ void
+downsample_kernel (float *out, const float *features, size_t grid, size_t channels, size_t m, int column_major)
+{
+  size_t blocks = (grid + m - 1) / m;
+
+  GRID_STRIDE (index, blocks * blocks * m * m * channels)
+    {
+      size_t ch = index % channels, rest = index / channels;
+      size_t within = rest % (m * m), token = rest / (m * m);
+      size_t i = column_major ? token % blocks : token / blocks;
+      size_t j = column_major ? token / blocks : token % blocks;
+      size_t r = i * m + within / m, c = j * m + within % m;
+
+      out[index] = r < grid && c < grid ? features[(r * grid + c) * channels + ch] : 0.0f;
+    }
+}
+
+__global__ void
 silu_mul_kernel (float *gate, const float *up, size_t n)
 {
   GRID_STRIDE (i, n)
@@ -769,6 +786,17 @@ vc_kv_store (float *cache, const float *rows, size_t start, const int *position,
              cudaStream_t stream)
 {
   kv_store_kernel<<<blocks_for (n * width), kThreads, 0, stream>>> (cache, rows, start, position, n, width);
+  return launched ();
+}
+
+cudaError_t
+vc_downsample (float *out, const float *features, size_t grid, size_t channels, size_t m, int column_major,
+               cudaStream_t stream)
+{
+  size_t blocks = (grid + m - 1) / m;
+
+  downsample_kernel<<<blocks_for (blocks * blocks * m * m * channels), kThreads, 0, stream>>> (
+    out, features, grid, channels, m, column_major);
   return launched ();
 }
 

@@ -89,6 +89,9 @@ cudaError_t vc_softmax_rows (float *scores, size_t n_heads, size_t n_rows, size_
                              int causal, cudaStream_t stream);
 /* *@result (device) = the first index of the largest of @x[n] */
 cudaError_t vc_argmax      (const float *x, size_t n, int *result, cudaStream_t stream);
+/* mlp_downsample's block merge (see backend.h) */
+cudaError_t vc_downsample  (float *out, const float *features, size_t grid, size_t channels, size_t m,
+                            int column_major, cudaStream_t stream);
 cudaError_t vc_silu_mul    (float *gate, const float *up, size_t n, cudaStream_t stream);
 cudaError_t vc_gelu_tanh   (float *x, size_t n, cudaStream_t stream);
 cudaError_t vc_gelu_erf    (float *x, size_t n, cudaStream_t stream);
