@@ -17,6 +17,10 @@ typedef struct {
   GError    **error;
 } Scanner;
 
+/* The text was checked as UTF-8 as a whole, so a string without escapes,
+ * cut at ASCII quotes, is UTF-8 too; escapes decode to valid characters
+ * (lone surrogates are refused). One check then instead of one a key. */
+
 static gboolean
 fail (Scanner    *s,
       const char *what)
@@ -70,7 +74,7 @@ read_string (Scanner *s,
       if (*s->p == '"')
         {
           s->p++;
-          return g_utf8_validate_len (out->str, out->len, NULL) || fail (s, "a string is not UTF-8");
+          return TRUE;
         }
       if ((guchar) *s->p < 0x20)
         return fail (s, "a control character in a string");
@@ -154,6 +158,14 @@ vila_json_flat_parse (const char        *json,
   Scanner s = { json, json, json + length, error };
   g_autoptr(GString) key = g_string_sized_new (64);
 
+  if (!g_utf8_validate_len (json, length, NULL))
+    {
+      const char *bad;
+
+      g_utf8_validate_len (json, length, &bad);
+      s.p = bad;
+      return fail (&s, "the text is not UTF-8");
+    }
   skip_space (&s);
   if (s.p >= s.end || *s.p != '{')
     return fail (&s, "expected a JSON object");
@@ -190,4 +202,192 @@ vila_json_flat_parse (const char        *json,
       }
   skip_space (&s);
   return s.p == s.end || fail (&s, "text after the object");
+}
+
+/* Past a string whose opening quote @s is at (escapes skipped, not
+ * decoded). */
+static gboolean
+skip_string (Scanner *s)
+{
+  for (s->p++; s->p < s->end; s->p++)
+    {
+      if (*s->p == '\\')
+        s->p++;
+      else if (*s->p == '"')
+        {
+          s->p++;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* Past one value of any kind: only its extent matters here (json-glib or
+ * the readers above check what is inside). */
+static gboolean
+skip_value (Scanner *s)
+{
+  int depth = 0;
+
+  skip_space (s);
+  if (s->p >= s->end)
+    return FALSE;
+  if (*s->p == '"')
+    return skip_string (s);
+  if (*s->p != '{' && *s->p != '[')
+    {
+      while (s->p < s->end && *s->p != ',' && *s->p != '}' && *s->p != ']' && *s->p != ' ' &&
+             *s->p != '\n' && *s->p != '\r' && *s->p != '\t')
+        s->p++;
+      return TRUE;
+    }
+  do
+    {
+      if (*s->p == '"')
+        {
+          if (!skip_string (s))
+            return FALSE;
+          continue;
+        }
+      if (*s->p == '{' || *s->p == '[')
+        depth++;
+      else if (*s->p == '}' || *s->p == ']')
+        depth--;
+      s->p++;
+    }
+  while (depth > 0 && s->p < s->end);
+  return depth == 0;
+}
+
+/* In the object at @s, the value of member @name: its span. */
+static gboolean
+find_member (Scanner     *s,
+             const char  *name,
+             const char **start,
+             const char **end)
+{
+  g_autoptr(GString) key = g_string_new (NULL);
+
+  skip_space (s);
+  if (s->p >= s->end || *s->p != '{')
+    return FALSE;
+  s->p++;
+  for (;;)
+    {
+      const char *value;
+
+      skip_space (s);
+      if (s->p >= s->end || *s->p == '}' || !read_string (s, key))
+        return FALSE;
+      skip_space (s);
+      if (s->p >= s->end || *s->p++ != ':')
+        return FALSE;
+      skip_space (s);
+      value = s->p;
+      if (!skip_value (s))
+        return FALSE;
+      if (strcmp (key->str, name) == 0)
+        {
+          *start = value;
+          *end = s->p;
+          return TRUE;
+        }
+      skip_space (s);
+      if (s->p >= s->end || *s->p++ != ',')
+        return FALSE;
+    }
+}
+
+gboolean
+vila_json_flat_find (const char  *json,
+                     gsize        length,
+                     const char  *outer,
+                     const char  *inner,
+                     gsize       *start,
+                     gsize       *end)
+{
+  GError *ignored = NULL;
+  Scanner s = { json, json, json + length, &ignored };
+  const char *a, *b;
+  gboolean found;
+
+  found = find_member (&s, outer, &a, &b);
+  if (found)
+    {
+      s.p = a;
+      s.end = b;
+      found = find_member (&s, inner, &a, &b);
+    }
+  g_clear_error (&ignored);
+  if (!found)
+    return FALSE;
+  *start = a - json;
+  *end = b - json;
+  return TRUE;
+}
+
+gboolean
+vila_json_flat_parse_merges (const char         *json,
+                             gsize               length,
+                             VilaJsonMergeFunc   func,
+                             gpointer            user_data,
+                             GError            **error)
+{
+  Scanner s = { json, json, json + length, error };
+  g_autoptr(GString) left = g_string_sized_new (64);
+  g_autoptr(GString) right = g_string_sized_new (64);
+
+  if (!g_utf8_validate_len (json, length, NULL))
+    return fail (&s, "the text is not UTF-8");
+  skip_space (&s);
+  if (s.p >= s.end || *s.p != '[')
+    return fail (&s, "expected a JSON array");
+  s.p++;
+  skip_space (&s);
+  if (s.p < s.end && *s.p == ']')
+    s.p++;
+  else
+    for (;;)
+      {
+        skip_space (&s);
+        if (s.p < s.end && *s.p == '[')
+          {
+            /* ["left", "right"] */
+            s.p++;
+            skip_space (&s);
+            if (!read_string (&s, left))
+              return FALSE;
+            skip_space (&s);
+            if (s.p >= s.end || *s.p++ != ',')
+              return fail (&s, "expected a pair of strings");
+            skip_space (&s);
+            if (!read_string (&s, right))
+              return FALSE;
+            skip_space (&s);
+            if (s.p >= s.end || *s.p++ != ']')
+              return fail (&s, "expected a pair of strings");
+            if (!func (left->str, left->len, right->str, right->len, user_data, error))
+              return FALSE;
+          }
+        else
+          {
+            /* "left right" */
+            if (!read_string (&s, left) || !func (left->str, left->len, NULL, 0, user_data, error))
+              return FALSE;
+          }
+        skip_space (&s);
+        if (s.p < s.end && *s.p == ',')
+          {
+            s.p++;
+            continue;
+          }
+        if (s.p < s.end && *s.p == ']')
+          {
+            s.p++;
+            break;
+          }
+        return fail (&s, "expected “,” or “]”");
+      }
+  skip_space (&s);
+  return s.p == s.end || fail (&s, "text after the array");
 }

@@ -22,4 +22,32 @@ gboolean vila_json_flat_parse (const char        *json,
                                gpointer           user_data,
                                GError           **error);
 
+/* Called for each merge of an array of "left right" strings (@right
+ * NULL: the caller splits @left) or ["left", "right"] pairs; the strings
+ * are decoded and valid until the next call. */
+typedef gboolean (*VilaJsonMergeFunc) (const char  *left,
+                                       gsize        left_length,
+                                       const char  *right,
+                                       gsize        right_length,
+                                       gpointer     user_data,
+                                       GError     **error);
+
+gboolean vila_json_flat_parse_merges (const char         *json,
+                                      gsize               length,
+                                      VilaJsonMergeFunc   func,
+                                      gpointer            user_data,
+                                      GError            **error);
+
+/* The byte span [@start, @end) of the value of member @inner of the
+ * object that is member @outer of the object @json: how a tokenizer.json
+ * of megabytes hands its vocabulary and merges to the readers above and
+ * only the rest to a tree parser. FALSE when there is no such member (or
+ * the text is not well-formed enough to tell). */
+gboolean vila_json_flat_find (const char  *json,
+                              gsize        length,
+                              const char  *outer,
+                              const char  *inner,
+                              gsize       *start,
+                              gsize       *end);
+
 G_END_DECLS

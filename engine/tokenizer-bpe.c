@@ -137,6 +137,14 @@ vila_bpe_reserve (VilaBpe *bpe,
   bpe->n_merges = 0;
 }
 
+void
+vila_bpe_prefetch_merge (const VilaBpe *bpe,
+                         gint32         left,
+                         gint32         right)
+{
+  __builtin_prefetch (&bpe->merge_keys[merge_slot (merge_key (left, right), bpe->merge_mask)], 1);
+}
+
 gboolean
 vila_bpe_add_merge (VilaBpe *bpe,
                     gint32   left,

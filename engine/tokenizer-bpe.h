@@ -71,6 +71,10 @@ gboolean  vila_bpe_set_pattern  (VilaBpe     *bpe,
 void      vila_bpe_reserve      (VilaBpe     *bpe,
                                  gsize        n_merges);
 /* FALSE when the pair is already there (the first rank counts). */
+/* Brings the slot of a merge about to be added into the cache. */
+void      vila_bpe_prefetch_merge (const VilaBpe *bpe,
+                                   gint32         left,
+                                   gint32         right);
 gboolean  vila_bpe_add_merge    (VilaBpe     *bpe,
                                  gint32       left,
                                  gint32       right,

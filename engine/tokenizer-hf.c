@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "json-flat.h"
+#include "cpu-kernels.h"
 #include "tokenizer-bpe.h"
 #include "vila-private.h"
 
@@ -102,6 +103,7 @@ finish_vocab (VilaTokenizer *self,
 {
   if (self->pieces->len == 0)
     return fail (error, path, "the vocabulary is empty");
+  vila_tokenizer_index_pieces (self);
 
   /* Byte fallback looks bytes up as "<0xXX>" pieces. */
   for (guint b = 0; b < 256; b++)
@@ -163,53 +165,119 @@ read_vocab (VilaTokenizer *self,
   return finish_vocab (self, path, error);
 }
 
-/* A merge is "left right" (merges.txt and older tokenizer.json) or
- * ["left", "right"] (tokenizers 0.20 and later); both halves and their
- * concatenation must be in the vocabulary. */
+/* A merge as text: its two halves. */
+typedef struct {
+  const char *left;
+  const char *right;
+  guint32     left_length;
+  guint32     right_length;
+} MergeText;
+
 static gboolean
-add_merge (VilaTokenizer *self,
-           const char    *left,
-           gsize          left_length,
-           const char    *right,
-           gsize          right_length,
-           guint32        rank,
-           const char    *path,
-           GError       **error)
+merge_failed (const MergeText *m,
+              guint32          rank,
+              const char      *path,
+              GError         **error)
 {
-  char stack[128];
-  g_autofree char *heap = NULL;
-  char *joined = left_length + right_length <= sizeof stack ? stack
-                 : (heap = g_malloc (left_length + right_length));
-  gint32 left_id, right_id, merged_id;
+  /* Every piece is UTF-8, so text that is not can never be one. */
+  if (!g_utf8_validate_len (m->left, m->left_length, NULL) || !g_utf8_validate_len (m->right, m->right_length, NULL))
+    return fail (error, path, "merge %u is not UTF-8 text", rank + 1);
+  return fail (error, path, "merge %u (“%.*s” + “%.*s”) uses a piece that is not in the vocabulary",
+               rank + 1, (int) MIN (m->left_length, 64), m->left, (int) MIN (m->right_length, 64), m->right);
+}
 
-  memcpy (joined, left, left_length);
-  memcpy (joined + left_length, right, right_length);
-  left_id = vila_tokenizer_lookup (self, left, left_length);
-  right_id = vila_tokenizer_lookup (self, right, right_length);
-  merged_id = vila_tokenizer_lookup (self, joined, left_length + right_length);
-  if (left_id < 0 || right_id < 0 || merged_id < 0)
-    return fail (error, path, "merge %u (“%.*s” + “%.*s”) uses a piece that is not in the vocabulary",
-                 rank + 1, (int) MIN (left_length, 64), left, (int) MIN (right_length, 64), right);
+typedef struct {
+  const VilaPieceTable *table;
+  const char          **keys;
+  const guint32        *lengths;
+  gint32               *ids;
+} LookupJob;
 
-  /* tokenizers keeps the first rank of a repeated merge. */
-  vila_bpe_add_merge (self->bpe, left_id, right_id, rank, merged_id);
+static void
+lookup_range (gpointer data,
+              gsize    first,
+              gsize    last)
+{
+  LookupJob *job = data;
+
+  vila_piece_table_lookup_many (job->table, job->keys + first, job->lengths + first, last - first, job->ids + first);
+}
+
+/* Merges of ranks @first_rank on: both halves and their concatenation
+ * must be in the vocabulary. The three lookups of each miss the cache in
+ * a vocabulary of megabytes, so they go in batches: every key hashed and
+ * its slot prefetched, then looked up while the memory arrives. */
+static gboolean
+add_merges (VilaTokenizer   *self,
+            const MergeText *merges,
+            guint            n,
+            guint32          first_rank,
+            const char      *path,
+            GError         **error)
+{
+  g_autofree const char **keys = g_new (const char *, 3 * (gsize) MAX (n, 1));
+  g_autofree guint32 *lengths = g_new (guint32, 3 * (gsize) MAX (n, 1));
+  g_autofree gint32 *ids = g_new (gint32, 3 * (gsize) MAX (n, 1));
+  g_autofree char *joined = NULL;
+  LookupJob job = { self->piece_ids, keys, lengths, ids };
+  gsize total = 0;
+
+  vila_tokenizer_index_pieces (self);
+  for (guint i = 0; i < n; i++)
+    total += (gsize) merges[i].left_length + merges[i].right_length;
+  joined = g_malloc (MAX (total, 1));
+  total = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      const MergeText *m = &merges[i];
+
+      keys[3 * i] = m->left;
+      lengths[3 * i] = m->left_length;
+      keys[3 * i + 1] = m->right;
+      lengths[3 * i + 1] = m->right_length;
+      memcpy (joined + total, m->left, m->left_length);
+      memcpy (joined + total + m->left_length, m->right, m->right_length);
+      keys[3 * i + 2] = joined + total;
+      lengths[3 * i + 2] = m->left_length + m->right_length;
+      total += lengths[3 * i + 2];
+    }
+  /* The table is only read now: the lookups share out over the cores. */
+  vila_cpu_parallel_for (3 * (gsize) n, 3 * 4096, lookup_range, &job);
+
+  for (guint start = 0; start < n; start += 64)
+    {
+      guint count = MIN (64, n - start);
+
+      for (guint i = start; i < start + count; i++)
+        {
+          if (ids[3 * i] < 0 || ids[3 * i + 1] < 0 || ids[3 * i + 2] < 0)
+            return merge_failed (&merges[i], first_rank + i, path, error);
+          vila_bpe_prefetch_merge (self->bpe, ids[3 * i], ids[3 * i + 1]);
+        }
+      /* tokenizers keeps the first rank of a repeated merge. */
+      for (guint i = start; i < start + count; i++)
+        vila_bpe_add_merge (self->bpe, ids[3 * i], ids[3 * i + 1], first_rank + i, ids[3 * i + 2]);
+    }
   return TRUE;
 }
 
+/* A merge is "left right" (merges.txt and older tokenizer.json) or
+ * ["left", "right"] (tokenizers 0.20 and later). */
 static gboolean
-add_merge_line (VilaTokenizer *self,
-                const char    *line,
-                gsize          length,
-                guint32        rank,
-                const char    *path,
-                GError       **error)
+split_merge_line (const char  *line,
+                  gsize        length,
+                  guint32      rank,
+                  MergeText   *out,
+                  const char  *path,
+                  GError     **error)
 {
   const char *space = memchr (line, ' ', length);
 
   if (space == NULL || space == line || space + 1 == line + length ||
-      memchr (space + 1, ' ', line + length - space - 1) != NULL)
+      memchr (space + 1, ' ', line + length - space - 1) != NULL || length > G_MAXUINT32)
     return fail (error, path, "merge %u is not two pieces separated by one space", rank + 1);
-  return add_merge (self, line, space - line, space + 1, line + length - space - 1, rank, path, error);
+  *out = (MergeText) { line, space + 1, space - line, line + length - space - 1 };
+  return TRUE;
 }
 
 static gboolean
@@ -219,8 +287,8 @@ read_json_merges (VilaTokenizer *self,
                   GError       **error)
 {
   guint n = json_array_get_length (merges);
+  g_autofree MergeText *texts = g_new (MergeText, MAX (n, 1));
 
-  vila_bpe_reserve (self->bpe, n);
   for (guint i = 0; i < n; i++)
     {
       JsonNode *node = json_array_get_element (merges, i);
@@ -229,34 +297,122 @@ read_json_merges (VilaTokenizer *self,
         {
           const char *line = json_node_get_string (node);
 
-          if (!add_merge_line (self, line, strlen (line), i, path, error))
+          if (!split_merge_line (line, strlen (line), i, &texts[i], path, error))
             return FALSE;
         }
       else if (JSON_NODE_HOLDS_ARRAY (node) && json_array_get_length (json_node_get_array (node)) == 2)
         {
           JsonArray *pair = json_node_get_array (node);
           JsonNode *a = json_array_get_element (pair, 0), *b = json_array_get_element (pair, 1);
-          const char *left, *right;
 
           if (!JSON_NODE_HOLDS_VALUE (a) || json_node_get_value_type (a) != G_TYPE_STRING ||
               !JSON_NODE_HOLDS_VALUE (b) || json_node_get_value_type (b) != G_TYPE_STRING)
             return fail (error, path, "merge %u is not a pair of strings", i + 1);
-          left = json_node_get_string (a);
-          right = json_node_get_string (b);
-          if (!add_merge (self, left, strlen (left), right, strlen (right), i, path, error))
-            return FALSE;
+          texts[i].left = json_node_get_string (a);
+          texts[i].right = json_node_get_string (b);
+          texts[i].left_length = strlen (texts[i].left);
+          texts[i].right_length = strlen (texts[i].right);
         }
       else
         return fail (error, path, "merge %u is neither a string nor a pair", i + 1);
     }
+  vila_bpe_reserve (self->bpe, n);
+  return add_merges (self, texts, n, 0, path, error);
+}
+
+/* A tokenizer.json's vocabulary and merges, left out of the tree that
+ * json-glib builds for the rest: read straight from the text. */
+typedef struct {
+  const char *vocab;
+  gsize       vocab_length;
+  const char *merges;
+  gsize       merges_length;
+} CarvedModel;
+
+/* Merges as the flat reader hands them over, kept in one arena. */
+typedef struct {
+  GByteArray *arena;
+  GArray     *spans;     /* MergeSpan */
+  const char *path;
+} MergeCollector;
+
+typedef struct {
+  gsize   left, right;   /* offsets in the arena */
+  guint32 left_length, right_length;
+} MergeSpan;
+
+static gboolean
+collect_merge (const char  *left,
+               gsize        left_length,
+               const char  *right,
+               gsize        right_length,
+               gpointer     user_data,
+               GError     **error)
+{
+  MergeCollector *c = user_data;
+  MergeSpan span;
+
+  if (right == NULL)
+    {
+      MergeText split;
+
+      if (!split_merge_line (left, left_length, c->spans->len, &split, c->path, error))
+        return FALSE;
+      left = split.left, left_length = split.left_length;
+      right = split.right, right_length = split.right_length;
+    }
+  if (left_length > G_MAXUINT32 || right_length > G_MAXUINT32)
+    return fail (error, c->path, "merge %u is too long", c->spans->len + 1);
+  span = (MergeSpan) { c->arena->len, c->arena->len + left_length, left_length, right_length };
+  g_byte_array_append (c->arena, (const guint8 *) left, left_length);
+  g_byte_array_append (c->arena, (const guint8 *) right, right_length);
+  g_array_append_val (c->spans, span);
   return TRUE;
 }
 
 static gboolean
-read_model (VilaTokenizer *self,
-            JsonObject    *model,
-            const char    *path,
-            GError       **error)
+read_carved_model (VilaTokenizer     *self,
+                   const CarvedModel *carved,
+                   const char        *path,
+                   GError           **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GByteArray) arena = g_byte_array_new ();
+  g_autoptr(GArray) spans = g_array_new (FALSE, FALSE, sizeof (MergeSpan));
+  g_autofree MergeText *texts = NULL;
+  VocabReader reader = { self, path };
+  MergeCollector collector = { arena, spans, path };
+
+  vila_piece_table_reserve (self->piece_ids, carved->vocab_length / 32);
+  if (!vila_json_flat_parse (carved->vocab, carved->vocab_length, add_vocab_entry, &reader, &local_error) ||
+      !vila_json_flat_parse_merges (carved->merges, carved->merges_length, collect_merge, &collector, &local_error))
+    {
+      if (local_error->domain == VILA_ERROR && !g_str_has_prefix (local_error->message, path))
+        return fail (error, path, "%s", local_error->message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (!finish_vocab (self, path, error))
+    return FALSE;
+
+  texts = g_new (MergeText, MAX (spans->len, 1));
+  for (guint i = 0; i < spans->len; i++)
+    {
+      const MergeSpan *span = &g_array_index (spans, MergeSpan, i);
+
+      texts[i] = (MergeText) { (const char *) arena->data + span->left, (const char *) arena->data + span->right,
+                               span->left_length, span->right_length };
+    }
+  vila_bpe_reserve (self->bpe, spans->len);
+  return add_merges (self, texts, spans->len, 0, path, error);
+}
+
+static gboolean
+read_model (VilaTokenizer     *self,
+            JsonObject        *model,
+            const CarvedModel *carved,
+            const char        *path,
+            GError           **error)
 {
   const char *type = member_type (model);
   JsonObject *vocab = object_member (model, "vocab");
@@ -276,8 +432,9 @@ read_model (VilaTokenizer *self,
   self->bpe->ignore_merges = json_object_get_boolean_member_with_default (model, "ignore_merges", FALSE);
   self->bpe->byte_fallback = json_object_get_boolean_member_with_default (model, "byte_fallback", FALSE);
   self->bpe->fuse_unk = json_object_get_boolean_member_with_default (model, "fuse_unk", FALSE);
-  if (!read_vocab (self, vocab, path, error) ||
-      !read_json_merges (self, json_node_get_array (merges), path, error))
+  if (carved != NULL ? !read_carved_model (self, carved, path, error)
+                     : (!read_vocab (self, vocab, path, error) ||
+                        !read_json_merges (self, json_node_get_array (merges), path, error)))
     return FALSE;
 
   if (unk != NULL && JSON_NODE_HOLDS_VALUE (unk) && json_node_get_value_type (unk) == G_TYPE_STRING)
@@ -641,10 +798,37 @@ vila_hf_json_load_data (const char  *data,
 {
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(VilaTokenizer) self = NULL;
-  JsonNode *root = parse_json_data (data, length, path, &parser, error);
+  g_autofree char *rest = NULL;
+  CarvedModel carved = { 0 };
+  gsize vocab_start, vocab_end, merges_start, merges_end;
+  JsonNode *root;
   JsonObject *object, *model;
   gboolean seen_byte_level = FALSE;
 
+  /* Nine tenths of a 150k-token tokenizer.json are model.vocab and
+   * model.merges: those go to the flat readers (milliseconds), the rest,
+   * with {} and [] in their place, to json-glib (a tree of them would
+   * take half a second). */
+  if (vila_json_flat_find (data, length, "model", "vocab", &vocab_start, &vocab_end) &&
+      vila_json_flat_find (data, length, "model", "merges", &merges_start, &merges_end) &&
+      data[vocab_start] == '{' && data[merges_start] == '[')
+    {
+      gboolean vocab_first = vocab_start < merges_start;
+      gsize first_start = vocab_first ? vocab_start : merges_start, first_end = vocab_first ? vocab_end : merges_end;
+      gsize second_start = vocab_first ? merges_start : vocab_start, second_end = vocab_first ? merges_end : vocab_end;
+      GString *text = g_string_sized_new (length - (first_end - first_start) - (second_end - second_start) + 8);
+
+      g_string_append_len (text, data, first_start);
+      g_string_append (text, vocab_first ? "{}" : "[]");
+      g_string_append_len (text, data + first_end, second_start - first_end);
+      g_string_append (text, vocab_first ? "[]" : "{}");
+      g_string_append_len (text, data + second_end, length - second_end);
+      carved = (CarvedModel) { data + vocab_start, vocab_end - vocab_start, data + merges_start, merges_end - merges_start };
+      length = text->len;
+      data = rest = g_string_free (text, FALSE);
+    }
+
+  root = parse_json_data (data, length, path, &parser, error);
   if (root == NULL)
     return NULL;
   object = json_node_get_object (root);
@@ -657,7 +841,7 @@ vila_hf_json_load_data (const char  *data,
       fail (error, path, "there is no model");
       return NULL;
     }
-  if (!read_model (self, model, path, error) ||
+  if (!read_model (self, model, carved.vocab != NULL ? &carved : NULL, path, error) ||
       !read_normalizer (self, json_object_get_member (object, "normalizer"), path, error) ||
       !read_pre_tokenizer (self, json_object_get_member (object, "pre_tokenizer"), &seen_byte_level, path, error) ||
       !read_decoder (self, json_object_get_member (object, "decoder"), path, error) ||
@@ -726,8 +910,7 @@ vila_vocab_merges_load_data (const char  *vocab_data,
   const char *text = merges_data;
   const char *end = merges_data + merges_length;
   VocabReader reader;
-  gsize n_lines = 1;
-  guint32 rank = 0;
+  g_autoptr(GArray) texts = NULL;
 
   self = vila_tokenizer_new_empty (VILA_TOKENIZER_VOCAB_MERGES);
   self->bpe = vila_bpe_new ();
@@ -737,7 +920,9 @@ vila_vocab_merges_load_data (const char  *vocab_data,
   if (!vila_bpe_set_pattern (self->bpe, VILA_QWEN2_PATTERN, error))
     return NULL;
 
-  /* vocab.json is one flat object of 150k entries: read without a tree. */
+  /* vocab.json is one flat object of 150k entries: read without a tree,
+   * into a table sized for it (an entry takes about thirty bytes there). */
+  vila_piece_table_reserve (self->piece_ids, vocab_length / 32);
   reader = (VocabReader) { self, vocab_path };
   if (!vila_json_flat_parse (vocab_data, vocab_length, add_vocab_entry, &reader, &local_error))
     {
@@ -750,16 +935,8 @@ vila_vocab_merges_load_data (const char  *vocab_data,
   if (!finish_vocab (self, vocab_path, error))
     return NULL;
 
-  if (merges_length > 0 && !g_utf8_validate_len (text, merges_length, NULL))
-    {
-      fail (error, merges_path, "the file is not UTF-8 text");
-      return NULL;
-    }
-
   /* One merge per line; a first line "#version: ..." is a header. */
-  for (const char *p = text; p && p < end && (p = memchr (p, '\n', end - p)); p++)
-    n_lines++;
-  vila_bpe_reserve (self->bpe, n_lines);
+  texts = g_array_new (FALSE, FALSE, sizeof (MergeText));
   for (const char *line = text; line != NULL && line < end;)
     {
       const char *newline = memchr (line, '\n', end - line);
@@ -770,12 +947,17 @@ vila_vocab_merges_load_data (const char  *vocab_data,
         length--;
       if (!(line == text && length >= 8 && memcmp (line, "#version", 8) == 0) && length > 0)
         {
-          if (!add_merge_line (self, line, length, rank, merges_path, error))
+          MergeText merge;
+
+          if (!split_merge_line (line, length, texts->len, &merge, merges_path, error))
             return NULL;
-          rank++;
+          g_array_append_val (texts, merge);
         }
       line = newline ? newline + 1 : NULL;
     }
+  vila_bpe_reserve (self->bpe, texts->len);
+  if (!add_merges (self, (const MergeText *) (void *) texts->data, texts->len, 0, merges_path, error))
+    return NULL;
 
   if (added_data != NULL)
     {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "piece-table.h"
 #include "vila.h"
 
 G_BEGIN_DECLS
@@ -39,7 +40,9 @@ struct _VilaTokenizer
   GPtrArray           *pieces;           /* char *, NULL for unused ids */
   GArray              *scores;           /* float, SentencePiece only */
   GArray              *types;            /* guint8 VilaPieceType, SentencePiece only */
-  GHashTable          *piece_ids;        /* piece -> id + 1 (NORMAL, USER_DEFINED, UNUSED) */
+  VilaPieceTable      *piece_ids;        /* piece -> id (NORMAL, USER_DEFINED, UNUSED) */
+  GArray              *unindexed;        /* gint32: pieces added but not yet in piece_ids */
+  GStringChunk        *piece_storage;    /* the pieces' bytes: one block, not a malloc each */
   GArray              *added;            /* VilaAddedToken, longest first */
   GHashTable          *special_ids;      /* ids that skip_special drops */
 
@@ -67,6 +70,12 @@ struct _VilaTokenizer
 
 /* tokenizer.c */
 VilaTokenizer *vila_tokenizer_new_empty   (VilaTokenizerFormat  format);
+/* Puts the pieces added since into the lookup table (lookups do it
+ * themselves; loaders call it once the vocabulary is read). */
+void           vila_tokenizer_index_pieces (VilaTokenizer      *self);
+char          *vila_tokenizer_store_piece (VilaTokenizer       *self,
+                                           const char          *piece,
+                                           gsize                length);
 void           vila_tokenizer_add_piece   (VilaTokenizer       *self,
                                            gint32               id,
                                            const char          *piece,

@@ -225,7 +225,7 @@ parse_piece (VilaTokenizer *self,
       !g_utf8_validate_len ((const char *) piece, piece_length, NULL))
     return FALSE;
 
-  g_ptr_array_add (self->pieces, g_strndup ((const char *) piece, piece_length));
+  g_ptr_array_add (self->pieces, vila_tokenizer_store_piece (self, (const char *) piece, piece_length));
   g_array_append_val (self->scores, score);
   g_array_append_val (self->types, type);
 
@@ -235,8 +235,7 @@ parse_piece (VilaTokenizer *self,
     {
       char *stored = g_ptr_array_index (self->pieces, id);
 
-      if (!g_hash_table_contains (self->piece_ids, stored))
-        g_hash_table_insert (self->piece_ids, stored, GINT_TO_POINTER (id + 1));
+      vila_piece_table_insert (self->piece_ids, stored, piece_length, id);
     }
   else if (type == VILA_PIECE_BYTE)
     {

@@ -20,10 +20,12 @@ vila_tokenizer_new_empty (VilaTokenizerFormat format)
 
   g_atomic_ref_count_init (&self->ref_count);
   self->format = format;
-  self->pieces = g_ptr_array_new_with_free_func (g_free);
+  self->pieces = g_ptr_array_new ();
+  self->piece_storage = g_string_chunk_new (64 * 1024);
   self->scores = g_array_new (FALSE, TRUE, sizeof (float));
   self->types = g_array_new (FALSE, TRUE, sizeof (guint8));
-  self->piece_ids = g_hash_table_new (g_str_hash, g_str_equal);
+  self->piece_ids = vila_piece_table_new ();
+  self->unindexed = g_array_new (FALSE, FALSE, sizeof (gint32));
   self->added = g_array_new (FALSE, TRUE, sizeof (VilaAddedToken));
   self->special_ids = g_hash_table_new (NULL, NULL);
   self->prefix_ids = g_array_new (FALSE, FALSE, sizeof (gint32));
@@ -55,9 +57,11 @@ vila_tokenizer_unref (VilaTokenizer *self)
   for (guint i = 0; i < self->added->len; i++)
     g_free (g_array_index (self->added, VilaAddedToken, i).content);
   g_array_unref (self->added);
-  g_hash_table_unref (self->piece_ids);
+  vila_piece_table_free (self->piece_ids);
+  g_array_unref (self->unindexed);
   g_hash_table_unref (self->special_ids);
   g_ptr_array_unref (self->pieces);
+  g_string_chunk_free (self->piece_storage);
   g_array_unref (self->scores);
   g_array_unref (self->types);
   g_array_unref (self->prefix_ids);
@@ -68,6 +72,36 @@ vila_tokenizer_unref (VilaTokenizer *self)
   g_free (self);
 }
 
+void
+vila_tokenizer_index_pieces (VilaTokenizer *self)
+{
+  guint n = self->unindexed->len;
+  g_autofree const char **keys = NULL;
+  g_autofree guint32 *lengths = NULL;
+  const gint32 *ids = (const gint32 *) (void *) self->unindexed->data;
+
+  if (n == 0)
+    return;
+  keys = g_new (const char *, n);
+  lengths = g_new (guint32, n);
+  for (guint i = 0; i < n; i++)
+    {
+      keys[i] = g_ptr_array_index (self->pieces, ids[i]);
+      lengths[i] = strlen (keys[i]);
+    }
+  vila_piece_table_insert_many (self->piece_ids, keys, lengths, ids, n);
+  g_array_set_size (self->unindexed, 0);
+}
+
+/* A NUL-terminated copy of @piece that lives as long as the tokenizer. */
+char *
+vila_tokenizer_store_piece (VilaTokenizer *self,
+                            const char    *piece,
+                            gsize          length)
+{
+  return g_string_chunk_insert_len (self->piece_storage, piece, length);
+}
+
 /* Pieces are C strings: a piece with a NUL byte could never be matched
  * by text anyway, so loaders refuse them. */
 void
@@ -76,7 +110,7 @@ vila_tokenizer_add_piece (VilaTokenizer *self,
                           const char    *piece,
                           gsize          length)
 {
-  char *copy = g_strndup (piece, length);
+  char *copy = vila_tokenizer_store_piece (self, piece, length);
 
   /* The lookup table points into the pieces, so an id gets one piece. */
   g_assert (id >= 0);
@@ -84,9 +118,10 @@ vila_tokenizer_add_piece (VilaTokenizer *self,
     g_ptr_array_set_size (self->pieces, id + 1);
   g_assert (g_ptr_array_index (self->pieces, id) == NULL);
   g_ptr_array_index (self->pieces, id) = copy;
-  /* The first id of a duplicated piece wins, as in SentencePiece. */
-  if (!g_hash_table_contains (self->piece_ids, copy))
-    g_hash_table_insert (self->piece_ids, copy, GINT_TO_POINTER (id + 1));
+  /* Indexed in batches (a vocabulary of 150k pieces misses the cache at
+   * every insert otherwise); the first id of a duplicated piece wins, as
+   * in SentencePiece. */
+  g_array_append_val (self->unindexed, id);
 }
 
 gint32
@@ -94,25 +129,10 @@ vila_tokenizer_lookup (VilaTokenizer *self,
                        const char    *piece,
                        gsize          length)
 {
-  char stack[64];
-  g_autofree char *heap = NULL;
-  const char *key = stack;
-  gpointer value;
-
-  /* No piece holds a NUL byte (the loaders refuse them). */
-  if (memchr (piece, '\0', length) != NULL)
-    return -1;
-
-  if (length < sizeof stack)
-    {
-      memcpy (stack, piece, length);
-      stack[length] = '\0';
-    }
-  else
-    key = heap = g_strndup (piece, length);
-
-  value = g_hash_table_lookup (self->piece_ids, key);
-  return value ? GPOINTER_TO_INT (value) - 1 : -1;
+  /* No piece holds a NUL byte (the loaders refuse them), so text with
+   * one matches nothing: the lengths compare whole. */
+  vila_tokenizer_index_pieces (self);
+  return vila_piece_table_lookup (self->piece_ids, piece, length);
 }
 
 int
@@ -172,7 +192,7 @@ done:
     {
       if ((guint) token->id >= self->pieces->len)
         g_ptr_array_set_size (self->pieces, token->id + 1);
-      g_ptr_array_index (self->pieces, token->id) = g_strndup (token->content, token->length);
+      g_ptr_array_index (self->pieces, token->id) = vila_tokenizer_store_piece (self, token->content, token->length);
     }
 }
 
