@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The chat database: what is written comes back after reopening (images in
+ * order, timings, overrides), search over titles and messages, truncation
+ * and deletion, an answer streaming in a process killed with SIGKILL is
+ * there up to its last save and marked interrupted, and files that are not
+ * ours (a newer schema, garbage, another program's database) are refused
+ * and left byte for byte as they were. */
+#include "config.h"
+
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "vc-image-store.h"
+#include "vc-store.h"
+
+typedef struct {
+  char *folder;
+  char *path;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  f->folder = g_dir_make_tmp ("vila-store-XXXXXX", NULL);
+  g_assert_nonnull (f->folder);
+  f->path = g_build_filename (f->folder, "chats.db", NULL);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  remove_tree (f->folder);
+  g_free (f->folder);
+  g_free (f->path);
+}
+
+static VcMessage
+user_message (gint64      conversation_id,
+              const char *text)
+{
+  return (VcMessage) {
+    .conversation_id = conversation_id, .role = VC_ROLE_USER, .text = (char *) text,
+    .state = VC_MESSAGE_COMPLETE, .temperature = -1, .top_p = -1, .first_token_ms = -1, .tokens_per_second = -1,
+  };
+}
+
+static void
+test_round_trip (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcStore) store = vc_store_open (f->path, &error);
+  g_autoptr(GBytes) photo = g_bytes_new_static ("not really a PNG", 16);
+  g_autoptr(GBytes) other = g_bytes_new_static ("another image", 13);
+  g_autofree char *sha_a = NULL, *sha_b = NULL, *again = NULL, *file = NULL;
+  g_autoptr(GArray) images = g_array_new (FALSE, FALSE, sizeof (VcMessageImage));
+  g_autoptr(GPtrArray) conversations = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  VcMessage question, answer;
+  gint64 id, first, second;
+
+  g_assert_no_error (error);
+  sha_a = vc_image_store_add (vc_store_get_folder (store), photo, &error);
+  sha_b = vc_image_store_add (vc_store_get_folder (store), other, &error);
+  again = vc_image_store_add (vc_store_get_folder (store), photo, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (sha_a, ==, again);
+  g_assert_cmpuint (strlen (sha_a), ==, 64);
+  file = vc_image_store_path (vc_store_get_folder (store), sha_a);
+  g_assert_true (g_file_test (file, G_FILE_TEST_IS_REGULAR));
+
+  id = vc_store_add_conversation (store, "Two bridges", &error);
+  g_assert_cmpint (id, >, 0);
+  g_assert_true (vc_store_set_system_prompt (store, id, "Answer briefly.", &error));
+  /* An image before the text, another in the middle of it. */
+  g_array_append_val (images, ((VcMessageImage) { sha_b, -1 }));
+  g_array_append_val (images, ((VcMessageImage) { sha_a, 9 }));
+  question = user_message (id, "Compare  these two photos.");
+  question.images = images;
+  first = vc_store_add_message (store, &question, &error);
+  g_assert_no_error (error);
+  answer = (VcMessage) {
+    .conversation_id = id, .role = VC_ROLE_ASSISTANT, .text = (char *) "The left one is older.",
+    .state = VC_MESSAGE_COMPLETE, .model = (char *) "VILA1.5-3b", .temperature = 0.2, .top_p = 0.9,
+    .max_new_tokens = 512, .first_token_ms = 85.5, .tokens_per_second = 31.25,
+  };
+  second = vc_store_add_message (store, &answer, &error);
+  g_assert_cmpint (second, >, first);
+  g_clear_object (&store);
+
+  store = vc_store_open (f->path, &error);
+  g_assert_no_error (error);
+  conversations = vc_store_list_conversations (store, NULL, &error);
+  g_assert_cmpuint (conversations->len, ==, 1);
+  g_assert_cmpstr (((VcConversation *) conversations->pdata[0])->title, ==, "Two bridges");
+  g_assert_cmpstr (((VcConversation *) conversations->pdata[0])->system_prompt, ==, "Answer briefly.");
+  messages = vc_store_list_messages (store, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (messages->len, ==, 2);
+  {
+    VcMessage *q = messages->pdata[0], *a = messages->pdata[1];
+
+    g_assert_cmpint (q->role, ==, VC_ROLE_USER);
+    g_assert_cmpstr (q->text, ==, "Compare  these two photos.");
+    g_assert_cmpuint (q->images->len, ==, 2);
+    g_assert_cmpstr (g_array_index (q->images, VcMessageImage, 0).sha256, ==, sha_b);
+    g_assert_cmpint (g_array_index (q->images, VcMessageImage, 0).text_offset, ==, -1);
+    g_assert_cmpstr (g_array_index (q->images, VcMessageImage, 1).sha256, ==, sha_a);
+    g_assert_cmpint (g_array_index (q->images, VcMessageImage, 1).text_offset, ==, 9);
+    g_assert_cmpfloat (q->temperature, <, 0);
+    g_assert_null (q->model);
+
+    g_assert_cmpint (a->role, ==, VC_ROLE_ASSISTANT);
+    g_assert_cmpstr (a->model, ==, "VILA1.5-3b");
+    g_assert_cmpfloat (a->temperature, ==, 0.2);
+    g_assert_cmpfloat (a->top_p, ==, 0.9);
+    g_assert_cmpint (a->max_new_tokens, ==, 512);
+    g_assert_cmpfloat (a->first_token_ms, ==, 85.5);
+    g_assert_cmpfloat (a->tokens_per_second, ==, 31.25);
+    g_assert_cmpuint (a->images->len, ==, 0);
+  }
+}
+
+static void
+test_search_truncate_delete (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcStore) store = vc_store_open (f->path, &error);
+  gint64 river, market, question, answer;
+  VcMessage m;
+  GPtrArray *found;
+
+  g_assert_no_error (error);
+  river = vc_store_add_conversation (store, "River at dusk", &error);
+  market = vc_store_add_conversation (store, "Market stalls", &error);
+  m = user_message (river, "How many boats are not tied to the pier?");
+  question = vc_store_add_message (store, &m, &error);
+  m = user_message (market, "Which stall sells oranges?");
+  vc_store_add_message (store, &m, &error);
+  m = user_message (river, "And the bridge?");
+  answer = vc_store_add_message (store, &m, &error);
+  g_assert_no_error (error);
+
+  /* Newest change first. */
+  found = vc_store_list_conversations (store, NULL, &error);
+  g_assert_cmpint (((VcConversation *) found->pdata[0])->id, ==, river);
+  g_ptr_array_unref (found);
+
+  /* A title word, a message word, a prefix, two words, punctuation. */
+  found = vc_store_list_conversations (store, "dusk", &error);
+  g_assert_cmpuint (found->len, ==, 1);
+  g_assert_cmpint (((VcConversation *) found->pdata[0])->id, ==, river);
+  g_ptr_array_unref (found);
+  found = vc_store_list_conversations (store, "orang", &error);
+  g_assert_cmpuint (found->len, ==, 1);
+  g_assert_cmpint (((VcConversation *) found->pdata[0])->id, ==, market);
+  g_ptr_array_unref (found);
+  found = vc_store_list_conversations (store, "boats pier", &error);
+  g_assert_cmpuint (found->len, ==, 1);
+  g_ptr_array_unref (found);
+  found = vc_store_list_conversations (store, "\"pier?\" -tied ( ARE NOT", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (found->len, ==, 1);
+  g_ptr_array_unref (found);
+  found = vc_store_list_conversations (store, "giraffe", &error);
+  g_assert_cmpuint (found->len, ==, 0);
+  g_ptr_array_unref (found);
+
+  /* Renamed: found by the new title only. */
+  g_assert_true (vc_store_rename_conversation (store, market, "Fruit", &error));
+  found = vc_store_list_conversations (store, "stalls", &error);
+  g_assert_cmpuint (found->len, ==, 0);
+  g_ptr_array_unref (found);
+
+  /* Regenerating from the first question drops it and what followed. */
+  g_assert_true (vc_store_truncate_at (store, question, &error));
+  found = vc_store_list_messages (store, river, &error);
+  g_assert_cmpuint (found->len, ==, 0);
+  g_ptr_array_unref (found);
+  g_assert_false (vc_store_update_message (store, answer, "x", VC_MESSAGE_COMPLETE, -1, -1, &error));
+  g_assert_error (error, VC_STORE_ERROR, VC_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  g_assert_true (vc_store_delete_conversation (store, market, &error));
+  found = vc_store_list_conversations (store, "oranges", &error);
+  g_assert_cmpuint (found->len, ==, 0);
+  g_ptr_array_unref (found);
+  g_assert_false (vc_store_delete_conversation (store, market, &error));
+  g_assert_error (error, VC_STORE_ERROR, VC_STORE_ERROR_NOT_FOUND);
+}
+
+/* A child streams an answer, saving each step and then telling the parent
+ * how far it got; the parent kills it mid-stream. */
+static void
+stream_until_killed (const char *path,
+                     int         report)
+{
+  g_autoptr(VcStore) store = vc_store_open (path, NULL);
+  gint64 conversation = vc_store_add_conversation (store, "Streaming", NULL);
+  VcMessage m = user_message (conversation, "");
+  g_autoptr(GString) text = g_string_new (NULL);
+  gint64 id;
+
+  m.role = VC_ROLE_ASSISTANT;
+  m.state = VC_MESSAGE_STREAMING;
+  id = vc_store_add_message (store, &m, NULL);
+  for (int step = 1;; step++)
+    {
+      g_string_append_printf (text, "token%d ", step);
+      if (!vc_store_update_message (store, id, text->str, VC_MESSAGE_STREAMING, 80.0, -1, NULL) ||
+          write (report, &step, sizeof step) != sizeof step)
+        _exit (1);
+      g_usleep (20000);
+    }
+}
+
+static void
+test_killed_while_streaming (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcStore) store = NULL;
+  g_autoptr(GPtrArray) conversations = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  g_autofree char *expected_tail = NULL;
+  int pipe_fds[2], step = 0, status;
+  VcMessage *answer;
+  pid_t child;
+
+  g_assert_cmpint (pipe (pipe_fds), ==, 0);
+  child = fork ();
+  g_assert_cmpint (child, >=, 0);
+  if (child == 0)
+    {
+      close (pipe_fds[0]);
+      stream_until_killed (f->path, pipe_fds[1]);
+    }
+  close (pipe_fds[1]);
+  while (step < 10 && read (pipe_fds[0], &step, sizeof step) == sizeof step)
+    ;
+  g_assert_cmpint (kill (child, SIGKILL), ==, 0);
+  g_assert_cmpint (waitpid (child, &status, 0), ==, child);
+  g_assert_true (WIFSIGNALED (status));
+  /* Steps saved after the last report may have landed too. */
+  while (read (pipe_fds[0], &step, sizeof step) == sizeof step)
+    ;
+  close (pipe_fds[0]);
+
+  store = vc_store_open (f->path, &error);
+  g_assert_no_error (error);
+  conversations = vc_store_list_conversations (store, NULL, &error);
+  g_assert_cmpuint (conversations->len, ==, 1);
+  messages = vc_store_list_messages (store, ((VcConversation *) conversations->pdata[0])->id, &error);
+  g_assert_cmpuint (messages->len, ==, 1);
+  answer = messages->pdata[0];
+  g_assert_cmpint (answer->state, ==, VC_MESSAGE_INTERRUPTED);
+  expected_tail = g_strdup_printf ("token%d ", step);
+  g_test_message ("killed after step %d; saved: …%s", step, answer->text + MAX (0, (int) strlen (answer->text) - 20));
+  g_assert_true (g_str_has_suffix (answer->text, expected_tail) ||
+                 strstr (answer->text, expected_tail) != NULL);
+  g_assert_cmpfloat (answer->first_token_ms, ==, 80.0);
+}
+
+static char *
+checksum_of (const char *path)
+{
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
+}
+
+static void
+assert_refused_unchanged (const char   *path,
+                          VcStoreError  code)
+{
+  g_autofree char *before = checksum_of (path);
+  g_autofree char *after = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcStore) store = vc_store_open (path, &error);
+
+  g_assert_null (store);
+  g_assert_error (error, VC_STORE_ERROR, code);
+  g_test_message ("%s", error->message);
+  after = checksum_of (path);
+  g_assert_cmpstr (before, ==, after);
+}
+
+static void
+test_refuses_foreign_files (Fixture       *f,
+                            gconstpointer  data)
+{
+  sqlite3 *db;
+  g_autofree char *garbage = g_build_filename (f->folder, "garbage.db", NULL);
+  g_autofree char *other = g_build_filename (f->folder, "other.db", NULL);
+  char noise[8192];
+
+  /* A newer schema. */
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE future (x); PRAGMA user_version = 99", NULL, NULL, NULL), ==,
+                   SQLITE_OK);
+  sqlite3_close (db);
+  assert_refused_unchanged (f->path, VC_STORE_ERROR_NEWER);
+
+  /* Not a database at all. */
+  for (gsize i = 0; i < sizeof noise; i++)
+    noise[i] = (char) (i * 131 + 7);
+  g_assert_true (g_file_set_contents (garbage, noise, sizeof noise, NULL));
+  assert_refused_unchanged (garbage, VC_STORE_ERROR_CORRUPT);
+
+  /* Somebody else's database. */
+  g_assert_cmpint (sqlite3_open (other, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE recipes (name)", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  assert_refused_unchanged (other, VC_STORE_ERROR_CORRUPT);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/store/round-trip", Fixture, NULL, fixture_setup, test_round_trip, fixture_teardown);
+  g_test_add ("/store/search-truncate-delete", Fixture, NULL, fixture_setup, test_search_truncate_delete,
+              fixture_teardown);
+  g_test_add ("/store/killed-while-streaming", Fixture, NULL, fixture_setup, test_killed_while_streaming,
+              fixture_teardown);
+  g_test_add ("/store/refuses-foreign-files", Fixture, NULL, fixture_setup, test_refuses_foreign_files,
+              fixture_teardown);
+  return g_test_run ();
+}
