@@ -202,6 +202,10 @@ test_tokenizer_json (void)
     { "\"ignore_merges\": false", "\"dropout\": 0.1, \"ignore_merges\": false", "dropout" },
     { "\"vocab\": {", "\"vocab\": {\"\\u0120\\u0120zz\": 0, ", "two pieces" },
     { "\"merges\": [", "\"merges\": [[\"nope\", \"never\"], ", "not in the vocabulary" },
+    /* The vocabulary and merges are read by the flat readers: bytes that
+     * are not UTF-8 there (an overlong "/", a UTF-16 surrogate). */
+    { "\"vocab\": {", "\"vocab\": {\"\xc0\xaf\": 5, ", "UTF-8" },
+    { "\"merges\": [", "\"merges\": [\"\xed\xa0\x80 x\", ", "UTF-8" },
   };
   gsize size;
   g_autofree char *json = read_fixture ("qwen2-bpe", "tokenizer.json", &size);
