@@ -105,13 +105,13 @@ open_weights (VilaModel              *self,
   VilaModelConfig *config = self->config;
   gboolean flat = config->layout == VILA_LAYOUT_FLAT;
 
-  progress (options, 0.2, "llm");
+  progress (options, 0.1, "llm");
   if (!(self->llm_weights = vila_weights_open (config->llm_dir, error)) ||
       !vila_check_llm (self->llm_weights, config->llm_dir, &config->llm, error) ||
       cancelled (options, error))
     return FALSE;
 
-  progress (options, 0.6, "vision_tower");
+  progress (options, 0.15, "vision_tower");
   if (flat)
     self->vision_weights = self->llm_weights;
   else if (!(self->vision_weights = vila_weights_open (config->vision_dir, error)))
@@ -120,7 +120,7 @@ open_weights (VilaModel              *self,
       cancelled (options, error))
     return FALSE;
 
-  progress (options, 0.8, "mm_projector");
+  progress (options, 0.2, "mm_projector");
   if (flat)
     self->projector_weights = self->llm_weights;
   else if (!(self->projector_weights = vila_weights_open (config->projector_dir, error)))
@@ -225,7 +225,7 @@ vila_model_load (const char             *path,
       return NULL;
     }
 
-  progress (options, 0.1, "tokenizer");
+  progress (options, 0.05, "tokenizer");
   if (!(self->tokenizer = vila_tokenizer_load (path, error)) || cancelled (options, error))
     return NULL;
   if (vila_tokenizer_get_n_tokens (self->tokenizer) > self->config->llm.vocab + 1024)
@@ -247,12 +247,13 @@ vila_model_load (const char             *path,
   count_weights (self);
   if (!(self->ops = choose_ops (self, backend, options->dtype, error)))
     return NULL;
-  /* On a GPU the upload is most of the load: reported as it goes. */
+  /* Mapping the files takes milliseconds; on a GPU the upload is most of
+   * the load, reported as it goes. */
   bind_progress = (VilaBindProgress) {
     .func = options->progress, .data = options->progress_data, .cancel = options->cancel,
-    .total = self->info.n_bytes, .from = 0.5, .to = 0.99,
+    .total = self->info.n_bytes, .from = 0.25, .to = 0.99,
   };
-  progress (options, 0.5, "weights");
+  progress (options, 0.25, "weights");
   if (!(self->llm = vila_llm_new (&self->config->llm, self->llm_weights, self->ops, &bind_progress, error)) ||
       !(self->vision = vila_vision_new (self->config, self->vision_weights, self->projector_weights,
                                         self->ops, &bind_progress, error)))

@@ -1,0 +1,545 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The engine's thread (see vc-worker.h). Jobs go through an async queue;
+ * each carries its GTask, which returns in the caller's main context.
+ * Tokens are gathered under a lock as the engine produces them and handed
+ * over by one source in the main context, at most once a frame: a chat
+ * streaming 100 tokens/s then costs the UI 60 small updates a second, not
+ * 100 idle callbacks fighting the frame clock.
+ */
+#define G_LOG_DOMAIN "vc-worker"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "vc-worker.h"
+
+/* One frame at 60 Hz. */
+#define FLUSH_INTERVAL_US (G_USEC_PER_SEC / 60)
+
+typedef enum {
+  JOB_LOAD,
+  JOB_GENERATE,
+  JOB_FORGET,
+  JOB_QUIT,
+} JobKind;
+
+typedef struct {
+  JobKind             kind;
+  GTask              *task;
+  gint                cancel;           /* the engine's flag */
+  GCancellable       *cancellable;
+  gulong              cancelled_id;
+  char               *path;
+  VilaLoadOptions     options;
+  gint64              conversation;
+  char               *text;
+  GPtrArray          *images;
+  VilaSamplingParams  params;
+} Job;
+
+/* Text waiting for the main context, per conversation, in order. */
+typedef struct {
+  gint64   conversation;
+  GString *text;
+} Chunk;
+
+struct _VcWorker
+{
+  GObject       parent_instance;
+  GThread      *thread;
+  GAsyncQueue  *jobs;
+  GMainContext *context;
+
+  /* The worker thread's alone. */
+  VilaModel    *model;
+  GHashTable   *sessions;      /* gint64 * -> VilaSession * */
+
+  /* The main context's: the model whose info is shown. */
+  VilaModel    *shown_model;
+
+  /* Shared, under @lock. */
+  GMutex        lock;
+  GArray       *chunks;        /* Chunk */
+  GSource      *flush;
+  gint64        last_flush;
+  double        progress;
+  char         *stage;
+  GSource      *progress_source;
+};
+
+enum {
+  SIGNAL_LOAD_PROGRESS,
+  SIGNAL_TOKENS,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (VcWorker, vc_worker, G_TYPE_OBJECT)
+
+static void
+job_free (Job *job)
+{
+  if (job->cancellable != NULL)
+    g_cancellable_disconnect (job->cancellable, job->cancelled_id);
+  g_clear_object (&job->cancellable);
+  g_free (job->path);
+  g_free (job->text);
+  g_clear_pointer (&job->images, g_ptr_array_unref);
+  g_free (job);
+}
+
+static void
+on_job_cancelled (GCancellable *cancellable,
+                  gpointer      user_data)
+{
+  Job *job = user_data;
+
+  g_atomic_int_set (&job->cancel, 1);
+}
+
+/* A job for @task (which owns it from then on). */
+static Job *
+job_new (JobKind       kind,
+         GTask        *task,
+         GCancellable *cancellable)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->kind = kind;
+  job->task = task;
+  if (task != NULL)
+    g_task_set_task_data (task, job, (GDestroyNotify) job_free);
+  if (cancellable != NULL)
+    {
+      job->cancellable = g_object_ref (cancellable);
+      job->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (on_job_cancelled), job, NULL);
+    }
+  return job;
+}
+
+/* Main context: hands over what the engine produced since the last time. */
+static void
+flush_tokens (VcWorker *self)
+{
+  g_autoptr(GArray) chunks = NULL;
+
+  g_mutex_lock (&self->lock);
+  chunks = self->chunks;
+  self->chunks = g_array_new (FALSE, FALSE, sizeof (Chunk));
+  if (self->flush != NULL)
+    {
+      g_source_destroy (self->flush);
+      g_clear_pointer (&self->flush, g_source_unref);
+    }
+  self->last_flush = g_get_monotonic_time ();
+  g_mutex_unlock (&self->lock);
+
+  for (guint i = 0; i < chunks->len; i++)
+    {
+      Chunk *chunk = &g_array_index (chunks, Chunk, i);
+
+      g_signal_emit (self, signals[SIGNAL_TOKENS], 0, chunk->conversation, chunk->text->str);
+      g_string_free (chunk->text, TRUE);
+    }
+}
+
+static gboolean
+flush_source_cb (gpointer user_data)
+{
+  flush_tokens (VC_WORKER (user_data));
+  return G_SOURCE_REMOVE;
+}
+
+/* Worker thread: the engine's token callback. */
+static gboolean
+on_token (const char *text,
+          gint32      token_id,
+          gpointer    user_data)
+{
+  Job *job = user_data;
+  VcWorker *self = g_task_get_source_object (job->task);
+  Chunk *last;
+
+  if (*text == '\0')
+    return TRUE;
+  g_mutex_lock (&self->lock);
+  last = self->chunks->len ? &g_array_index (self->chunks, Chunk, self->chunks->len - 1) : NULL;
+  if (last != NULL && last->conversation == job->conversation)
+    g_string_append (last->text, text);
+  else
+    {
+      Chunk chunk = { job->conversation, g_string_new (text) };
+
+      g_array_append_val (self->chunks, chunk);
+    }
+  /* The next frame, or at once when the last was a frame ago. */
+  if (self->flush == NULL)
+    {
+      gint64 wait = self->last_flush + FLUSH_INTERVAL_US - g_get_monotonic_time ();
+
+      self->flush = g_timeout_source_new (MAX (wait, 0) / 1000);
+      g_source_set_priority (self->flush, G_PRIORITY_DEFAULT);
+      g_source_set_callback (self->flush, flush_source_cb, g_object_ref (self), g_object_unref);
+      g_source_attach (self->flush, self->context);
+    }
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+static gboolean
+progress_source_cb (gpointer user_data)
+{
+  VcWorker *self = user_data;
+  g_autofree char *stage = NULL;
+  double progress;
+
+  g_mutex_lock (&self->lock);
+  progress = self->progress;
+  stage = g_steal_pointer (&self->stage);
+  g_clear_pointer (&self->progress_source, g_source_unref);
+  g_mutex_unlock (&self->lock);
+  g_signal_emit (self, signals[SIGNAL_LOAD_PROGRESS], 0, progress, stage ? stage : "");
+  return G_SOURCE_REMOVE;
+}
+
+/* Worker thread: the engine's load progress, the latest one shown. */
+static void
+on_progress (double      fraction,
+             const char *what,
+             gpointer    user_data)
+{
+  VcWorker *self = user_data;
+
+  g_mutex_lock (&self->lock);
+  self->progress = fraction;
+  g_free (self->stage);
+  self->stage = g_strdup (what);
+  if (self->progress_source == NULL)
+    {
+      self->progress_source = g_idle_source_new ();
+      g_source_set_callback (self->progress_source, progress_source_cb, g_object_ref (self), g_object_unref);
+      g_source_attach (self->progress_source, self->context);
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+run_load (VcWorker *self,
+          Job      *job)
+{
+  g_autoptr(GError) error = NULL;
+  VilaModel *model;
+
+  job->options.cancel = &job->cancel;
+  job->options.progress = on_progress;
+  job->options.progress_data = self;
+  model = vila_model_load (job->path, &job->options, &error);
+  if (model == NULL)
+    {
+      g_task_return_error (job->task, g_steal_pointer (&error));
+      return;
+    }
+  g_hash_table_remove_all (self->sessions);
+  g_clear_pointer (&self->model, vila_model_unref);
+  self->model = model;
+  g_task_return_pointer (job->task, vila_model_ref (model), (GDestroyNotify) vila_model_unref);
+}
+
+static void
+run_generate (VcWorker *self,
+              Job      *job)
+{
+  g_autoptr(GError) error = NULL;
+  VilaGenerateStats stats = { 0 };
+  VilaSession *session;
+
+  if (self->model == NULL)
+    {
+      g_task_return_new_error (job->task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, _("No model is loaded"));
+      return;
+    }
+  session = g_hash_table_lookup (self->sessions, &job->conversation);
+  if (session == NULL)
+    {
+      gint64 *key = g_new (gint64, 1);
+
+      if (!(session = vila_session_new (self->model, NULL, &error)))
+        {
+          g_free (key);
+          g_task_return_error (job->task, g_steal_pointer (&error));
+          return;
+        }
+      *key = job->conversation;
+      g_hash_table_insert (self->sessions, key, session);
+    }
+
+  for (guint i = 0; job->images != NULL && i < job->images->len; i++)
+    {
+      const VcLoadedImage *image = g_ptr_array_index (job->images, i);
+
+      if (!vila_session_append_image (session, &image->image, &error))
+        break;
+    }
+  if (error == NULL && job->text != NULL && *job->text != '\0')
+    vila_session_append_text (session, job->text, &error);
+  if (error == NULL)
+    vila_session_generate (session, &job->params, on_token, job, &job->cancel, &stats, &error);
+  if (error != NULL)
+    {
+      /* The turn never closed: start the conversation afresh next time
+       * rather than build on half of it. */
+      g_hash_table_remove (self->sessions, &job->conversation);
+      g_task_return_error (job->task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (job->task, g_memdup2 (&stats, sizeof stats), g_free);
+}
+
+static gboolean
+drop_task (gpointer data)
+{
+  g_object_unref (data);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+worker_thread (gpointer data)
+{
+  VcWorker *self = data;
+
+  for (;;)
+    {
+      Job *job = g_async_queue_pop (self->jobs);
+
+      switch (job->kind)
+        {
+        case JOB_LOAD:
+          run_load (self, job);
+          break;
+        case JOB_GENERATE:
+          run_generate (self, job);
+          break;
+        case JOB_FORGET:
+          g_hash_table_remove (self->sessions, &job->conversation);
+          job_free (job);
+          continue;
+        case JOB_QUIT:
+          job_free (job);
+          g_hash_table_remove_all (self->sessions);
+          g_clear_pointer (&self->model, vila_model_unref);
+          return NULL;
+        default:
+          g_assert_not_reached ();
+        }
+      /* The task (and with it the job and a reference to the worker) goes
+       * back to the caller's context to be dropped: dropping the last
+       * reference to the worker here would make this thread wait for
+       * itself in dispose. */
+      {
+        GSource *source = g_idle_source_new ();
+
+        g_source_set_callback (source, drop_task, job->task, NULL);
+        g_source_attach (source, self->context);
+        g_source_unref (source);
+      }
+    }
+}
+
+static void
+vc_worker_dispose (GObject *object)
+{
+  VcWorker *self = VC_WORKER (object);
+
+  if (self->thread != NULL)
+    {
+      g_async_queue_push (self->jobs, job_new (JOB_QUIT, NULL, NULL));
+      g_thread_join (g_steal_pointer (&self->thread));
+    }
+  g_mutex_lock (&self->lock);
+  if (self->flush != NULL)
+    g_source_destroy (self->flush);
+  if (self->progress_source != NULL)
+    g_source_destroy (self->progress_source);
+  g_mutex_unlock (&self->lock);
+  g_clear_pointer (&self->flush, g_source_unref);
+  g_clear_pointer (&self->progress_source, g_source_unref);
+  g_clear_pointer (&self->shown_model, vila_model_unref);
+  G_OBJECT_CLASS (vc_worker_parent_class)->dispose (object);
+}
+
+static void
+vc_worker_finalize (GObject *object)
+{
+  VcWorker *self = VC_WORKER (object);
+
+  for (guint i = 0; i < self->chunks->len; i++)
+    g_string_free (g_array_index (self->chunks, Chunk, i).text, TRUE);
+  g_array_unref (self->chunks);
+  g_async_queue_unref (self->jobs);
+  g_hash_table_unref (self->sessions);
+  g_main_context_unref (self->context);
+  g_free (self->stage);
+  g_mutex_clear (&self->lock);
+  G_OBJECT_CLASS (vc_worker_parent_class)->finalize (object);
+}
+
+static void
+vc_worker_class_init (VcWorkerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = vc_worker_dispose;
+  object_class->finalize = vc_worker_finalize;
+
+  signals[SIGNAL_LOAD_PROGRESS] = g_signal_new ("load-progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_DOUBLE, G_TYPE_STRING);
+  signals[SIGNAL_TOKENS] = g_signal_new ("tokens", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT64, G_TYPE_STRING);
+}
+
+static void
+vc_worker_init (VcWorker *self)
+{
+  g_mutex_init (&self->lock);
+  self->chunks = g_array_new (FALSE, FALSE, sizeof (Chunk));
+  self->jobs = g_async_queue_new ();
+  self->sessions = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, (GDestroyNotify) vila_session_free);
+  self->context = g_main_context_ref_thread_default ();
+}
+
+VcWorker *
+vc_worker_new (void)
+{
+  VcWorker *self = g_object_new (VC_TYPE_WORKER, NULL);
+
+  /* The thread does not hold a reference: disposing the worker stops it. */
+  self->thread = g_thread_new ("vila-engine", worker_thread, self);
+  return self;
+}
+
+/* Queues @job; the worker thread holds the task until it returns. */
+static void
+submit (VcWorker *self,
+        Job      *job)
+{
+  if (job->task != NULL)
+    g_object_ref (job->task);
+  g_async_queue_push (self->jobs, job);
+}
+
+void
+vc_worker_load_async (VcWorker               *self,
+                      const char             *path,
+                      const VilaLoadOptions  *options,
+                      GCancellable           *cancellable,
+                      GAsyncReadyCallback     callback,
+                      gpointer                user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Job *job;
+
+  g_return_if_fail (VC_IS_WORKER (self));
+  g_return_if_fail (path != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, vc_worker_load_async);
+  g_task_set_check_cancellable (task, FALSE);
+  job = job_new (JOB_LOAD, task, cancellable);
+  job->path = g_strdup (path);
+  if (options != NULL)
+    job->options = *options;
+  else
+    vila_load_options_init (&job->options);
+  submit (self, job);
+}
+
+gboolean
+vc_worker_load_finish (VcWorker      *self,
+                       GAsyncResult  *result,
+                       GError       **error)
+{
+  VilaModel *model;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  if (!(model = g_task_propagate_pointer (G_TASK (result), error)))
+    return FALSE;
+  g_clear_pointer (&self->shown_model, vila_model_unref);
+  self->shown_model = model;
+  return TRUE;
+}
+
+const VilaModelInfo *
+vc_worker_get_model_info (VcWorker *self)
+{
+  g_return_val_if_fail (VC_IS_WORKER (self), NULL);
+
+  return self->shown_model ? vila_model_get_info (self->shown_model) : NULL;
+}
+
+void
+vc_worker_generate_async (VcWorker                  *self,
+                          gint64                     conversation,
+                          const char                *text,
+                          GPtrArray                 *images,
+                          const VilaSamplingParams  *params,
+                          GCancellable              *cancellable,
+                          GAsyncReadyCallback        callback,
+                          gpointer                   user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Job *job;
+
+  g_return_if_fail (VC_IS_WORKER (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, vc_worker_generate_async);
+  /* A cancelled answer still returns what it generated. */
+  g_task_set_check_cancellable (task, FALSE);
+  job = job_new (JOB_GENERATE, task, cancellable);
+  job->conversation = conversation;
+  job->text = g_strdup (text);
+  job->images = images != NULL ? g_ptr_array_ref (images) : NULL;
+  if (params != NULL)
+    job->params = *params;
+  else
+    vila_sampling_params_init (&job->params);
+  if (cancellable != NULL && g_cancellable_is_cancelled (cancellable))
+    g_atomic_int_set (&job->cancel, 1);
+  submit (self, job);
+}
+
+gboolean
+vc_worker_generate_finish (VcWorker           *self,
+                           GAsyncResult       *result,
+                           VilaGenerateStats  *stats,
+                           GError            **error)
+{
+  g_autofree VilaGenerateStats *returned = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  /* Every token before the answer is reported done. */
+  flush_tokens (self);
+  if (!(returned = g_task_propagate_pointer (G_TASK (result), error)))
+    return FALSE;
+  if (stats != NULL)
+    *stats = *returned;
+  return TRUE;
+}
+
+void
+vc_worker_forget (VcWorker *self,
+                  gint64    conversation)
+{
+  Job *job;
+
+  g_return_if_fail (VC_IS_WORKER (self));
+
+  job = job_new (JOB_FORGET, NULL, NULL);
+  job->conversation = conversation;
+  submit (self, job);
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "vc-image-loader.h"
+#include "vila.h"
+
+G_BEGIN_DECLS
+
+/* The one thread that owns the engine. Requests (load, generate, forget
+ * a conversation) run there in the order they were made; results and
+ * signals come back in the main context the worker was made in, so the
+ * UI never waits on the engine. Generated text arrives through
+ * ::tokens, coalesced to at most one emission per frame (16 ms), and all
+ * of it before vc_worker_generate_finish() returns.
+ *
+ * Signals:
+ *   ::load-progress (double fraction, const char *stage)
+ *   ::tokens (gint64 conversation, const char *text) */
+#define VC_TYPE_WORKER (vc_worker_get_type ())
+G_DECLARE_FINAL_TYPE (VcWorker, vc_worker, VC, WORKER, GObject)
+
+VcWorker  *vc_worker_new              (void);
+
+/* Loads @path, replacing the model (and forgetting every conversation's
+ * cache). Cancelling @cancellable stops the load between stages. */
+void       vc_worker_load_async       (VcWorker               *self,
+                                       const char             *path,
+                                       const VilaLoadOptions  *options,
+                                       GCancellable           *cancellable,
+                                       GAsyncReadyCallback     callback,
+                                       gpointer                user_data);
+gboolean   vc_worker_load_finish      (VcWorker               *self,
+                                       GAsyncResult           *result,
+                                       GError                **error);
+/* What the loaded model is, or NULL. */
+const VilaModelInfo *vc_worker_get_model_info (VcWorker       *self);
+
+/* Answers a new turn of @conversation: @images (VcLoadedImage, may be
+ * NULL) before @text, as a chat puts attachments. The conversation's
+ * session (its KV cache) lives in the worker, so a follow-up prefills
+ * only the new turn. Cancelling @cancellable stops the answer within one
+ * decode step; it then finishes normally with the stop reason
+ * VILA_STOP_CANCELLED and keeps what was generated. */
+void       vc_worker_generate_async   (VcWorker                  *self,
+                                       gint64                     conversation,
+                                       const char                *text,
+                                       GPtrArray                 *images,
+                                       const VilaSamplingParams  *params,
+                                       GCancellable              *cancellable,
+                                       GAsyncReadyCallback        callback,
+                                       gpointer                   user_data);
+gboolean   vc_worker_generate_finish  (VcWorker                  *self,
+                                       GAsyncResult              *result,
+                                       VilaGenerateStats         *stats,
+                                       GError                   **error);
+/* Drops the session of @conversation (deleted, or edited before its last
+ * turn: the next answer starts from the conversation's beginning). */
+void       vc_worker_forget           (VcWorker                  *self,
+                                       gint64                     conversation);
+
+G_END_DECLS

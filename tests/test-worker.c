@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The engine worker on the tiny VILA1.5 checkpoint: a failing load reports
+ * its error, a load reports progress, tokens arrive in order and make up
+ * exactly the answer the engine gives directly (and a follow-up continues
+ * the conversation), a cancel ends the answer early with what was
+ * generated, and generating with no model is an error. Argument:
+ * tests/data. */
+#include "config.h"
+
+#include "vc-worker.h"
+
+static const char *data_dir;
+
+typedef struct {
+  GAsyncResult *result;
+} Waiter;
+
+static void
+store_result (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Waiter *waiter = user_data;
+
+  waiter->result = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (Waiter *waiter)
+{
+  while (waiter->result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return waiter->result;
+}
+
+typedef struct {
+  GString      *text;
+  guint         emissions;
+  gint64        conversation;
+  GCancellable *cancel_on_first;
+} Collector;
+
+static void
+on_tokens (VcWorker   *worker,
+           gint64      conversation,
+           const char *text,
+           gpointer    user_data)
+{
+  Collector *c = user_data;
+
+  g_assert_cmpint (conversation, ==, c->conversation);
+  g_string_append (c->text, text);
+  c->emissions++;
+  if (c->cancel_on_first != NULL)
+    g_cancellable_cancel (c->cancel_on_first);
+}
+
+static void
+on_progress (VcWorker   *worker,
+             double      fraction,
+             const char *stage,
+             gpointer    user_data)
+{
+  double *last = user_data;
+
+  g_assert_cmpfloat (fraction, >=, *last);
+  g_assert_cmpfloat (fraction, <=, 1.0);
+  *last = fraction;
+}
+
+static char *
+checkpoint (void)
+{
+  return g_build_filename (data_dir, "checkpoints", "vila15-tiny", NULL);
+}
+
+static VcWorker *
+loaded_worker (void)
+{
+  g_autofree char *path = checkpoint ();
+  g_autoptr(GError) error = NULL;
+  VcWorker *worker = vc_worker_new ();
+  Waiter waiter = { NULL };
+  double last = 0;
+  gulong id = g_signal_connect (worker, "load-progress", G_CALLBACK (on_progress), &last);
+
+  vc_worker_load_async (worker, path, NULL, NULL, store_result, &waiter);
+  g_assert_true (vc_worker_load_finish (worker, wait_for (&waiter), &error));
+  g_assert_no_error (error);
+  g_object_unref (waiter.result);
+  g_signal_handler_disconnect (worker, id);
+  /* The last report may still be on its way; the first ones came. */
+  g_assert_cmpfloat (last, >, 0);
+  g_assert_nonnull (vc_worker_get_model_info (worker));
+  g_assert_cmpstr (vc_worker_get_model_info (worker)->name, ==, "vila15-tiny");
+  return worker;
+}
+
+static void
+test_load_failure (void)
+{
+  g_autoptr(VcWorker) worker = vc_worker_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *missing = g_build_filename (data_dir, "no-such-model", NULL);
+  Waiter waiter = { NULL };
+
+  vc_worker_load_async (worker, missing, NULL, NULL, store_result, &waiter);
+  g_assert_false (vc_worker_load_finish (worker, wait_for (&waiter), &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "no-such-model"));
+  g_assert_null (vc_worker_get_model_info (worker));
+  g_object_unref (waiter.result);
+
+  /* Nothing loaded: generating says so. */
+  g_clear_error (&error);
+  waiter.result = NULL;
+  vc_worker_generate_async (worker, 1, "Hello", NULL, NULL, NULL, store_result, &waiter);
+  g_assert_false (vc_worker_generate_finish (worker, wait_for (&waiter), NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED);
+  g_object_unref (waiter.result);
+}
+
+static gboolean
+collect_direct (const char *text,
+                gint32      token_id,
+                gpointer    user_data)
+{
+  g_string_append (user_data, text);
+  return TRUE;
+}
+
+/* What the engine answers on its own, on this thread. */
+static char *
+direct_answer (const char *question,
+               guint       max_tokens)
+{
+  g_autofree char *path = checkpoint ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VilaModel) model = vila_model_load (path, NULL, &error);
+  g_autoptr(VilaSession) session = NULL;
+  GString *text = g_string_new (NULL);
+  VilaSamplingParams params;
+
+  g_assert_no_error (error);
+  session = vila_session_new (model, NULL, &error);
+  vila_sampling_params_init (&params);
+  params.max_new_tokens = max_tokens;
+  g_assert_true (vila_session_append_text (session, question, &error));
+  g_assert_true (vila_session_generate (session, &params, collect_direct, text, NULL, NULL, &error));
+  return g_string_free (text, FALSE);
+}
+
+static void
+test_tokens_in_order (void)
+{
+  g_autoptr(VcWorker) worker = loaded_worker ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = direct_answer ("Tell me a story about a lighthouse.", 32);
+  Collector collector = { g_string_new (NULL), 0, 7, NULL };
+  VilaSamplingParams params;
+  VilaGenerateStats stats, follow_up;
+  Waiter waiter = { NULL };
+  gulong id = g_signal_connect (worker, "tokens", G_CALLBACK (on_tokens), &collector);
+
+  vila_sampling_params_init (&params);
+  params.max_new_tokens = 32;
+  vc_worker_generate_async (worker, 7, "Tell me a story about a lighthouse.", NULL, &params, NULL, store_result,
+                            &waiter);
+  g_assert_true (vc_worker_generate_finish (worker, wait_for (&waiter), &stats, &error));
+  g_assert_no_error (error);
+  g_object_unref (waiter.result);
+  g_test_message ("%u tokens in %u emissions: %s", stats.n_generated, collector.emissions, collector.text->str);
+  g_assert_cmpuint (stats.n_generated, >, 0);
+  g_assert_cmpuint (collector.emissions, >, 0);
+  g_assert_cmpstr (collector.text->str, ==, expected);
+
+  /* The conversation goes on from its cache: only the new turn is
+   * prefilled. */
+  g_string_truncate (collector.text, 0);
+  waiter.result = NULL;
+  vc_worker_generate_async (worker, 7, "Why?", NULL, &params, NULL, store_result, &waiter);
+  g_assert_true (vc_worker_generate_finish (worker, wait_for (&waiter), &follow_up, &error));
+  g_object_unref (waiter.result);
+  g_assert_cmpuint (follow_up.n_prompt_tokens, <, stats.n_prompt_tokens + stats.n_generated);
+  g_assert_cmpuint (follow_up.n_prompt_tokens, >, 0);
+
+  g_signal_handler_disconnect (worker, id);
+  g_string_free (collector.text, TRUE);
+}
+
+static void
+test_cancel (void)
+{
+  g_autoptr(VcWorker) worker = loaded_worker ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  Collector collector = { g_string_new (NULL), 0, 3, cancellable };
+  VilaSamplingParams params;
+  VilaGenerateStats stats;
+  Waiter waiter = { NULL };
+  gulong id = g_signal_connect (worker, "tokens", G_CALLBACK (on_tokens), &collector);
+
+  vila_sampling_params_init (&params);
+  params.max_new_tokens = 400;
+  vc_worker_generate_async (worker, 3, "Tell me a story about a lighthouse.", NULL, &params, cancellable,
+                            store_result, &waiter);
+  g_assert_true (vc_worker_generate_finish (worker, wait_for (&waiter), &stats, &error));
+  g_assert_no_error (error);
+  g_object_unref (waiter.result);
+  g_test_message ("cancelled after %u tokens", stats.n_generated);
+  /* Unless the tiny model ended its answer first. */
+  if (stats.stop_reason != VILA_STOP_EOS)
+    {
+      g_assert_cmpint (stats.stop_reason, ==, VILA_STOP_CANCELLED);
+      g_assert_cmpuint (stats.n_generated, <, 400);
+    }
+  g_assert_cmpuint (collector.text->len, >, 0);
+  g_signal_handler_disconnect (worker, id);
+  g_string_free (collector.text, TRUE);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (argc < 2)
+    g_error ("usage: %s TESTS-DATA-DIR", argv[0]);
+  data_dir = argv[1];
+
+  g_test_add_func ("/worker/load-failure", test_load_failure);
+  g_test_add_func ("/worker/tokens-in-order", test_tokens_in_order);
+  g_test_add_func ("/worker/cancel", test_cancel);
+  return g_test_run ();
+}
