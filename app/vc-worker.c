@@ -189,19 +189,32 @@ on_token (const char *text,
   return TRUE;
 }
 
+/* Main context: the latest load progress, if any is waiting. */
+static void
+flush_progress (VcWorker *self)
+{
+  g_autofree char *stage = NULL;
+  double progress;
+  gboolean pending;
+
+  g_mutex_lock (&self->lock);
+  pending = self->progress_source != NULL;
+  progress = self->progress;
+  stage = g_steal_pointer (&self->stage);
+  if (pending)
+    {
+      g_source_destroy (self->progress_source);
+      g_clear_pointer (&self->progress_source, g_source_unref);
+    }
+  g_mutex_unlock (&self->lock);
+  if (pending)
+    g_signal_emit (self, signals[SIGNAL_LOAD_PROGRESS], 0, progress, stage ? stage : "");
+}
+
 static gboolean
 progress_source_cb (gpointer user_data)
 {
-  VcWorker *self = user_data;
-  g_autofree char *stage = NULL;
-  double progress;
-
-  g_mutex_lock (&self->lock);
-  progress = self->progress;
-  stage = g_steal_pointer (&self->stage);
-  g_clear_pointer (&self->progress_source, g_source_unref);
-  g_mutex_unlock (&self->lock);
-  g_signal_emit (self, signals[SIGNAL_LOAD_PROGRESS], 0, progress, stage ? stage : "");
+  flush_progress (VC_WORKER (user_data));
   return G_SOURCE_REMOVE;
 }
 
@@ -465,6 +478,8 @@ vc_worker_load_finish (VcWorker      *self,
 
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
+  /* Every progress report before the load is reported done. */
+  flush_progress (self);
   if (!(model = g_task_propagate_pointer (G_TASK (result), error)))
     return FALSE;
   g_clear_pointer (&self->shown_model, vila_model_unref);

@@ -13,7 +13,8 @@ G_BEGIN_DECLS
  * signals come back in the main context the worker was made in, so the
  * UI never waits on the engine. Generated text arrives through
  * ::tokens, coalesced to at most one emission per frame (16 ms), and all
- * of it before vc_worker_generate_finish() returns.
+ * of it before vc_worker_generate_finish() returns; likewise the latest
+ * ::load-progress before vc_worker_load_finish() returns.
  *
  * Signals:
  *   ::load-progress (double fraction, const char *stage)
