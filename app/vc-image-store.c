@@ -48,3 +48,56 @@ vc_image_store_add (const char  *folder,
     return NULL;
   return g_steal_pointer (&sha256);
 }
+
+static char *
+thumbnail_path (const char *folder,
+                const char *sha256,
+                int         size)
+{
+  g_autofree char *image = vc_image_store_path (folder, sha256);
+
+  return g_strdup_printf ("%s.thumbnail-%d.png", image, size);
+}
+
+GdkPixbuf *
+vc_image_store_thumbnail (const char  *folder,
+                          const char  *sha256,
+                          int          size,
+                          GError     **error)
+{
+  g_autofree char *path = vc_image_store_path (folder, sha256);
+  g_autofree char *cached = thumbnail_path (folder, sha256, size);
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GdkPixbuf) decoded = NULL;
+  g_autoptr(GdkPixbuf) oriented = NULL;
+  g_autofree char *png = NULL;
+  GdkPixbuf *thumbnail;
+  gsize png_size;
+  int width, height;
+  double scale;
+
+  g_return_val_if_fail (folder != NULL && sha256 != NULL && size > 0, NULL);
+
+  /* A damaged cache file is made again, not reported. */
+  if ((thumbnail = gdk_pixbuf_new_from_file (cached, NULL)) != NULL)
+    return thumbnail;
+
+  if (!(decoded = gdk_pixbuf_new_from_file (path, &local_error)))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("Cannot read the image %s: %s"), path,
+                   local_error->message);
+      return NULL;
+    }
+  oriented = gdk_pixbuf_apply_embedded_orientation (decoded);
+  width = gdk_pixbuf_get_width (oriented);
+  height = gdk_pixbuf_get_height (oriented);
+  scale = MIN (1.0, (double) size / MAX (width, height));
+  thumbnail = scale < 1.0 ? gdk_pixbuf_scale_simple (oriented, MAX (1, (int) (width * scale + 0.5)),
+                                                     MAX (1, (int) (height * scale + 0.5)), GDK_INTERP_HYPER)
+                          : g_object_ref (oriented);
+
+  /* Caching is a convenience: a full disk costs speed, not the picture. */
+  if (gdk_pixbuf_save_to_buffer (thumbnail, &png, &png_size, "png", NULL, NULL))
+    g_file_set_contents_full (cached, png, png_size, G_FILE_SET_CONTENTS_CONSISTENT, 0600, NULL);
+  return thumbnail;
+}

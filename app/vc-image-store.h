@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include <gdk-pixbuf/gdk-pixbuf.h>
 #include <gio/gio.h>
 
 G_BEGIN_DECLS
@@ -18,5 +19,15 @@ char *vc_image_store_add  (const char  *folder,
 /* The file of @sha256 (whether or not it exists). */
 char *vc_image_store_path (const char  *folder,
                            const char  *sha256);
+
+/* The image of @sha256 turned as its EXIF orientation says and scaled
+ * (high quality) to fit @size × @size pixels, kept beside it as a PNG so
+ * that a transcript of hundreds of images opens without decoding them
+ * again. Ask for the size in device pixels (logical size × scale
+ * factor): a thumbnail is never scaled up, so it stays sharp. */
+GdkPixbuf *vc_image_store_thumbnail (const char  *folder,
+                                     const char  *sha256,
+                                     int          size,
+                                     GError     **error);
 
 G_END_DECLS

@@ -341,6 +341,51 @@ test_refuses_foreign_files (Fixture       *f,
   assert_refused_unchanged (other, VC_STORE_ERROR_CORRUPT);
 }
 
+static void
+test_thumbnails (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GdkPixbuf) photo = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 300, 120);
+  g_autoptr(GdkPixbuf) small = NULL, again = NULL, full = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GBytes) broken = g_bytes_new_static ("not an image at all", 19);
+  g_autofree char *png = NULL, *sha = NULL, *bad = NULL, *image = NULL, *cached = NULL;
+  gsize size;
+
+  gdk_pixbuf_fill (photo, 0x3366ccff);
+  g_assert_true (gdk_pixbuf_save_to_buffer (photo, &png, &size, "png", &error, NULL));
+  bytes = g_bytes_new (png, size);
+  sha = vc_image_store_add (f->folder, bytes, &error);
+  g_assert_no_error (error);
+
+  /* Fitted into 64 × 64 with its aspect, and kept beside the image. */
+  small = vc_image_store_thumbnail (f->folder, sha, 64, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_pixbuf_get_width (small), ==, 64);
+  g_assert_cmpint (gdk_pixbuf_get_height (small), ==, 26);
+  image = vc_image_store_path (f->folder, sha);
+  cached = g_strdup_printf ("%s.thumbnail-64.png", image);
+  g_assert_true (g_file_test (cached, G_FILE_TEST_IS_REGULAR));
+
+  /* A damaged cache file is made again. */
+  g_assert_true (g_file_set_contents (cached, "garbage", 7, NULL));
+  again = vc_image_store_thumbnail (f->folder, sha, 64, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_pixbuf_get_width (again), ==, 64);
+
+  /* Never scaled up. */
+  full = vc_image_store_thumbnail (f->folder, sha, 512, &error);
+  g_assert_cmpint (gdk_pixbuf_get_width (full), ==, 300);
+  g_assert_cmpint (gdk_pixbuf_get_height (full), ==, 120);
+
+  /* Bytes that are no image: an error that names the file. */
+  bad = vc_image_store_add (f->folder, broken, &error);
+  g_assert_null (vc_image_store_thumbnail (f->folder, bad, 64, &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, bad));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -352,6 +397,7 @@ main (int    argc,
               fixture_teardown);
   g_test_add ("/store/killed-while-streaming", Fixture, NULL, fixture_setup, test_killed_while_streaming,
               fixture_teardown);
+  g_test_add ("/store/thumbnails", Fixture, NULL, fixture_setup, test_thumbnails, fixture_teardown);
   g_test_add ("/store/refuses-foreign-files", Fixture, NULL, fixture_setup, test_refuses_foreign_files,
               fixture_teardown);
   return g_test_run ();
