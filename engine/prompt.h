@@ -16,6 +16,7 @@ typedef struct {
   const char *system_footer;    /* after it */
   const char *user_prefix;
   const char *user_suffix;      /* ends with the assistant header */
+  const char *answer_prefix;    /* between the header and an answer's text */
   const char *answer_suffix;
   const char *stop;             /* the text that ends an answer, or NULL */
 } VilaTemplate;

@@ -25,6 +25,7 @@ typedef struct {
   GString *text;        /* NULL for an image */
   float   *rows;        /* an image's projected features [n_rows][hidden] */
   gsize    n_rows;
+  gboolean answer;      /* @text is the stored answer to the turn before it */
 } Segment;
 
 struct _VilaSession
@@ -125,13 +126,38 @@ vila_session_append_text (VilaSession  *self,
   g_return_val_if_fail (text != NULL, FALSE);
 
   last = self->pending->len ? g_ptr_array_index (self->pending, self->pending->len - 1) : NULL;
-  if (last == NULL || last->text == NULL)
+  if (last == NULL || last->text == NULL || last->answer)
     {
       last = g_new0 (Segment, 1);
       last->text = g_string_new (NULL);
       g_ptr_array_add (self->pending, last);
     }
   g_string_append (last->text, text);
+  return TRUE;
+}
+
+gboolean
+vila_session_append_answer (VilaSession  *self,
+                            const char   *text,
+                            GError      **error)
+{
+  Segment *segment;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  /* Without turns an answer is more text. */
+  if (self->mode == VILA_PROMPT_RAW)
+    return vila_session_append_text (self, text, error);
+  if (self->pending->len == 0)
+    {
+      g_set_error (error, VILA_ERROR, VILA_ERROR_INVALID_ARGUMENT, "An answer needs a question before it");
+      return FALSE;
+    }
+  segment = g_new0 (Segment, 1);
+  segment->text = g_string_new (text);
+  segment->answer = TRUE;
+  g_ptr_array_add (self->pending, segment);
   return TRUE;
 }
 
@@ -195,6 +221,7 @@ chunk_add (Chunk      *chunk,
 typedef struct {
   GArray *ids;            /* gint32, -1 where an image row goes */
   GArray *images;         /* Segment *, in the order of their -1 runs */
+  GArray *turn_breaks;    /* guint: index in @ids where each turn after a stored answer begins */
 } Rows;
 
 static void
@@ -281,6 +308,25 @@ build_rows (VilaSession *self,
     {
       Segment *segment = g_ptr_array_index (self->pending, i);
 
+      if (segment->answer)
+        {
+          guint before;
+
+          /* A stored answer, written as the reference's prompt has it;
+           * the next turn begins after it (its suffix is a special token,
+           * which the reference's tokenizer splits at too). */
+          chunk_add (&chunk, self->template->user_suffix, FALSE);
+          chunk_add (&chunk, self->template->answer_prefix, FALSE);
+          chunk_add (&chunk, segment->text->str, TRUE);
+          before = rows->ids->len;
+          add_ids (self, rows, &chunk, bos_pending);
+          drop_lead (rows, before, &lead);
+          bos_pending = FALSE;
+          g_array_append_val (rows->turn_breaks, rows->ids->len);
+          chunk_add (&chunk, self->template->answer_suffix, FALSE);
+          chunk_add (&chunk, self->template->user_prefix, FALSE);
+          continue;
+        }
       if (segment->text != NULL)
         {
           chunk_add (&chunk, segment->text->str, TRUE);
@@ -321,9 +367,14 @@ build_rows (VilaSession *self,
       g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
 
       vila_tokenizer_encode (tokenizer, "\n", 1, VILA_ENCODE_ADD_SPECIAL, newline);
-      for (guint i = 0; i < rows->ids->len; i++)
+      for (guint i = 0, next_break = 0; i < rows->ids->len; i++)
         {
           gint32 id = g_array_index (rows->ids, gint32, i);
+
+          /* Turn breaks move with what is inserted before them. */
+          for (; next_break < rows->turn_breaks->len && g_array_index (rows->turn_breaks, guint, next_break) == i;
+               next_break++)
+            g_array_index (rows->turn_breaks, guint, next_break) = ids->len;
 
           if (id == image_id && image_id >= 0)
             {
@@ -512,22 +563,34 @@ vila_session_generate (VilaSession               *self,
 
   rows.ids = g_array_new (FALSE, FALSE, sizeof (gint32));
   rows.images = g_array_new (FALSE, FALSE, sizeof (Segment *));
+  rows.turn_breaks = g_array_new (FALSE, FALSE, sizeof (guint));
   build_rows (self, &rows);
   stats->n_prompt_tokens = 0;
-  for (guint i = 0, image = 0; i < rows.ids->len; i++)
-    stats->n_prompt_tokens += g_array_index (rows.ids, gint32, i) >= 0
-                              ? 1 : g_array_index (rows.images, Segment *, image++)->n_rows;
+  for (guint i = 0, image = 0, next_break = 0; i < rows.ids->len; i++)
+    {
+      /* Turns after stored answers begin at these positions. */
+      for (; next_break < rows.turn_breaks->len && g_array_index (rows.turn_breaks, guint, next_break) == i;
+           next_break++)
+        g_array_index (rows.turn_breaks, guint, next_break) = turn_start + stats->n_prompt_tokens;
+      stats->n_prompt_tokens += g_array_index (rows.ids, gint32, i) >= 0
+                                ? 1 : g_array_index (rows.images, Segment *, image++)->n_rows;
+    }
 
   ok = prefill (self, &rows, error);
   g_array_unref (rows.ids);
   g_array_unref (rows.images);
   if (!ok)
-    return FALSE;
+    {
+      g_array_unref (rows.turn_breaks);
+      return FALSE;
+    }
 
   /* The turn starts after what the last answer still owed, so that
    * truncating to it keeps that answer whole. */
   turn_start += owed_before;
   g_array_append_val (self->turn_starts, turn_start);
+  g_array_append_vals (self->turn_starts, rows.turn_breaks->data, rows.turn_breaks->len);
+  g_array_unref (rows.turn_breaks);
   g_ptr_array_set_size (self->pending, 0);
   g_array_set_size (self->owed, 0);
   self->answer_open = TRUE;

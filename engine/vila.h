@@ -191,6 +191,13 @@ gboolean     vila_session_append_text  (VilaSession               *session,
 gboolean     vila_session_append_image (VilaSession               *session,
                                         const VilaImage           *image,
                                         GError                   **error);
+/* Closes the current user turn with a stored answer (a conversation
+ * continued from what was saved): written into the prompt as the
+ * reference rebuilds it from text every turn, and prefilled with the next
+ * generate(). What follows goes into a new user turn. */
+gboolean     vila_session_append_answer (VilaSession              *session,
+                                         const char               *text,
+                                         GError                  **error);
 /* Forgets everything from turn @n_turns on (0 = all), keeping the cached
  * prefix, for edit-and-resend and regenerate. */
 gboolean     vila_session_truncate     (VilaSession               *session,

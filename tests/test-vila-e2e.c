@@ -238,6 +238,91 @@ test_sessions_in_parallel (void)
   fixture_teardown (&two, NULL);
 }
 
+/* A conversation continued from stored text: the earlier answers written
+ * in with append_answer(), as VILA rebuilds every prompt from text. The
+ * prompt ids, its logits and the greedy answer match the reference's;
+ * truncating to the first turn and asking again gives the same answer
+ * from the cache. */
+static void
+ask_restored (Fixture      *f,
+              VilaSession  *session,
+              guint         max_tokens,
+              GArray       *answer,
+              VilaGenerateStats *stats)
+{
+  g_autoptr(GError) error = NULL;
+  JsonArray *turns = json_object_get_array_member (f->golden, "turns");
+  JsonArray *texts = json_object_get_array_member (f->golden, "answer_texts");
+  VilaSamplingParams params;
+
+  for (guint t = 0; t < json_array_get_length (turns); t++)
+    {
+      g_assert_true (vila_session_append_text (session, json_array_get_string_element (turns, t), &error));
+      if (t < json_array_get_length (texts))
+        g_assert_true (vila_session_append_answer (session, json_array_get_string_element (texts, t), &error));
+    }
+  vila_sampling_params_init (&params);
+  params.max_new_tokens = max_tokens;
+  g_assert_true (vila_session_generate (session, &params, vila_test_collect_token, answer, NULL, stats, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_restored (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VilaSession) first = vila_session_new (f->model, NULL, &error);
+  g_autoptr(VilaSession) session = vila_session_new (f->model, NULL, &error);
+  g_autoptr(GArray) one = g_array_new (FALSE, FALSE, sizeof (gint32));
+  g_autoptr(GArray) answer = g_array_new (FALSE, FALSE, sizeof (gint32));
+  g_autoptr(GArray) again = g_array_new (FALSE, FALSE, sizeof (gint32));
+  JsonArray *expected = json_object_get_array_member (f->golden, "prompt_ids");
+  JsonArray *turns = json_object_get_array_member (f->golden, "turns");
+  g_autofree char *logits_path = g_build_filename (f->root, "logits-restored.bin", NULL);
+  g_autofree float *reference = NULL;
+  VilaGenerateStats stats, stats_again;
+  VilaSamplingParams params;
+  const gint32 *tokens;
+  const float *logits;
+  guint n, vocab;
+  gsize length;
+
+  /* The prompt: its ids and the logits of its last position. */
+  ask_restored (f, first, 1, one, &stats);
+  tokens = vila_session_get_tokens (first, &n);
+  g_assert_cmpuint (n, ==, json_array_get_length (expected));
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpint (tokens[i], ==, json_array_get_int_element (expected, i));
+  g_assert_true (g_file_get_contents (logits_path, (char **) &reference, &length, NULL));
+  logits = vila_session_get_logits (first, &vocab);
+  g_assert_cmpuint (length, ==, vocab * sizeof (float));
+  g_assert_cmpfloat (vila_test_relative_error (logits, reference, vocab), <=, vila_test_tolerance ());
+
+  /* The answer, whole. */
+  ask_restored (f, session, 32, answer, &stats);
+  assert_answer (answer, json_object_get_array_member (f->golden, "greedy"), &stats);
+
+  /* Back to the first turn (kept with its stored answer), asked again. */
+  g_assert_true (vila_session_truncate (session, 1, &error));
+  g_assert_true (vila_session_append_text (session, json_array_get_string_element (turns, 1), &error));
+  vila_sampling_params_init (&params);
+  params.max_new_tokens = 32;
+  g_assert_true (vila_session_generate (session, &params, vila_test_collect_token, again, NULL, &stats_again,
+                                        &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (stats_again.n_prompt_tokens, <, stats.n_prompt_tokens);
+  assert_answer (again, json_object_get_array_member (f->golden, "greedy"), &stats_again);
+
+  /* An answer needs a question before it. */
+  {
+    g_autoptr(VilaSession) empty = vila_session_new (f->model, NULL, NULL);
+
+    g_assert_false (vila_session_append_answer (empty, "Hello.", &error));
+    g_assert_error (error, VILA_ERROR, VILA_ERROR_INVALID_ARGUMENT);
+  }
+}
+
 typedef struct {
   guint seen;
   gint  cancel;
@@ -323,7 +408,13 @@ main (int    argc,
         g_test_add (greedy, Fixture, &cases[i], fixture_setup, test_greedy, fixture_teardown);
     }
   if (exact)
-    g_test_add_func ("/vila/e2e/sessions-in-parallel", test_sessions_in_parallel);
+    {
+      static const Case restored = { "vila15-tiny", "restored" };
+
+      g_test_add_func ("/vila/e2e/sessions-in-parallel", test_sessions_in_parallel);
+      g_test_add ("/vila/e2e/vila15-tiny/restored", Fixture, &restored, fixture_setup, test_restored,
+                  fixture_teardown);
+    }
   g_test_add ("/vila/e2e/cancel-during-decode", Fixture, &cases[2], fixture_setup, test_cancel_during_decode,
               fixture_teardown);
   if (vila_test_backend_kind () == VILA_BACKEND_CUDA)
