@@ -13,6 +13,7 @@
 
 #include <glib/gi18n.h>
 
+#include "vc-image-store.h"
 #include "vc-worker.h"
 
 /* One frame at 60 Hz. */
@@ -22,6 +23,7 @@ typedef enum {
   JOB_LOAD,
   JOB_GENERATE,
   JOB_FORGET,
+  JOB_RESTORE,
   JOB_QUIT,
 } JobKind;
 
@@ -37,6 +39,7 @@ typedef struct {
   char               *text;
   GPtrArray          *images;
   VilaSamplingParams  params;
+  GPtrArray          *messages;         /* VcMessage, to restore */
 } Job;
 
 /* Text waiting for the main context, per conversation, in order. */
@@ -55,6 +58,7 @@ struct _VcWorker
   /* The worker thread's alone. */
   VilaModel    *model;
   GHashTable   *sessions;      /* gint64 * -> VilaSession * */
+  GHashTable   *restore_errors;/* gint64 * -> GError *: why a restore failed, for the next answer */
 
   /* The main context's: the model whose info is shown. */
   VilaModel    *shown_model;
@@ -88,6 +92,7 @@ job_free (Job *job)
   g_free (job->path);
   g_free (job->text);
   g_clear_pointer (&job->images, g_ptr_array_unref);
+  g_clear_pointer (&job->messages, g_ptr_array_unref);
   g_free (job);
 }
 
@@ -256,6 +261,7 @@ run_load (VcWorker *self,
       return;
     }
   g_hash_table_remove_all (self->sessions);
+  g_hash_table_remove_all (self->restore_errors);
   g_clear_pointer (&self->model, vila_model_unref);
   self->model = model;
   g_task_return_pointer (job->task, vila_model_ref (model), (GDestroyNotify) vila_model_unref);
@@ -274,6 +280,16 @@ run_generate (VcWorker *self,
       g_task_return_new_error (job->task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, _("No model is loaded"));
       return;
     }
+  {
+    gpointer stolen_key = NULL, stolen_error = NULL;
+
+    if (g_hash_table_steal_extended (self->restore_errors, &job->conversation, &stolen_key, &stolen_error))
+      {
+        g_free (stolen_key);
+        g_task_return_error (job->task, stolen_error);
+        return;
+      }
+  }
   session = g_hash_table_lookup (self->sessions, &job->conversation);
   if (session == NULL)
     {
@@ -318,6 +334,74 @@ drop_task (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Worker thread: one stored user message into @session, its images where
+ * their offsets put them (before the text for -1). */
+static gboolean
+append_stored_message (VilaSession      *session,
+                       const VcMessage  *message,
+                       const char       *folder,
+                       GError          **error)
+{
+  gsize done = 0, length = strlen (message->text);
+
+  for (guint i = 0; message->images != NULL && i < message->images->len; i++)
+    {
+      const VcMessageImage *image = &g_array_index (message->images, VcMessageImage, i);
+      g_autofree char *path = vc_image_store_path (folder, image->sha256);
+      g_autoptr(VcLoadedImage) loaded = NULL;
+      gsize at = image->text_offset < 0 ? 0 : MIN ((gsize) image->text_offset, length);
+
+      if (at > done)
+        {
+          g_autofree char *part = g_strndup (message->text + done, at - done);
+
+          if (!vila_session_append_text (session, part, error))
+            return FALSE;
+          done = at;
+        }
+      if (!(loaded = vc_image_load (path, error)) || !vila_session_append_image (session, &loaded->image, error))
+        return FALSE;
+    }
+  return done >= length || vila_session_append_text (session, message->text + done, error);
+}
+
+static void
+run_restore (VcWorker *self,
+             Job      *job)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VilaSession) session = NULL;
+  gint64 *key;
+
+  g_hash_table_remove (self->sessions, &job->conversation);
+  g_hash_table_remove (self->restore_errors, &job->conversation);
+  if (self->model == NULL)
+    return;
+  if (!(session = vila_session_new (self->model, NULL, &error)))
+    goto failed;
+  for (guint i = 0; i < job->messages->len; i++)
+    {
+      const VcMessage *message = g_ptr_array_index (job->messages, i);
+
+      /* Answers that failed have nothing to build on. */
+      if (message->role == VC_ROLE_ASSISTANT && message->state != VC_MESSAGE_ERROR && *message->text != '\0'
+          ? !vila_session_append_answer (session, message->text, &error)
+          : message->role == VC_ROLE_USER && !append_stored_message (session, message, job->path, &error))
+        goto failed;
+    }
+  key = g_new (gint64, 1);
+  *key = job->conversation;
+  g_hash_table_insert (self->sessions, key, g_steal_pointer (&session));
+  return;
+
+failed:
+  /* Said by the next answer of the conversation, which then fails. */
+  key = g_new (gint64, 1);
+  *key = job->conversation;
+  g_prefix_error (&error, _("The conversation cannot be continued: "));
+  g_hash_table_insert (self->restore_errors, key, g_steal_pointer (&error));
+}
+
 static gpointer
 worker_thread (gpointer data)
 {
@@ -337,6 +421,10 @@ worker_thread (gpointer data)
           break;
         case JOB_FORGET:
           g_hash_table_remove (self->sessions, &job->conversation);
+          job_free (job);
+          continue;
+        case JOB_RESTORE:
+          run_restore (self, job);
           job_free (job);
           continue;
         case JOB_QUIT:
@@ -393,6 +481,7 @@ vc_worker_finalize (GObject *object)
   g_array_unref (self->chunks);
   g_async_queue_unref (self->jobs);
   g_hash_table_unref (self->sessions);
+  g_hash_table_unref (self->restore_errors);
   g_main_context_unref (self->context);
   g_free (self->stage);
   g_mutex_clear (&self->lock);
@@ -420,6 +509,7 @@ vc_worker_init (VcWorker *self)
   self->chunks = g_array_new (FALSE, FALSE, sizeof (Chunk));
   self->jobs = g_async_queue_new ();
   self->sessions = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, (GDestroyNotify) vila_session_free);
+  self->restore_errors = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, (GDestroyNotify) g_error_free);
   self->context = g_main_context_ref_thread_default ();
 }
 
@@ -556,5 +646,23 @@ vc_worker_forget (VcWorker *self,
 
   job = job_new (JOB_FORGET, NULL, NULL);
   job->conversation = conversation;
+  submit (self, job);
+}
+
+void
+vc_worker_restore (VcWorker   *self,
+                   gint64      conversation,
+                   GPtrArray  *messages,
+                   const char *folder)
+{
+  Job *job;
+
+  g_return_if_fail (VC_IS_WORKER (self));
+  g_return_if_fail (messages != NULL && folder != NULL);
+
+  job = job_new (JOB_RESTORE, NULL, NULL);
+  job->conversation = conversation;
+  job->messages = g_ptr_array_ref (messages);
+  job->path = g_strdup (folder);
   submit (self, job);
 }

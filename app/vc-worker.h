@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "vc-image-loader.h"
+#include "vc-store.h"
 #include "vila.h"
 
 G_BEGIN_DECLS
@@ -56,6 +57,17 @@ gboolean   vc_worker_generate_finish  (VcWorker                  *self,
                                        GAsyncResult              *result,
                                        VilaGenerateStats         *stats,
                                        GError                   **error);
+/* Rebuilds the session of @conversation from what was stored: @messages
+ * (VcMessage, oldest first; their images read from the image store in
+ * @folder), earlier answers written in as text, the way VILA rebuilds its
+ * prompts. Nothing is computed until the next answer, which then prefills
+ * the whole conversation once. For a conversation opened again after a
+ * restart, or edited before its last turn. A failure (an image file gone)
+ * is the error of that next answer. @messages must not change after. */
+void       vc_worker_restore          (VcWorker                  *self,
+                                       gint64                     conversation,
+                                       GPtrArray                 *messages,
+                                       const char                *folder);
 /* Drops the session of @conversation (deleted, or edited before its last
  * turn: the next answer starts from the conversation's beginning). */
 void       vc_worker_forget           (VcWorker                  *self,

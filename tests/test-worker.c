@@ -189,6 +189,83 @@ test_tokens_in_order (void)
 }
 
 static void
+clear_image (gpointer data)
+{
+  g_free (((VcMessageImage *) data)->sha256);
+}
+
+static VcMessage *
+stored (VcRole      role,
+        const char *text)
+{
+  VcMessage *m = g_new0 (VcMessage, 1);
+
+  m->role = role;
+  m->text = g_strdup (text);
+  m->state = VC_MESSAGE_COMPLETE;
+  m->images = g_array_new (FALSE, FALSE, sizeof (VcMessageImage));
+  g_array_set_clear_func (m->images, clear_image);
+  return m;
+}
+
+/* A conversation opened again after a restart: its stored messages
+ * rebuild the session, and the next answer is the one the engine gives
+ * with the earlier answer written in; a stored image that is gone makes
+ * that next answer fail, saying why. */
+static void
+test_restore (void)
+{
+  g_autoptr(VcWorker) worker = loaded_worker ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func ((GDestroyNotify) vc_message_free);
+  g_autoptr(GPtrArray) broken = g_ptr_array_new_with_free_func ((GDestroyNotify) vc_message_free);
+  g_autofree char *path = checkpoint ();
+  g_autoptr(VilaModel) model = vila_model_load (path, NULL, &error);
+  g_autoptr(VilaSession) session = vila_session_new (model, NULL, &error);
+  g_autoptr(GString) expected = g_string_new (NULL);
+  Collector collector = { g_string_new (NULL), 0, 11, NULL };
+  const char *question = "Tell me a story about a lighthouse.";
+  const char *answer = "Once there was a keeper who never slept, and the ships always came home.";
+  const char *follow_up = "Why did the keeper stay?";
+  VilaSamplingParams params;
+  Waiter waiter = { NULL };
+  VcMessage *with_image;
+  gulong id;
+
+  vila_sampling_params_init (&params);
+  params.max_new_tokens = 32;
+  g_assert_true (vila_session_append_text (session, question, &error));
+  g_assert_true (vila_session_append_answer (session, answer, &error));
+  g_assert_true (vila_session_append_text (session, follow_up, &error));
+  g_assert_true (vila_session_generate (session, &params, collect_direct, expected, NULL, NULL, &error));
+
+  g_ptr_array_add (messages, stored (VC_ROLE_USER, question));
+  g_ptr_array_add (messages, stored (VC_ROLE_ASSISTANT, answer));
+  vc_worker_restore (worker, 11, messages, data_dir);
+  id = g_signal_connect (worker, "tokens", G_CALLBACK (on_tokens), &collector);
+  vc_worker_generate_async (worker, 11, follow_up, NULL, &params, NULL, store_result, &waiter);
+  g_assert_true (vc_worker_generate_finish (worker, wait_for (&waiter), NULL, &error));
+  g_assert_no_error (error);
+  g_object_unref (waiter.result);
+  g_assert_cmpstr (collector.text->str, ==, expected->str);
+  g_signal_handler_disconnect (worker, id);
+
+  with_image = stored (VC_ROLE_USER, "What is this?");
+  g_array_append_val (with_image->images, ((VcMessageImage) {
+    g_strdup ("0000000000000000000000000000000000000000000000000000000000000000"), -1 }));
+  g_ptr_array_add (broken, with_image);
+  vc_worker_restore (worker, 12, broken, data_dir);
+  waiter.result = NULL;
+  vc_worker_generate_async (worker, 12, "And now?", NULL, &params, NULL, store_result, &waiter);
+  g_assert_false (vc_worker_generate_finish (worker, wait_for (&waiter), NULL, &error));
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "cannot be continued"));
+  g_object_unref (waiter.result);
+  g_string_free (collector.text, TRUE);
+}
+
+static void
 test_cancel (void)
 {
   g_autoptr(VcWorker) worker = loaded_worker ();
@@ -231,5 +308,6 @@ main (int    argc,
   g_test_add_func ("/worker/load-failure", test_load_failure);
   g_test_add_func ("/worker/tokens-in-order", test_tokens_in_order);
   g_test_add_func ("/worker/cancel", test_cancel);
+  g_test_add_func ("/worker/restore", test_restore);
   return g_test_run ();
 }
