@@ -666,3 +666,15 @@ vc_worker_restore (VcWorker   *self,
   job->path = g_strdup (folder);
   submit (self, job);
 }
+
+char *
+vc_worker_display_name (const char *path)
+{
+  g_autofree char *canonical = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  /* "models/VILA1.5-3b/" names "VILA1.5-3b", not "". */
+  canonical = g_canonicalize_filename (path, NULL);
+  return g_path_get_basename (canonical);
+}

@@ -36,6 +36,8 @@ void       vc_worker_load_async       (VcWorker               *self,
 gboolean   vc_worker_load_finish      (VcWorker               *self,
                                        GAsyncResult           *result,
                                        GError                **error);
+/* The name to show for a model folder: its base name, as on the Hub. */
+char      *vc_worker_display_name     (const char             *path);
 /* What the loaded model is, or NULL. */
 const VilaModelInfo *vc_worker_get_model_info (VcWorker       *self);
 

@@ -296,6 +296,42 @@ test_cancel (void)
   g_string_free (collector.text, TRUE);
 }
 
+/* Cancelled before it starts: the load stops at its first stage. */
+static void
+test_load_cancelled (void)
+{
+  g_autoptr(VcWorker) worker = vc_worker_new ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = checkpoint ();
+  Waiter waiter = { NULL };
+
+  g_cancellable_cancel (cancellable);
+  vc_worker_load_async (worker, path, NULL, cancellable, store_result, &waiter);
+  g_assert_false (vc_worker_load_finish (worker, wait_for (&waiter), &error));
+  g_assert_error (error, VILA_ERROR, VILA_ERROR_CANCELLED);
+  g_assert_null (vc_worker_get_model_info (worker));
+  g_object_unref (waiter.result);
+}
+
+static void
+test_display_name (void)
+{
+  static const struct { const char *path; const char *name; } cases[] = {
+    { "/models/VILA1.5-3b", "VILA1.5-3b" },
+    { "/models/VILA1.5-3b/", "VILA1.5-3b" },
+    { "/models/NVILA-8B/llm/..", "NVILA-8B" },
+    { "/models//Llama-3-VILA1.5-8B/.", "Llama-3-VILA1.5-8B" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *name = vc_worker_display_name (cases[i].path);
+
+      g_assert_cmpstr (name, ==, cases[i].name);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -306,6 +342,8 @@ main (int    argc,
   data_dir = argv[1];
 
   g_test_add_func ("/worker/load-failure", test_load_failure);
+  g_test_add_func ("/worker/load-cancelled", test_load_cancelled);
+  g_test_add_func ("/worker/display-name", test_display_name);
   g_test_add_func ("/worker/tokens-in-order", test_tokens_in_order);
   g_test_add_func ("/worker/cancel", test_cancel);
   g_test_add_func ("/worker/restore", test_restore);

@@ -11,7 +11,8 @@
 
 struct _VcApplication
 {
-  AdwApplication parent_instance;
+  AdwApplication  parent_instance;
+  VcWorker       *worker;
 };
 
 G_DEFINE_FINAL_TYPE (VcApplication, vc_application, ADW_TYPE_APPLICATION)
@@ -169,12 +170,33 @@ vc_application_startup (GApplication *app)
 }
 
 static void
+vc_application_dispose (GObject *object)
+{
+  VcApplication *self = VC_APPLICATION (object);
+
+  /* Stops the engine's thread (after the job it is on). */
+  g_clear_object (&self->worker);
+  G_OBJECT_CLASS (vc_application_parent_class)->dispose (object);
+}
+
+VcWorker *
+vc_application_get_worker (VcApplication *self)
+{
+  g_return_val_if_fail (VC_IS_APPLICATION (self), NULL);
+
+  if (self->worker == NULL)
+    self->worker = vc_worker_new ();
+  return self->worker;
+}
+
+static void
 vc_application_class_init (VcApplicationClass *klass)
 {
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
   app_class->activate = vc_application_activate;
   app_class->startup = vc_application_startup;
+  G_OBJECT_CLASS (klass)->dispose = vc_application_dispose;
   app_class->command_line = vc_application_command_line;
   app_class->handle_local_options = vc_application_handle_local_options;
 }

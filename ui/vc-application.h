@@ -3,12 +3,16 @@
 
 #include <adwaita.h>
 
+#include "vc-worker.h"
+
 G_BEGIN_DECLS
 
 #define VC_TYPE_APPLICATION (vc_application_get_type ())
 
 G_DECLARE_FINAL_TYPE (VcApplication, vc_application, VC, APPLICATION, AdwApplication)
 
-VcApplication *vc_application_new (void);
+VcApplication *vc_application_new        (void);
+/* The engine's thread, one for the application (made on first use). */
+VcWorker      *vc_application_get_worker (VcApplication *self);
 
 G_END_DECLS

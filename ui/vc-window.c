@@ -5,7 +5,7 @@
 
 #include <glib/gi18n.h>
 
-#include "vc-model-loader.h"
+#include "vc-application.h"
 #include "vc-window.h"
 
 struct _VcWindow
@@ -15,13 +15,17 @@ struct _VcWindow
   GSettings        *settings;
   char             *model_override;   /* from --model, never stored */
   GCancellable     *load_cancellable;
-  VilaModel        *model;
+  gulong            progress_handler;
+  char             *pending_path;     /* a load that waits for the main loop */
+  VilaLoadOptions   pending_options;
+  guint             start_source;
 
   /* Template children */
   AdwToastOverlay  *toast_overlay;
   AdwWindowTitle   *window_title;
   GtkStack         *stack;
   AdwStatusPage    *loading_page;
+  GtkProgressBar   *load_progress;
   AdwStatusPage    *ready_page;
 };
 
@@ -52,6 +56,23 @@ set_model_name (VcWindow   *self,
   adw_window_title_set_subtitle (self->window_title, name ? name : "");
 }
 
+static VcWorker *
+worker_of (VcWindow *self)
+{
+  return vc_application_get_worker (VC_APPLICATION (gtk_window_get_application (GTK_WINDOW (self))));
+}
+
+static void
+on_load_progress (VcWorker   *worker,
+                  double      fraction,
+                  const char *stage,
+                  gpointer    user_data)
+{
+  VcWindow *self = user_data;
+
+  gtk_progress_bar_set_fraction (self->load_progress, fraction);
+}
+
 static void
 on_model_loaded (GObject      *source,
                  GAsyncResult *result,
@@ -59,14 +80,15 @@ on_model_loaded (GObject      *source,
 {
   g_autoptr(VcWindow) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(VilaModel) model = vc_model_loader_load_finish (result, &error);
+  GCancellable *cancellable = g_task_get_cancellable (G_TASK (result));
+  gboolean loaded = vc_worker_load_finish (VC_WORKER (source), result, &error);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;   /* a newer load or the window's close took over */
+  /* A newer load, the Cancel button or the window's close took over. */
+  if (cancellable != NULL && g_cancellable_is_cancelled (cancellable))
+    return;
 
   g_clear_object (&self->load_cancellable);
-
-  if (model == NULL)
+  if (!loaded)
     {
       g_autofree char *message = g_strdup_printf (_("Could not load the model: %s"), error->message);
 
@@ -76,17 +98,33 @@ on_model_loaded (GObject      *source,
       return;
     }
 
-  g_clear_pointer (&self->model, vila_model_unref);
-  self->model = g_steal_pointer (&model);
-  adw_status_page_set_title (self->ready_page, vila_model_get_info (self->model)->name);
+  adw_status_page_set_title (self->ready_page, vc_worker_get_model_info (VC_WORKER (source))->name);
   gtk_stack_set_visible_child_name (self->stack, "ready");
+}
+
+static gboolean
+start_load (gpointer user_data)
+{
+  VcWindow *self = user_data;
+  g_autofree char *path = g_steal_pointer (&self->pending_path);
+  VcWorker *worker;
+
+  self->start_source = 0;
+  if (path == NULL || self->load_cancellable == NULL || gtk_window_get_application (GTK_WINDOW (self)) == NULL)
+    return G_SOURCE_REMOVE;
+  worker = worker_of (self);
+  if (self->progress_handler == 0)
+    self->progress_handler = g_signal_connect_object (worker, "load-progress", G_CALLBACK (on_load_progress), self, 0);
+  vc_worker_load_async (worker, path, &self->pending_options, self->load_cancellable, on_model_loaded,
+                        g_object_ref (self));
+  return G_SOURCE_REMOVE;
 }
 
 static void
 load_model (VcWindow   *self,
             const char *path)
 {
-  g_autofree char *name = vc_model_loader_display_name (path);
+  g_autofree char *name = vc_worker_display_name (path);
   g_autofree char *backend_name = g_settings_get_string (self->settings, "backend");
   VilaLoadOptions options;
 
@@ -99,10 +137,16 @@ load_model (VcWindow   *self,
 
   set_model_name (self, name);
   adw_status_page_set_description (self->loading_page, name);
+  gtk_progress_bar_set_fraction (self->load_progress, 0.0);
   gtk_stack_set_visible_child_name (self->stack, "loading");
 
-  vc_model_loader_load_async (path, &options, self->load_cancellable,
-                              on_model_loaded, g_object_ref (self));
+  /* The worker is the application's, which a window being constructed
+   * does not know yet: the request goes out from the main loop. */
+  g_free (self->pending_path);
+  self->pending_path = g_strdup (path);
+  self->pending_options = options;
+  if (self->start_source == 0)
+    self->start_source = g_idle_add_full (G_PRIORITY_DEFAULT, start_load, g_object_ref (self), g_object_unref);
 }
 
 static void
@@ -225,7 +269,8 @@ vc_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->load_cancellable);
   g_clear_object (&self->load_cancellable);
-  g_clear_pointer (&self->model, vila_model_unref);
+  g_clear_handle_id (&self->start_source, g_source_remove);
+  g_clear_pointer (&self->pending_path, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), VC_TYPE_WINDOW);
 
   G_OBJECT_CLASS (vc_window_parent_class)->dispose (object);
@@ -310,6 +355,7 @@ vc_window_class_init (VcWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, VcWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, VcWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, VcWindow, loading_page);
+  gtk_widget_class_bind_template_child (widget_class, VcWindow, load_progress);
   gtk_widget_class_bind_template_child (widget_class, VcWindow, ready_page);
 
   gtk_widget_class_install_action (widget_class, "win.choose-model", NULL, choose_model);
