@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * A conversation between the store and the worker (see vc-chat.h). The
+ * store is the truth: when a chat starts (or regenerates), the worker's
+ * session is rebuilt from what the store holds, so what the model sees is
+ * always what the user sees.
+ */
+#define G_LOG_DOMAIN "vc-chat"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "vc-chat.h"
+#include "vc-image-store.h"
+
+/* Saves of a streaming answer: a kill loses at most this much. */
+#define SAVE_INTERVAL_US G_USEC_PER_SEC
+
+struct _VcChat
+{
+  GObject    parent_instance;
+  VcStore   *store;
+  VcWorker  *worker;
+  gint64     conversation;
+  gboolean   in_step;        /* the worker's session matches the store */
+  gulong     tokens_handler;
+
+  /* The answer streaming now, if any. */
+  gint64     answer;
+  GString   *answer_text;
+  gint64     last_save;
+};
+
+enum {
+  SIGNAL_ANSWER_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (VcChat, vc_chat, G_TYPE_OBJECT)
+
+static void
+vc_chat_dispose (GObject *object)
+{
+  VcChat *self = VC_CHAT (object);
+
+  if (self->tokens_handler != 0)
+    g_clear_signal_handler (&self->tokens_handler, self->worker);
+  g_clear_object (&self->worker);
+  g_clear_object (&self->store);
+  G_OBJECT_CLASS (vc_chat_parent_class)->dispose (object);
+}
+
+static void
+vc_chat_finalize (GObject *object)
+{
+  VcChat *self = VC_CHAT (object);
+
+  g_string_free (self->answer_text, TRUE);
+  G_OBJECT_CLASS (vc_chat_parent_class)->finalize (object);
+}
+
+static void
+vc_chat_class_init (VcChatClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = vc_chat_dispose;
+  object_class->finalize = vc_chat_finalize;
+
+  signals[SIGNAL_ANSWER_CHANGED] = g_signal_new ("answer-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                 0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT64, G_TYPE_STRING);
+}
+
+static void
+vc_chat_init (VcChat *self)
+{
+  self->answer_text = g_string_new (NULL);
+}
+
+static void
+save_answer (VcChat         *self,
+             VcMessageState  state,
+             double          first_token_ms,
+             double          tokens_per_second)
+{
+  g_autoptr(GError) error = NULL;
+
+  self->last_save = g_get_monotonic_time ();
+  if (!vc_store_update_message (self->store, self->answer, self->answer_text->str, state, first_token_ms,
+                                tokens_per_second, &error))
+    g_warning ("Cannot save the answer: %s", error->message);
+}
+
+static void
+on_tokens (VcWorker   *worker,
+           gint64      conversation,
+           const char *text,
+           gpointer    user_data)
+{
+  VcChat *self = user_data;
+
+  if (conversation != self->conversation || self->answer == 0)
+    return;
+  g_string_append (self->answer_text, text);
+  g_signal_emit (self, signals[SIGNAL_ANSWER_CHANGED], 0, self->answer, self->answer_text->str);
+  if (g_get_monotonic_time () - self->last_save >= SAVE_INTERVAL_US)
+    save_answer (self, VC_MESSAGE_STREAMING, -1, -1);
+}
+
+VcChat *
+vc_chat_new (VcStore  *store,
+             VcWorker *worker,
+             gint64    conversation)
+{
+  VcChat *self;
+
+  g_return_val_if_fail (VC_IS_STORE (store), NULL);
+  g_return_val_if_fail (VC_IS_WORKER (worker), NULL);
+
+  self = g_object_new (VC_TYPE_CHAT, NULL);
+  self->store = g_object_ref (store);
+  self->worker = g_object_ref (worker);
+  self->conversation = conversation;
+  self->tokens_handler = g_signal_connect (worker, "tokens", G_CALLBACK (on_tokens), self);
+  return self;
+}
+
+gint64
+vc_chat_get_conversation (VcChat *self)
+{
+  g_return_val_if_fail (VC_IS_CHAT (self), 0);
+
+  return self->conversation;
+}
+
+/* The worker's session rebuilt from the store (everything, or what
+ * precedes a regenerated answer). */
+static gboolean
+bring_in_step (VcChat  *self,
+               GError **error)
+{
+  g_autoptr(GPtrArray) messages = NULL;
+
+  if (self->in_step)
+    return TRUE;
+  if (!(messages = vc_store_list_messages (self->store, self->conversation, error)))
+    return FALSE;
+  if (messages->len > 0)
+    vc_worker_restore (self->worker, self->conversation, messages, vc_store_get_folder (self->store));
+  else
+    vc_worker_forget (self->worker, self->conversation);
+  self->in_step = TRUE;
+  return TRUE;
+}
+
+/* The title a conversation gets from its first question. */
+static char *
+title_of (const char *text)
+{
+  const char *end = strchr (text, '\n');
+  g_autofree char *line = g_strndup (text, end ? (gsize) (end - text) : strlen (text));
+
+  g_strstrip (line);
+  if (*line == '\0')
+    return g_strdup (_("Images"));
+  if (g_utf8_strlen (line, -1) > 60)
+    {
+      g_autofree char *cut = g_utf8_substring (line, 0, 59);
+
+      return g_strconcat (cut, "…", NULL);
+    }
+  return g_steal_pointer (&line);
+}
+
+static void
+on_generated (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  VcChat *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  VilaGenerateStats stats;
+  gint64 answer = self->answer;
+
+  /* Every token arrives (through on_tokens) before this returns. */
+  if (!vc_worker_generate_finish (VC_WORKER (source), result, &stats, &error))
+    {
+      save_answer (self, VC_MESSAGE_ERROR, -1, -1);
+      self->answer = 0;
+      /* The worker dropped its half-written turn: rebuild next time. */
+      self->in_step = FALSE;
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  save_answer (self, stats.stop_reason == VILA_STOP_CANCELLED ? VC_MESSAGE_STOPPED : VC_MESSAGE_COMPLETE,
+               stats.time_to_first_token_us / 1000.0,
+               stats.decode_us > 0 ? stats.n_generated / (stats.decode_us / (double) G_USEC_PER_SEC) : -1);
+  self->answer = 0;
+  g_task_return_int (task, answer);
+}
+
+/* The answer's message, then the worker asked (@text and @images go in
+ * as a new turn; NULL for a turn the session already holds). */
+static void
+answer (VcChat                   *self,
+        GTask                    *task,
+        const char               *text,
+        GPtrArray                *images,
+        const VilaSamplingParams *params)
+{
+  g_autoptr(GError) error = NULL;
+  const VilaModelInfo *info = vc_worker_get_model_info (self->worker);
+  VilaSamplingParams defaults;
+  VcMessage message;
+
+  if (params == NULL)
+    {
+      vila_sampling_params_init (&defaults);
+      params = &defaults;
+    }
+  message = (VcMessage) {
+    .conversation_id = self->conversation, .role = VC_ROLE_ASSISTANT, .text = (char *) "",
+    .state = VC_MESSAGE_STREAMING, .model = info ? (char *) info->name : NULL,
+    .temperature = params->temperature, .top_p = params->top_p, .max_new_tokens = params->max_new_tokens,
+    .first_token_ms = -1, .tokens_per_second = -1,
+  };
+  if (!(self->answer = vc_store_add_message (self->store, &message, &error)))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  g_string_truncate (self->answer_text, 0);
+  self->last_save = g_get_monotonic_time ();
+  vc_worker_generate_async (self->worker, self->conversation, text, images, params, g_task_get_cancellable (task),
+                            on_generated, task);
+}
+
+void
+vc_chat_send_async (VcChat                   *self,
+                    const char               *text,
+                    GPtrArray                *images,
+                    const VilaSamplingParams *params,
+                    GCancellable             *cancellable,
+                    GAsyncReadyCallback       callback,
+                    gpointer                  user_data)
+{
+  GTask *task;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) stored = g_array_new (FALSE, FALSE, sizeof (VcMessageImage));
+  g_autoptr(GPtrArray) decoded = g_ptr_array_new_with_free_func ((GDestroyNotify) vc_image_free);
+  g_autoptr(GPtrArray) messages = NULL;
+  g_autoptr(GPtrArray) shas = g_ptr_array_new_with_free_func (g_free);
+  VcMessage question;
+
+  g_return_if_fail (VC_IS_CHAT (self));
+  g_return_if_fail (text != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, vc_chat_send_async);
+  g_task_set_check_cancellable (task, FALSE);
+  if (self->answer != 0)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY, _("An answer is still being written"));
+      g_object_unref (task);
+      return;
+    }
+
+  /* Images first: one that cannot be read stops the question before
+   * anything is stored. */
+  for (guint i = 0; images != NULL && i < images->len; i++)
+    {
+      g_autofree char *sha = vc_image_store_add (vc_store_get_folder (self->store), images->pdata[i], &error);
+      g_autofree char *path = NULL;
+      VcLoadedImage *image;
+
+      if (sha == NULL)
+        break;
+      path = vc_image_store_path (vc_store_get_folder (self->store), sha);
+      if (!(image = vc_image_load (path, &error)))
+        break;
+      g_ptr_array_add (decoded, image);
+      g_array_append_val (stored, ((VcMessageImage) { sha, -1 }));
+      g_ptr_array_add (shas, g_steal_pointer (&sha));
+    }
+  if (error == NULL && bring_in_step (self, &error) &&
+      (messages = vc_store_list_messages (self->store, self->conversation, &error)) != NULL)
+    {
+      question = (VcMessage) {
+        .conversation_id = self->conversation, .role = VC_ROLE_USER, .text = (char *) text,
+        .state = VC_MESSAGE_COMPLETE, .temperature = -1, .top_p = -1, .first_token_ms = -1,
+        .tokens_per_second = -1, .images = stored,
+      };
+      if (vc_store_add_message (self->store, &question, &error) && messages->len == 0)
+        {
+          g_autofree char *title = title_of (text);
+
+          vc_store_rename_conversation (self->store, self->conversation, title, &error);
+        }
+    }
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  answer (self, task, text, decoded, params);
+}
+
+void
+vc_chat_regenerate_async (VcChat                   *self,
+                          gint64                    answer_id,
+                          const VilaSamplingParams *params,
+                          GCancellable             *cancellable,
+                          GAsyncReadyCallback       callback,
+                          gpointer                  user_data)
+{
+  GTask *task;
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (VC_IS_CHAT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, vc_chat_send_async);
+  g_task_set_check_cancellable (task, FALSE);
+  if (self->answer != 0)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY, _("An answer is still being written"));
+      g_object_unref (task);
+      return;
+    }
+  /* The question stays; its answer and everything after go, and the
+   * worker starts again from what is left. */
+  self->in_step = FALSE;
+  if (!vc_store_truncate_at (self->store, answer_id, &error) || !bring_in_step (self, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  answer (self, task, NULL, NULL, params);
+}
+
+gint64
+vc_chat_send_finish (VcChat        *self,
+                     GAsyncResult  *result,
+                     GError       **error)
+{
+  gssize answer;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
+
+  /* g_task_propagate_int() says -1 for an error. */
+  answer = g_task_propagate_int (G_TASK (result), error);
+  return MAX (answer, 0);
+}
