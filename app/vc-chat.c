@@ -241,6 +241,26 @@ answer (VcChat                   *self,
                             on_generated, task);
 }
 
+/* The task of a send or regenerate; NULL (the task already returned
+ * with the error) while another answer is being written. */
+static GTask *
+new_task (VcChat              *self,
+          GCancellable        *cancellable,
+          GAsyncReadyCallback  callback,
+          gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, vc_chat_send_async);
+  /* A stopped answer still returns what it wrote. */
+  g_task_set_check_cancellable (task, FALSE);
+  if (self->answer == 0)
+    return task;
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY, _("An answer is still being written"));
+  g_object_unref (task);
+  return NULL;
+}
+
 void
 vc_chat_send_async (VcChat                   *self,
                     const char               *text,
@@ -261,15 +281,8 @@ vc_chat_send_async (VcChat                   *self,
   g_return_if_fail (VC_IS_CHAT (self));
   g_return_if_fail (text != NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, vc_chat_send_async);
-  g_task_set_check_cancellable (task, FALSE);
-  if (self->answer != 0)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY, _("An answer is still being written"));
-      g_object_unref (task);
-      return;
-    }
+  if (!(task = new_task (self, cancellable, callback, user_data)))
+    return;
 
   /* Images first: one that cannot be read stops the question before
    * anything is stored. */
@@ -325,15 +338,8 @@ vc_chat_regenerate_async (VcChat                   *self,
 
   g_return_if_fail (VC_IS_CHAT (self));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, vc_chat_send_async);
-  g_task_set_check_cancellable (task, FALSE);
-  if (self->answer != 0)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY, _("An answer is still being written"));
-      g_object_unref (task);
-      return;
-    }
+  if (!(task = new_task (self, cancellable, callback, user_data)))
+    return;
   /* The question stays; its answer and everything after go, and the
    * worker starts again from what is left. */
   self->in_step = FALSE;

@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "vc-chat.h"
+#include "vila-test-util.h"
 
 static const char *data_dir;
 static VcWorker *worker;
@@ -22,24 +23,6 @@ typedef struct {
   VcStore *store;
   gint64   conversation;
 } Fixture;
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
 
 static void
 fixture_setup (Fixture       *f,
@@ -61,7 +44,7 @@ fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
   g_clear_object (&f->store);
-  remove_tree (f->folder);
+  vila_test_remove_tree (f->folder);
   g_free (f->folder);
 }
 

@@ -16,6 +16,7 @@
 
 #include "vc-image-store.h"
 #include "vc-store.h"
+#include "vila-test-util.h"
 
 typedef struct {
   char *folder;
@@ -32,28 +33,10 @@ fixture_setup (Fixture       *f,
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  remove_tree (f->folder);
+  vila_test_remove_tree (f->folder);
   g_free (f->folder);
   g_free (f->path);
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
 
@@ -70,4 +71,23 @@ vila_test_collect_token (const char *text,
   if (token_id >= 0)
     g_array_append_val ((GArray *) user_data, token_id);
   return TRUE;
+}
+
+/* Deletes @path and everything under it (a test's temporary folder). */
+static inline void
+vila_test_remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        vila_test_remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
 }
