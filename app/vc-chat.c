@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "vc-chat.h"
@@ -288,15 +289,22 @@ vc_chat_send_async (VcChat                   *self,
    * anything is stored. */
   for (guint i = 0; images != NULL && i < images->len; i++)
     {
-      g_autofree char *sha = vc_image_store_add (vc_store_get_folder (self->store), images->pdata[i], &error);
-      g_autofree char *path = NULL;
+      const char *folder = vc_store_get_folder (self->store);
+      g_autofree char *sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, images->pdata[i]);
+      g_autofree char *path = vc_image_store_path (folder, sha);
+      gboolean existed = g_file_test (path, G_FILE_TEST_IS_REGULAR);
+      g_autofree char *added = vc_image_store_add (folder, images->pdata[i], &error);
       VcLoadedImage *image;
 
-      if (sha == NULL)
+      if (added == NULL)
         break;
-      path = vc_image_store_path (vc_store_get_folder (self->store), sha);
       if (!(image = vc_image_load (path, &error)))
-        break;
+        {
+          /* Not an image: nothing of it stays in the store. */
+          if (!existed)
+            g_unlink (path);
+          break;
+        }
       g_ptr_array_add (decoded, image);
       g_array_append_val (stored, ((VcMessageImage) { sha, -1 }));
       g_ptr_array_add (shas, g_steal_pointer (&sha));

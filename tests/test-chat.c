@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "vc-chat.h"
+#include "vc-image-store.h"
 #include "vila-test-util.h"
 
 static const char *data_dir;
@@ -277,6 +278,13 @@ test_unreadable_image (Fixture       *f,
   g_test_message ("%s", error->message);
   messages = vc_store_list_messages (f->store, f->conversation, &error);
   g_assert_cmpuint (messages->len, ==, 0);
+  /* …and no file of it in the image store. */
+  {
+    g_autofree char *sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, images->pdata[0]);
+    g_autofree char *path = vc_image_store_path (f->folder, sha);
+
+    g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  }
 }
 
 int
