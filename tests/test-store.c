@@ -14,6 +14,7 @@
 
 #include <glib/gstdio.h>
 
+#include "vc-conversation-list.h"
 #include "vc-image-store.h"
 #include "vc-store.h"
 #include "vila-test-util.h"
@@ -369,6 +370,59 @@ test_thumbnails (Fixture       *f,
   g_assert_nonnull (strstr (error->message, bad));
 }
 
+static void
+count_changes (GListModel *model,
+               guint       position,
+               guint       removed,
+               guint       added,
+               gpointer    user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+/* The sidebar's model: newest first, a search, a conversation hidden
+ * while its deletion may be undone. */
+static void
+test_conversation_list (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcStore) store = vc_store_open (f->path, &error);
+  g_autoptr(VcConversationList) list = vc_conversation_list_new (store);
+  g_autoptr(VcConversationItem) first = NULL;
+  gint64 a, b, c;
+  guint changes = 0;
+  VcMessage m;
+
+  g_signal_connect (list, "items-changed", G_CALLBACK (count_changes), &changes);
+  a = vc_store_add_conversation (store, "Harbour", &error);
+  b = vc_store_add_conversation (store, "Mountain", &error);
+  c = vc_store_add_conversation (store, "Forest", &error);
+  m = user_message (a, "the lighthouse at night");
+  vc_store_add_message (store, &m, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (vc_conversation_list_reload (list, NULL, &error));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 3);
+  g_assert_cmpuint (changes, ==, 1);
+  first = g_list_model_get_item (G_LIST_MODEL (list), 0);
+  g_assert_cmpint (vc_conversation_item_get_id (first), ==, a);   /* its message made it newest */
+  g_assert_cmpstr (vc_conversation_item_get_title (first), ==, "Harbour");
+  g_assert_cmpint (vc_conversation_list_find (list, c), ==, 1);
+  g_assert_cmpint (vc_conversation_list_find (list, b), ==, 2);
+
+  g_assert_true (vc_conversation_list_reload (list, "lighthouse", &error));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 1);
+  g_assert_true (vc_conversation_list_reload (list, "", &error));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 3);
+
+  vc_conversation_list_hide (list, c, TRUE);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 2);
+  g_assert_cmpint (vc_conversation_list_find (list, c), ==, -1);
+  vc_conversation_list_hide (list, c, FALSE);
+  g_assert_cmpint (vc_conversation_list_find (list, c), ==, 1);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -380,6 +434,7 @@ main (int    argc,
               fixture_teardown);
   g_test_add ("/store/killed-while-streaming", Fixture, NULL, fixture_setup, test_killed_while_streaming,
               fixture_teardown);
+  g_test_add ("/store/conversation-list", Fixture, NULL, fixture_setup, test_conversation_list, fixture_teardown);
   g_test_add ("/store/thumbnails", Fixture, NULL, fixture_setup, test_thumbnails, fixture_teardown);
   g_test_add ("/store/refuses-foreign-files", Fixture, NULL, fixture_setup, test_refuses_foreign_files,
               fixture_teardown);
