@@ -7,6 +7,7 @@
 
 #include "vc-application.h"
 #include "vc-window.h"
+#include "vila-test-util.h"
 
 static VcApplication *app;
 
@@ -35,12 +36,15 @@ window_shows_welcome (gpointer window)
   return g_strcmp0 (vc_window_get_page (window), "welcome") == 0;
 }
 
+/* The mapped status page with the application's icon (the sidebar has
+ * status pages of its own). */
 static AdwStatusPage *
 find_visible_status_page (GtkWidget *widget)
 {
   if (!gtk_widget_get_mapped (widget))
     return NULL;
-  if (ADW_IS_STATUS_PAGE (widget))
+  if (ADW_IS_STATUS_PAGE (widget) &&
+      g_strcmp0 (adw_status_page_get_icon_name (ADW_STATUS_PAGE (widget)), BASE_APP_ID) == 0)
     return ADW_STATUS_PAGE (widget);
 
   for (GtkWidget *child = gtk_widget_get_first_child (widget);
@@ -51,6 +55,29 @@ find_visible_status_page (GtkWidget *widget)
 
       if (page != NULL)
         return page;
+    }
+  return NULL;
+}
+
+static gboolean
+shows_status_page (gpointer window)
+{
+  return find_visible_status_page (window) != NULL;
+}
+
+static GtkListView *
+find_list_view (GtkWidget *widget)
+{
+  if (GTK_IS_LIST_VIEW (widget))
+    return GTK_LIST_VIEW (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkListView *view = find_list_view (child);
+
+      if (view != NULL)
+        return view;
     }
   return NULL;
 }
@@ -104,6 +131,8 @@ test_welcome_page (void)
   GtkButton *choose;
 
   g_assert_cmpstr (vc_window_get_page (window), ==, "welcome");
+  /* The leaflet maps its pages once it has its size. */
+  iterate_until (shows_status_page, window);
   page = find_visible_status_page (GTK_WIDGET (window));
   g_assert_nonnull (page);
   g_assert_cmpstr (adw_status_page_get_title (page), ==, "No Model Loaded");
@@ -217,13 +246,75 @@ test_window_size_remembered (void)
   close_window (GTK_WINDOW (window));
 }
 
+static guint
+n_rows (VcWindow *window)
+{
+  GtkListView *view = find_list_view (GTK_WIDGET (window));
+
+  g_assert_nonnull (view);
+  return g_list_model_get_n_items (G_LIST_MODEL (gtk_list_view_get_model (view)));
+}
+
+static gint64
+newest_conversation (void)
+{
+  g_autoptr(GPtrArray) conversations = vc_store_list_conversations (vc_application_get_store (app, NULL), NULL, NULL);
+
+  g_assert_nonnull (conversations);
+  return conversations->len ? ((VcConversation *) conversations->pdata[0])->id : 0;
+}
+
+/* The sidebar: new conversations appear newest first, a search narrows
+ * the list, a deletion can be undone, and one that was not is gone for
+ * good once the window closes. */
+static void
+test_conversations (void)
+{
+  VcWindow *window = open_main_window ();
+  VcStore *store = vc_application_get_store (app, NULL);
+  guint before = n_rows (window);
+  gint64 first, second;
+
+  g_assert_nonnull (store);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new-conversation", NULL));
+  first = newest_conversation ();
+  g_assert_true (vc_store_rename_conversation (store, first, "Harbour at dawn", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new-conversation", NULL));
+  second = newest_conversation ();
+  g_assert_cmpint (second, !=, first);
+  g_assert_cmpuint (n_rows (window), ==, before + 2);
+
+  /* Deleted, undone: still there. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.delete-conversation", "x", second));
+  g_assert_cmpuint (n_rows (window), ==, before + 1);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo-delete", "x", second));
+  g_assert_cmpuint (n_rows (window), ==, before + 2);
+
+  /* Deleted and left so: gone from the store when the window closes. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.delete-conversation", "x", first));
+  g_assert_cmpuint (n_rows (window), ==, before + 1);
+  close_window (GTK_WINDOW (window));
+  {
+    g_autoptr(GPtrArray) left = vc_store_list_conversations (store, "Harbour", NULL);
+
+    g_assert_cmpuint (left->len, ==, 0);
+  }
+  window = open_main_window ();
+  g_assert_cmpuint (n_rows (window), ==, before + 1);
+  close_window (GTK_WINDOW (window));
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_autoptr(GError) error = NULL;
+  g_autofree char *data_home = NULL;
   int status;
 
+  /* The chat database of the tests, not the user's. */
+  data_home = g_dir_make_tmp ("vila-window-XXXXXX", NULL);
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
   gtk_test_init (&argc, &argv, NULL);
 
   app = vc_application_new ();
@@ -238,8 +329,10 @@ main (int    argc,
   g_test_add_func ("/window/about", test_about);
   g_test_add_func ("/window/model-override-not-stored", test_model_override_not_stored);
   g_test_add_func ("/window/size-remembered", test_window_size_remembered);
+  g_test_add_func ("/window/conversations", test_conversations);
 
   status = g_test_run ();
   g_object_unref (app);
+  vila_test_remove_tree (data_home);
   return status;
 }

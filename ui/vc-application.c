@@ -13,6 +13,7 @@ struct _VcApplication
 {
   AdwApplication  parent_instance;
   VcWorker       *worker;
+  VcStore        *store;
 };
 
 G_DEFINE_FINAL_TYPE (VcApplication, vc_application, ADW_TYPE_APPLICATION)
@@ -176,6 +177,7 @@ vc_application_dispose (GObject *object)
 
   /* Stops the engine's thread (after the job it is on). */
   g_clear_object (&self->worker);
+  g_clear_object (&self->store);
   G_OBJECT_CLASS (vc_application_parent_class)->dispose (object);
 }
 
@@ -187,6 +189,21 @@ vc_application_get_worker (VcApplication *self)
   if (self->worker == NULL)
     self->worker = vc_worker_new ();
   return self->worker;
+}
+
+VcStore *
+vc_application_get_store (VcApplication  *self,
+                          GError        **error)
+{
+  g_return_val_if_fail (VC_IS_APPLICATION (self), NULL);
+
+  if (self->store == NULL)
+    {
+      g_autofree char *path = g_build_filename (g_get_user_data_dir (), "vila-chat", "chats.db", NULL);
+
+      self->store = vc_store_open (path, error);
+    }
+  return self->store;
 }
 
 static void

@@ -14,5 +14,10 @@ G_DECLARE_FINAL_TYPE (VcApplication, vc_application, VC, APPLICATION, AdwApplica
 VcApplication *vc_application_new        (void);
 /* The engine's thread, one for the application (made on first use). */
 VcWorker      *vc_application_get_worker (VcApplication *self);
+/* The chat database in the user data folder (vila-chat/chats.db), opened
+ * on first use; NULL and @error when it cannot be used (it is then left
+ * as it is). */
+VcStore       *vc_application_get_store  (VcApplication  *self,
+                                          GError        **error);
 
 G_END_DECLS
