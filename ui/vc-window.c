@@ -6,7 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "vc-application.h"
-#include "vc-conversation-list.h"
+#include "vc-sidebar.h"
 #include "vc-window.h"
 
 struct _VcWindow
@@ -21,19 +21,12 @@ struct _VcWindow
   VilaLoadOptions   pending_options;
   guint             start_source;
 
-  VcStore          *store;            /* the application's, kept while the window is */
-  VcWorker         *worker;
-  VcConversationList *conversations;
   gint64            conversation;     /* the one shown, or 0 */
-  GHashTable       *pending_deletes;  /* gint64 *: hidden, deleted unless undone */
 
   /* Template children */
   AdwToastOverlay  *toast_overlay;
   AdwLeaflet       *leaflet;
-  GtkSearchEntry   *search_entry;
-  GtkListView      *conversation_view;
-  GtkStack         *sidebar_stack;
-  AdwStatusPage    *sidebar_empty;
+  VcSidebar        *sidebar;
   AdwWindowTitle   *window_title;
   GtkStack         *stack;
   AdwStatusPage    *loading_page;
@@ -216,61 +209,30 @@ choose_model (GtkWidget  *widget,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
-static VcStore *
-store_of (VcWindow *self)
-{
-  return self->store;
-}
-
-/* The sidebar's list again from the store, with the search as typed. */
 static void
-reload_conversations (VcWindow *self)
+show_conversation (VcWindow   *self,
+                   gint64      conversation,
+                   const char *title)
 {
-  g_autoptr(GError) error = NULL;
-  const char *query = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
-
-  if (self->conversations == NULL)
-    return;
-  if (!vc_conversation_list_reload (self->conversations, query, &error))
-    show_toast (self, error->message);
-  adw_status_page_set_title (self->sidebar_empty, *query ? _("No Results") : _("No Conversations"));
-  adw_status_page_set_icon_name (self->sidebar_empty, *query ? "system-search-symbolic" : BASE_APP_ID "-symbolic");
-  gtk_stack_set_visible_child_name (self->sidebar_stack,
-                                    g_list_model_get_n_items (G_LIST_MODEL (self->conversations)) ? "list" : "empty");
-}
-
-static void
-on_search_changed (VcWindow *self)
-{
-  reload_conversations (self);
-}
-
-static void
-show_conversation (VcWindow *self,
-                   gint64    conversation)
-{
-  int position;
-
   self->conversation = conversation;
-  position = vc_conversation_list_find (self->conversations, conversation);
-  if (position >= 0)
-    {
-      g_autoptr(VcConversationItem) item = g_list_model_get_item (G_LIST_MODEL (self->conversations), position);
-
-      gtk_selection_model_select_item (gtk_list_view_get_model (self->conversation_view), position, TRUE);
-      adw_status_page_set_title (self->ready_page, vc_conversation_item_get_title (item));
-    }
+  vc_sidebar_select (self->sidebar, conversation);
+  adw_status_page_set_title (self->ready_page, title);
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
 }
 
 static void
-on_conversation_activated (VcWindow *self,
-                           guint     position)
+on_conversation_activated (VcWindow   *self,
+                           gint64      conversation,
+                           const char *title)
 {
-  g_autoptr(VcConversationItem) item = g_list_model_get_item (G_LIST_MODEL (self->conversations), position);
+  show_conversation (self, conversation, title);
+}
 
-  if (item != NULL)
-    show_conversation (self, vc_conversation_item_get_id (item));
+static void
+on_sidebar_toast (VcWindow *self,
+                  AdwToast *toast)
+{
+  adw_toast_overlay_add_toast (self->toast_overlay, g_object_ref (toast));
 }
 
 static void
@@ -286,65 +248,12 @@ new_conversation (GtkWidget  *widget,
 {
   VcWindow *self = VC_WINDOW (widget);
   g_autoptr(GError) error = NULL;
-  VcStore *store = store_of (self);
-  gint64 id;
+  gint64 id = vc_sidebar_new_conversation (self->sidebar, &error);
 
-  if (store == NULL)
-    return;
-  if (!(id = vc_store_add_conversation (store, _("New Conversation"), &error)))
-    {
-      show_toast (self, error->message);
-      return;
-    }
-  /* A new conversation shows whatever is searched for. */
-  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
-  reload_conversations (self);
-  show_conversation (self, id);
-}
-
-/* Deletes @conversation for good, if its deletion is still pending. */
-static void
-commit_delete (VcWindow *self,
-               gint64    conversation)
-{
-  g_autoptr(GError) error = NULL;
-  VcStore *store = store_of (self);
-
-  /* (A toast dismissed while the window is disposed finds nothing left.) */
-  if (self->pending_deletes == NULL || !g_hash_table_remove (self->pending_deletes, &conversation) ||
-      store == NULL)
-    return;
-  if (!vc_store_delete_conversation (store, conversation, &error))
-    g_warning ("%s", error->message);
-  if (self->worker != NULL)
-    vc_worker_forget (self->worker, conversation);
-  if (self->conversations != NULL)
-    vc_conversation_list_hide (self->conversations, conversation, FALSE);
-}
-
-/* The toast is gone: unless undone, the conversation goes. */
-static void
-on_delete_dismissed (AdwToast *toast,
-                     VcWindow *self)
-{
-  if (self->pending_deletes == NULL)
-    return;
-  commit_delete (self, g_variant_get_int64 (adw_toast_get_action_target_value (toast)));
-  reload_conversations (self);
-}
-
-static void
-undo_delete (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *parameter)
-{
-  VcWindow *self = VC_WINDOW (widget);
-  gint64 id = g_variant_get_int64 (parameter);
-
-  if (self->pending_deletes == NULL || !g_hash_table_remove (self->pending_deletes, &id))
-    return;
-  vc_conversation_list_hide (self->conversations, id, FALSE);
-  reload_conversations (self);
+  if (id == 0)
+    show_toast (self, error->message);
+  else
+    show_conversation (self, id, _("New Conversation"));
 }
 
 static void
@@ -354,69 +263,21 @@ delete_conversation (GtkWidget  *widget,
 {
   VcWindow *self = VC_WINDOW (widget);
   gint64 id = g_variant_get_int64 (parameter);
-  int position = self->conversations ? vc_conversation_list_find (self->conversations, id) : -1;
-  g_autoptr(VcConversationItem) item = NULL;
-  AdwToast *toast;
 
-  if (position < 0)
-    return;
-  item = g_list_model_get_item (G_LIST_MODEL (self->conversations), position);
-  /* Hidden now, deleted when the toast goes (or the window closes),
-   * unless Undo brings it back first. */
-  g_hash_table_add (self->pending_deletes, g_memdup2 (&id, sizeof id));
-  toast = adw_toast_new_format (_("“%s” deleted"), vc_conversation_item_get_title (item));
-  adw_toast_set_button_label (toast, _("_Undo"));
-  adw_toast_set_action_name (toast, "win.undo-delete");
-  adw_toast_set_action_target_value (toast, g_variant_new_int64 (id));
-  g_signal_connect_object (toast, "dismissed", G_CALLBACK (on_delete_dismissed), self, 0);
-
-  vc_conversation_list_hide (self->conversations, id, TRUE);
+  vc_sidebar_delete (self->sidebar, id);
   if (self->conversation == id)
     {
       self->conversation = 0;
       adw_status_page_set_title (self->ready_page, "");
     }
-  reload_conversations (self);
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
 static void
-setup_row (GtkSignalListItemFactory *factory,
-           GtkListItem              *list_item,
-           gpointer                  user_data)
+undo_delete (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *title = gtk_label_new (NULL);
-  GtkWidget *menu = gtk_menu_button_new ();
-
-  gtk_label_set_xalign (GTK_LABEL (title), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_END);
-  gtk_widget_set_hexpand (title, TRUE);
-  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (menu), "view-more-symbolic");
-  gtk_widget_add_css_class (menu, "flat");
-  gtk_widget_set_tooltip_text (menu, _("Conversation Menu"));
-  gtk_box_append (GTK_BOX (box), title);
-  gtk_box_append (GTK_BOX (box), menu);
-  gtk_list_item_set_child (list_item, box);
-}
-
-static void
-bind_row (GtkSignalListItemFactory *factory,
-          GtkListItem              *list_item,
-          gpointer                  user_data)
-{
-  VcConversationItem *item = gtk_list_item_get_item (list_item);
-  GtkWidget *box = gtk_list_item_get_child (list_item);
-  GtkWidget *title = gtk_widget_get_first_child (box);
-  GtkWidget *menu_button = gtk_widget_get_last_child (box);
-  g_autoptr(GMenu) menu = g_menu_new ();
-  g_autoptr(GMenuItem) delete = g_menu_item_new (_("_Delete"), NULL);
-
-  gtk_label_set_text (GTK_LABEL (title), vc_conversation_item_get_title (item));
-  g_menu_item_set_action_and_target_value (delete, "win.delete-conversation",
-                                           g_variant_new_int64 (vc_conversation_item_get_id (item)));
-  g_menu_append_item (menu, delete);
-  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (menu_button), G_MENU_MODEL (menu));
+  vc_sidebar_undo_delete (VC_WINDOW (widget)->sidebar, g_variant_get_int64 (parameter));
 }
 
 /* Once the window knows its application: the conversations of its store. */
@@ -426,35 +287,14 @@ on_application_set (VcWindow   *self,
                     gpointer    user_data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GtkListItemFactory) factory = NULL;
   GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
   VcStore *store;
 
-  if (app == NULL || self->conversations != NULL)
+  if (app == NULL)
     return;
-  if (!(store = vc_application_get_store (VC_APPLICATION (app), &error)))
-    {
-      show_toast (self, error->message);
-      gtk_stack_set_visible_child_name (self->sidebar_stack, "empty");
-      return;
-    }
-  self->store = g_object_ref (store);
-  self->worker = g_object_ref (vc_application_get_worker (VC_APPLICATION (app)));
-  self->conversations = vc_conversation_list_new (store);
-  factory = gtk_signal_list_item_factory_new ();
-  g_signal_connect (factory, "setup", G_CALLBACK (setup_row), NULL);
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_row), NULL);
-  gtk_list_view_set_factory (self->conversation_view, factory);
-  {
-    /* Nothing is selected until a conversation is opened. */
-    g_autoptr(GtkSingleSelection) selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->conversations)));
-
-    gtk_single_selection_set_autoselect (selection, FALSE);
-    gtk_single_selection_set_can_unselect (selection, TRUE);
-    gtk_single_selection_set_selected (selection, GTK_INVALID_LIST_POSITION);
-    gtk_list_view_set_model (self->conversation_view, GTK_SELECTION_MODEL (selection));
-  }
-  reload_conversations (self);
+  if (!(store = vc_application_get_store (VC_APPLICATION (app), &error)) ||
+      !vc_sidebar_set_store (self->sidebar, store, vc_application_get_worker (VC_APPLICATION (app)), &error))
+    show_toast (self, error->message);
 }
 
 static void
@@ -513,19 +353,6 @@ vc_window_dispose (GObject *object)
   g_cancellable_cancel (self->load_cancellable);
   g_clear_object (&self->load_cancellable);
   g_clear_handle_id (&self->start_source, g_source_remove);
-  /* A deletion still undoable when the window closes happens now. */
-  if (self->pending_deletes != NULL)
-    {
-      g_autoptr(GList) ids = g_hash_table_get_keys (self->pending_deletes);
-
-      for (GList *l = ids; l != NULL; l = l->next)
-        commit_delete (self, *(gint64 *) l->data);
-      g_clear_pointer (&self->pending_deletes, g_hash_table_unref);
-    }
-  g_clear_object (&self->conversations);
-  g_clear_object (&self->store);
-  g_clear_object (&self->worker);
-  g_clear_pointer (&self->pending_path, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), VC_TYPE_WINDOW);
 
   G_OBJECT_CLASS (vc_window_parent_class)->dispose (object);
@@ -608,12 +435,9 @@ vc_window_class_init (VcWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/vc-window.ui");
   gtk_widget_class_bind_template_child (widget_class, VcWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, VcWindow, leaflet);
-  gtk_widget_class_bind_template_child (widget_class, VcWindow, search_entry);
-  gtk_widget_class_bind_template_child (widget_class, VcWindow, conversation_view);
-  gtk_widget_class_bind_template_child (widget_class, VcWindow, sidebar_stack);
-  gtk_widget_class_bind_template_child (widget_class, VcWindow, sidebar_empty);
-  gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
+  gtk_widget_class_bind_template_child (widget_class, VcWindow, sidebar);
   gtk_widget_class_bind_template_callback (widget_class, on_conversation_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_sidebar_toast);
   gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
   gtk_widget_class_bind_template_child (widget_class, VcWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, VcWindow, stack);
@@ -631,9 +455,9 @@ vc_window_class_init (VcWindowClass *klass)
 static void
 vc_window_init (VcWindow *self)
 {
+  g_type_ensure (VC_TYPE_SIDEBAR);
   gtk_widget_init_template (GTK_WIDGET (self));
   g_signal_connect (self, "notify::application", G_CALLBACK (on_application_set), NULL);
-  self->pending_deletes = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
 
   self->settings = g_settings_new (BASE_APP_ID);
   restore_window_state (self);
