@@ -6,10 +6,13 @@
 #include <string.h>
 
 #include "vc-application.h"
+#include "vc-conversation-view.h"
+#include "vc-sidebar.h"
 #include "vc-window.h"
 #include "vila-test-util.h"
 
 static VcApplication *app;
+static const char *data_dir;
 
 static void
 iterate_until (gboolean (*done) (gpointer), gpointer data)
@@ -63,6 +66,25 @@ static gboolean
 shows_status_page (gpointer window)
 {
   return find_visible_status_page (window) != NULL;
+}
+
+/* The first widget of @type under @widget (itself included). */
+static GtkWidget *
+find_widget (GtkWidget *widget,
+             GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_widget (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
 }
 
 static GtkListView *
@@ -165,6 +187,7 @@ test_actions (void)
 
   g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), "quit"));
   g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), "about"));
+  /* Without a model a new conversation waits behind the welcome page. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new-conversation", NULL));
   g_assert_cmpstr (vc_window_get_page (window), ==, "welcome");
 
@@ -249,7 +272,7 @@ test_window_size_remembered (void)
 static guint
 n_rows (VcWindow *window)
 {
-  GtkListView *view = find_list_view (GTK_WIDGET (window));
+  GtkListView *view = find_list_view (find_widget (GTK_WIDGET (window), VC_TYPE_SIDEBAR));
 
   g_assert_nonnull (view);
   return g_list_model_get_n_items (G_LIST_MODEL (gtk_list_view_get_model (view)));
@@ -304,6 +327,63 @@ test_conversations (void)
   close_window (GTK_WINDOW (window));
 }
 
+static gboolean
+window_shows_chat (gpointer window)
+{
+  return g_strcmp0 (vc_window_get_page (window), "chat") == 0;
+}
+
+static gboolean
+answer_written (gpointer view)
+{
+  return !vc_conversation_view_is_busy (view);
+}
+
+/* The whole way through, on the tiny test model: the model loads, a new
+ * conversation opens the chat, a question typed and sent is answered in
+ * the transcript and stored complete, and the sidebar takes its title. */
+static void
+test_ask (void)
+{
+  g_autofree char *model = g_build_filename (data_dir, "checkpoints", "vila15-tiny", NULL);
+  VcStore *store = vc_application_get_store (app, NULL);
+  VcConversationView *view;
+  g_autoptr(GPtrArray) messages = NULL;
+  VcWindow *window;
+  gint64 conversation;
+
+  window = g_object_new (VC_TYPE_WINDOW, "application", app, "model-override", model, NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  while (g_strcmp0 (vc_window_get_page (window), "loading") == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (vc_window_get_page (window), ==, "ready");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new-conversation", NULL));
+  iterate_until (window_shows_chat, window);
+  conversation = newest_conversation ();
+  view = VC_CONVERSATION_VIEW (find_widget (GTK_WIDGET (window), VC_TYPE_CONVERSATION_VIEW));
+  g_assert_nonnull (view);
+  g_assert_cmpuint (vc_conversation_view_get_n_messages (view), ==, 0);
+
+  vc_conversation_view_set_text (view, "Tell me a story about a lighthouse.");
+  vc_conversation_view_send (view);
+  g_assert_true (vc_conversation_view_is_busy (view));
+  g_assert_cmpuint (vc_conversation_view_get_n_messages (view), ==, 2);
+  iterate_until (answer_written, view);
+
+  messages = vc_store_list_messages (store, conversation, NULL);
+  g_assert_cmpuint (messages->len, ==, 2);
+  g_assert_cmpint (((VcMessage *) messages->pdata[1])->state, ==, VC_MESSAGE_COMPLETE);
+  g_assert_cmpuint (strlen (((VcMessage *) messages->pdata[1])->text), >, 0);
+  g_assert_cmpuint (vc_conversation_view_get_n_messages (view), ==, 2);
+  {
+    g_autoptr(GPtrArray) conversations = vc_store_list_conversations (store, NULL, NULL);
+
+    g_assert_cmpstr (((VcConversation *) conversations->pdata[0])->title, ==, "Tell me a story about a lighthouse.");
+  }
+  close_window (GTK_WINDOW (window));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -316,6 +396,9 @@ main (int    argc,
   data_home = g_dir_make_tmp ("vila-window-XXXXXX", NULL);
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
   gtk_test_init (&argc, &argv, NULL);
+  if (argc < 2)
+    g_error ("usage: %s TESTS-DATA-DIR", argv[0]);
+  data_dir = argv[1];
 
   app = vc_application_new ();
   /* No D-Bus name: tests may run beside a real instance. */
@@ -330,6 +413,7 @@ main (int    argc,
   g_test_add_func ("/window/model-override-not-stored", test_model_override_not_stored);
   g_test_add_func ("/window/size-remembered", test_window_size_remembered);
   g_test_add_func ("/window/conversations", test_conversations);
+  g_test_add_func ("/window/ask", test_ask);
 
   status = g_test_run ();
   g_object_unref (app);

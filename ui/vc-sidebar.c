@@ -93,6 +93,16 @@ vc_sidebar_select (VcSidebar *self,
   gtk_selection_model_select_item (gtk_list_view_get_model (self->conversation_view), position, TRUE);
 }
 
+void
+vc_sidebar_reload (VcSidebar *self,
+                   gint64     conversation)
+{
+  g_return_if_fail (VC_IS_SIDEBAR (self));
+
+  reload (self);
+  vc_sidebar_select (self, conversation);
+}
+
 gint64
 vc_sidebar_new_conversation (VcSidebar  *self,
                              GError    **error)

@@ -29,6 +29,10 @@ gint64   vc_sidebar_new_conversation (VcSidebar  *self,
                                       GError    **error);
 void     vc_sidebar_select           (VcSidebar  *self,
                                       gint64      conversation);
+/* Reads the conversations again (after one changed), keeping @conversation
+ * selected. */
+void     vc_sidebar_reload           (VcSidebar  *self,
+                                      gint64      conversation);
 /* Hides @conversation and offers to undo (a toast); it is deleted when
  * the toast goes. */
 void     vc_sidebar_delete           (VcSidebar  *self,

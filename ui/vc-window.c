@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "vc-application.h"
+#include "vc-conversation-view.h"
 #include "vc-sidebar.h"
 #include "vc-window.h"
 
@@ -27,6 +28,7 @@ struct _VcWindow
   AdwToastOverlay  *toast_overlay;
   AdwLeaflet       *leaflet;
   VcSidebar        *sidebar;
+  VcConversationView *conversation_view;
   AdwWindowTitle   *window_title;
   GtkStack         *stack;
   AdwStatusPage    *loading_page;
@@ -104,7 +106,7 @@ on_model_loaded (GObject      *source,
     }
 
   adw_status_page_set_title (self->ready_page, vc_worker_get_model_info (VC_WORKER (source))->name);
-  gtk_stack_set_visible_child_name (self->stack, "ready");
+  gtk_stack_set_visible_child_name (self->stack, self->conversation ? "chat" : "ready");
 }
 
 static gboolean
@@ -214,10 +216,29 @@ show_conversation (VcWindow   *self,
                    gint64      conversation,
                    const char *title)
 {
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  VcStore *store = app ? vc_application_get_store (VC_APPLICATION (app), NULL) : NULL;
+
   self->conversation = conversation;
   vc_sidebar_select (self->sidebar, conversation);
   adw_status_page_set_title (self->ready_page, title);
+  if (store != NULL)
+    {
+      vc_conversation_view_show (self->conversation_view, store, worker_of (self), conversation);
+      /* Without a model the welcome page (choose one) or the loading page
+       * stays; the chat comes once the model is there. */
+      if (vc_worker_get_model_info (worker_of (self)) != NULL &&
+          g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "loading") != 0)
+        gtk_stack_set_visible_child_name (self->stack, "chat");
+    }
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+}
+
+static void
+on_conversation_changed (VcWindow *self,
+                         gint64    conversation)
+{
+  vc_sidebar_reload (self->sidebar, self->conversation);
 }
 
 static void
@@ -436,6 +457,8 @@ vc_window_class_init (VcWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, VcWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, VcWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, VcWindow, sidebar);
+  gtk_widget_class_bind_template_child (widget_class, VcWindow, conversation_view);
+  gtk_widget_class_bind_template_callback (widget_class, on_conversation_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_conversation_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_sidebar_toast);
   gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
@@ -456,6 +479,7 @@ static void
 vc_window_init (VcWindow *self)
 {
   g_type_ensure (VC_TYPE_SIDEBAR);
+  g_type_ensure (VC_TYPE_CONVERSATION_VIEW);
   gtk_widget_init_template (GTK_WIDGET (self));
   g_signal_connect (self, "notify::application", G_CALLBACK (on_application_set), NULL);
 

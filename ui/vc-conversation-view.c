@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The transcript is a GtkListView over the stored messages (rows are made
+ * for what is on screen only, so hundreds of messages stay smooth); the
+ * answer being written updates its row as VcChat hands its text over (at
+ * most once a frame, as the worker coalesces tokens).
+ */
+#define G_LOG_DOMAIN "vc-conversation-view"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "vc-chat.h"
+#include "vc-conversation-view.h"
+#include "vc-message-widget.h"
+
+/* A message as the list model holds it; "changed" when its text grows. */
+#define VC_TYPE_MESSAGE_ITEM (vc_message_item_get_type ())
+G_DECLARE_FINAL_TYPE (VcMessageItem, vc_message_item, VC, MESSAGE_ITEM, GObject)
+
+struct _VcMessageItem
+{
+  GObject         parent_instance;
+  gint64          id;
+  VcRole          role;
+  char           *text;
+  VcMessageState  state;
+  double          first_token_ms;
+  double          tokens_per_second;
+};
+
+G_DEFINE_FINAL_TYPE (VcMessageItem, vc_message_item, G_TYPE_OBJECT)
+
+static guint item_changed_signal;
+
+static void
+vc_message_item_finalize (GObject *object)
+{
+  g_free (VC_MESSAGE_ITEM (object)->text);
+  G_OBJECT_CLASS (vc_message_item_parent_class)->finalize (object);
+}
+
+static void
+vc_message_item_class_init (VcMessageItemClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = vc_message_item_finalize;
+  item_changed_signal = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                      G_TYPE_NONE, 0);
+}
+
+static void
+vc_message_item_init (VcMessageItem *self)
+{
+}
+
+struct _VcConversationView
+{
+  GtkBox        parent_instance;
+
+  VcStore      *store;
+  VcWorker     *worker;
+  VcChat       *chat;
+  GListStore   *messages;     /* VcMessageItem */
+  GCancellable *answering;    /* while an answer is written */
+  GSettings    *settings;
+
+  /* Template children */
+  GtkScrolledWindow *scroller;
+  GtkListView       *transcript;
+  GtkTextView       *composer;
+  GtkStack          *send_stack;
+};
+
+G_DEFINE_FINAL_TYPE (VcConversationView, vc_conversation_view, GTK_TYPE_BOX)
+
+enum {
+  SIGNAL_CONVERSATION_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+show_item (VcMessageItem   *item,
+           VcMessageWidget *widget)
+{
+  vc_message_widget_set (widget, item->role, item->text, item->state, item->first_token_ms, item->tokens_per_second);
+}
+
+static void
+setup_row (GtkSignalListItemFactory *factory,
+           GtkListItem              *list_item,
+           gpointer                  user_data)
+{
+  gtk_list_item_set_activatable (list_item, FALSE);
+  gtk_list_item_set_child (list_item, vc_message_widget_new ());
+}
+
+static void
+bind_row (GtkSignalListItemFactory *factory,
+          GtkListItem              *list_item,
+          gpointer                  user_data)
+{
+  VcMessageItem *item = gtk_list_item_get_item (list_item);
+  GtkWidget *widget = gtk_list_item_get_child (list_item);
+
+  show_item (item, VC_MESSAGE_WIDGET (widget));
+  g_signal_connect_object (item, "changed", G_CALLBACK (show_item), widget, 0);
+}
+
+static void
+unbind_row (GtkSignalListItemFactory *factory,
+            GtkListItem              *list_item,
+            gpointer                  user_data)
+{
+  g_signal_handlers_disconnect_by_func (gtk_list_item_get_item (list_item), show_item,
+                                        gtk_list_item_get_child (list_item));
+}
+
+static gboolean
+at_bottom (VcConversationView *self)
+{
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+
+  return gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment) >=
+         gtk_adjustment_get_upper (adjustment) - 4;
+}
+
+static gboolean
+scroll_to_bottom (gpointer data)
+{
+  VcConversationView *self = data;
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+  return G_SOURCE_REMOVE;
+}
+
+/* Follows the transcript to its end once the change is laid out, if the
+ * user was there (scrolled up, they stay where they are). */
+static void
+follow (VcConversationView *self,
+        gboolean            was_at_bottom)
+{
+  if (was_at_bottom)
+    g_idle_add_full (G_PRIORITY_LOW, scroll_to_bottom, g_object_ref (self), g_object_unref);
+}
+
+/* The transcript again from the store. */
+static void
+reload (VcConversationView *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  gboolean was_at_bottom = at_bottom (self);
+
+  if (self->chat == NULL ||
+      !(messages = vc_store_list_messages (self->store, vc_chat_get_conversation (self->chat), &error)))
+    {
+      g_list_store_remove_all (self->messages);
+      return;
+    }
+  for (guint i = 0; i < messages->len; i++)
+    {
+      const VcMessage *m = messages->pdata[i];
+      VcMessageItem *item = g_object_new (VC_TYPE_MESSAGE_ITEM, NULL);
+
+      item->id = m->id;
+      item->role = m->role;
+      item->text = g_strdup (m->text);
+      item->state = m->state;
+      item->first_token_ms = m->first_token_ms;
+      item->tokens_per_second = m->tokens_per_second;
+      g_ptr_array_add (items, item);
+    }
+  g_list_store_splice (self->messages, 0, g_list_model_get_n_items (G_LIST_MODEL (self->messages)),
+                       items->pdata, items->len);
+  follow (self, was_at_bottom);
+}
+
+static void
+on_answer_changed (VcChat             *chat,
+                   gint64              message,
+                   const char         *text,
+                   VcConversationView *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
+  g_autoptr(VcMessageItem) item = n ? g_list_model_get_item (G_LIST_MODEL (self->messages), n - 1) : NULL;
+  gboolean was_at_bottom = at_bottom (self);
+
+  if (item == NULL || item->id != message)
+    return;
+  g_free (item->text);
+  item->text = g_strdup (text);
+  g_signal_emit (item, item_changed_signal, 0);
+  follow (self, was_at_bottom);
+}
+
+void
+vc_conversation_view_show (VcConversationView *self,
+                           VcStore            *store,
+                           VcWorker           *worker,
+                           gint64              conversation)
+{
+  g_return_if_fail (VC_IS_CONVERSATION_VIEW (self));
+
+  vc_conversation_view_stop (self);
+  g_set_object (&self->store, store);
+  g_set_object (&self->worker, worker);
+  if (self->chat != NULL)
+    g_signal_handlers_disconnect_by_data (self->chat, self);
+  g_clear_object (&self->chat);
+  self->chat = vc_chat_new (store, worker, conversation);
+  g_signal_connect (self->chat, "answer-changed", G_CALLBACK (on_answer_changed), self);
+  reload (self);
+  follow (self, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->composer));
+}
+
+static void
+set_busy (VcConversationView *self,
+          gboolean            busy)
+{
+  gtk_stack_set_visible_child_name (self->send_stack, busy ? "stop" : "send");
+  if (!busy)
+    g_clear_object (&self->answering);
+}
+
+static void
+on_answered (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(VcConversationView) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* A failed answer keeps its message, marked failed. */
+  if (!vc_chat_send_finish (VC_CHAT (source), result, &error))
+    g_message ("The answer failed: %s", error->message);
+  set_busy (self, FALSE);
+  if (VC_CHAT (source) == self->chat)
+    reload (self);
+  g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0, vc_chat_get_conversation (VC_CHAT (source)));
+}
+
+void
+vc_conversation_view_send (VcConversationView *self)
+{
+  GtkTextBuffer *buffer;
+  GtkTextIter start, end;
+  g_autofree char *text = NULL;
+  VilaSamplingParams params;
+
+  g_return_if_fail (VC_IS_CONVERSATION_VIEW (self));
+
+  buffer = gtk_text_view_get_buffer (self->composer);
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  g_strstrip (text);
+  if (*text == '\0' || self->chat == NULL || self->answering != NULL)
+    return;
+  gtk_text_buffer_set_text (buffer, "", 0);
+
+  vila_sampling_params_init (&params);
+  params.temperature = g_settings_get_double (self->settings, "temperature");
+  params.top_p = g_settings_get_double (self->settings, "top-p");
+  params.max_new_tokens = g_settings_get_uint (self->settings, "max-new-tokens");
+  self->answering = g_cancellable_new ();
+  set_busy (self, TRUE);
+  vc_chat_send_async (self->chat, text, NULL, &params, self->answering, on_answered, g_object_ref (self));
+  /* The question and the answer's empty message are stored by now. */
+  reload (self);
+  follow (self, TRUE);
+  g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0, vc_chat_get_conversation (self->chat));
+}
+
+void
+vc_conversation_view_stop (VcConversationView *self)
+{
+  g_return_if_fail (VC_IS_CONVERSATION_VIEW (self));
+
+  if (self->answering != NULL)
+    g_cancellable_cancel (self->answering);
+}
+
+gboolean
+vc_conversation_view_is_busy (VcConversationView *self)
+{
+  g_return_val_if_fail (VC_IS_CONVERSATION_VIEW (self), FALSE);
+
+  return self->answering != NULL;
+}
+
+guint
+vc_conversation_view_get_n_messages (VcConversationView *self)
+{
+  g_return_val_if_fail (VC_IS_CONVERSATION_VIEW (self), 0);
+
+  return g_list_model_get_n_items (G_LIST_MODEL (self->messages));
+}
+
+void
+vc_conversation_view_set_text (VcConversationView *self,
+                               const char         *text)
+{
+  g_return_if_fail (VC_IS_CONVERSATION_VIEW (self));
+
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->composer), text, -1);
+}
+
+/* Enter sends, Shift+Enter (or Ctrl+Enter) is a new line. */
+static gboolean
+on_composer_key (GtkEventControllerKey *controller,
+                 guint                  keyval,
+                 guint                  keycode,
+                 GdkModifierType        state,
+                 VcConversationView    *self)
+{
+  if ((keyval == GDK_KEY_Return || keyval == GDK_KEY_KP_Enter) &&
+      !(state & (GDK_SHIFT_MASK | GDK_CONTROL_MASK)))
+    {
+      vc_conversation_view_send (self);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+stop_shortcut (GtkWidget *widget,
+               GVariant  *args,
+               gpointer   user_data)
+{
+  VcConversationView *self = VC_CONVERSATION_VIEW (widget);
+
+  if (self->answering == NULL)
+    return FALSE;
+  vc_conversation_view_stop (self);
+  return TRUE;
+}
+
+static void
+vc_conversation_view_dispose (GObject *object)
+{
+  VcConversationView *self = VC_CONVERSATION_VIEW (object);
+
+  vc_conversation_view_stop (self);
+  if (self->chat != NULL)
+    g_signal_handlers_disconnect_by_data (self->chat, self);
+  g_clear_object (&self->chat);
+  g_clear_object (&self->store);
+  g_clear_object (&self->worker);
+  g_clear_object (&self->messages);
+  g_clear_object (&self->settings);
+  gtk_widget_dispose_template (GTK_WIDGET (self), VC_TYPE_CONVERSATION_VIEW);
+  G_OBJECT_CLASS (vc_conversation_view_parent_class)->dispose (object);
+}
+
+static void
+vc_conversation_view_class_init (VcConversationViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = vc_conversation_view_dispose;
+  signals[SIGNAL_CONVERSATION_CHANGED] =
+    g_signal_new ("conversation-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_INT64);
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/vc-conversation-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, VcConversationView, scroller);
+  gtk_widget_class_bind_template_child (widget_class, VcConversationView, transcript);
+  gtk_widget_class_bind_template_child (widget_class, VcConversationView, composer);
+  gtk_widget_class_bind_template_child (widget_class, VcConversationView, send_stack);
+  gtk_widget_class_bind_template_callback (widget_class, vc_conversation_view_send);
+  gtk_widget_class_bind_template_callback (widget_class, vc_conversation_view_stop);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_Escape, 0, stop_shortcut, NULL);
+}
+
+static void
+vc_conversation_view_init (VcConversationView *self)
+{
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+  GtkEventController *keys = gtk_event_controller_key_new ();
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->settings = g_settings_new (BASE_APP_ID);
+  self->messages = g_list_store_new (VC_TYPE_MESSAGE_ITEM);
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row), NULL);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row), NULL);
+  gtk_list_view_set_factory (self->transcript, factory);
+  gtk_list_view_set_model (self->transcript,
+                           GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->messages)))));
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (on_composer_key), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->composer), keys);
+}
