@@ -381,6 +381,60 @@ test_ask (void)
 
     g_assert_cmpstr (((VcConversation *) conversations->pdata[0])->title, ==, "Tell me a story about a lighthouse.");
   }
+  /* Three photos dropped on the window as GTK hands a drop over, and a
+   * file that is no image (refused, named), then a question about them in
+   * a conversation of its own: the story above filled most of the tiny
+   * model's 512 positions. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new-conversation", NULL));
+  iterate_until (window_shows_chat, window);
+  conversation = newest_conversation ();
+  view = VC_CONVERSATION_VIEW (find_widget (GTK_WIDGET (window), VC_TYPE_CONVERSATION_VIEW));
+  g_assert_cmpuint (vc_conversation_view_get_n_messages (view), ==, 0);
+  {
+    g_autofree char *photos = g_build_filename (data_dir, "photos", NULL);
+    const char *names[] = { "photo-rgb-333x251.png", "photo-420-257x199.jpg", "photo-exif6-120x81.jpg" };
+    g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (view));
+    GtkDropTarget *drop = NULL;
+    GSList *files = NULL;
+    g_auto(GValue) value = G_VALUE_INIT;
+    g_autoptr(GFile) not_an_image = g_file_new_for_path (model);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) after = NULL;
+    gboolean accepted = FALSE;
+
+    for (guint i = 0; i < g_list_model_get_n_items (controllers) && drop == NULL; i++)
+      {
+        g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+        if (GTK_IS_DROP_TARGET (controller))
+          drop = GTK_DROP_TARGET (controller);
+      }
+    g_assert_nonnull (drop);
+    for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+      {
+        g_autofree char *path = g_build_filename (photos, names[i], NULL);
+
+        files = g_slist_append (files, g_file_new_for_path (path));
+      }
+    g_value_init (&value, GDK_TYPE_FILE_LIST);
+    g_value_take_boxed (&value, gdk_file_list_new_from_list (files));
+    g_slist_free_full (files, g_object_unref);
+    g_signal_emit_by_name (drop, "drop", &value, 10.0, 10.0, &accepted);
+    g_assert_true (accepted);
+    g_assert_cmpuint (vc_conversation_view_get_n_attachments (view), ==, 3);
+    g_assert_false (vc_conversation_view_attach_file (view, not_an_image, &error));
+    g_assert_nonnull (strstr (error->message, "vila15-tiny"));
+    g_assert_cmpuint (vc_conversation_view_get_n_attachments (view), ==, 3);
+
+    vc_conversation_view_set_text (view, "What differs between these three?");
+    vc_conversation_view_send (view);
+    g_assert_cmpuint (vc_conversation_view_get_n_attachments (view), ==, 0);
+    iterate_until (answer_written, view);
+    after = vc_store_list_messages (store, conversation, NULL);
+    g_assert_cmpuint (after->len, ==, 2);
+    g_assert_cmpuint (((VcMessage *) after->pdata[0])->images->len, ==, 3);
+    g_assert_cmpint (((VcMessage *) after->pdata[1])->state, ==, VC_MESSAGE_COMPLETE);
+  }
   close_window (GTK_WINDOW (window));
 }
 

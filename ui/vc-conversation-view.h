@@ -33,5 +33,14 @@ gboolean vc_conversation_view_is_busy (VcConversationView *self);
 guint    vc_conversation_view_get_n_messages (VcConversationView *self);
 void     vc_conversation_view_set_text (VcConversationView *self,
                                         const char         *text);
+/* Attaches the image in @file (checked now: an error names the file); it
+ * goes before the text when sent. */
+gboolean vc_conversation_view_attach_file    (VcConversationView *self,
+                                              GFile              *file,
+                                              GError            **error);
+/* Attaches an image that came as pixels (dragged from a browser, pasted). */
+void     vc_conversation_view_attach_texture (VcConversationView *self,
+                                              GdkTexture         *texture);
+guint    vc_conversation_view_get_n_attachments (VcConversationView *self);
 
 G_END_DECLS

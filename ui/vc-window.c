@@ -235,6 +235,13 @@ show_conversation (VcWindow   *self,
 }
 
 static void
+on_view_error (VcWindow   *self,
+               const char *message)
+{
+  show_toast (self, message);
+}
+
+static void
 on_conversation_changed (VcWindow *self,
                          gint64    conversation)
 {
@@ -459,6 +466,7 @@ vc_window_class_init (VcWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, VcWindow, sidebar);
   gtk_widget_class_bind_template_child (widget_class, VcWindow, conversation_view);
   gtk_widget_class_bind_template_callback (widget_class, on_conversation_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_view_error);
   gtk_widget_class_bind_template_callback (widget_class, on_conversation_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_sidebar_toast);
   gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
