@@ -212,6 +212,7 @@ answer (VcChat                   *self,
         GTask                    *task,
         const char               *text,
         GPtrArray                *images,
+        GArray                   *offsets,
         const VilaSamplingParams *params)
 {
   g_autoptr(GError) error = NULL;
@@ -238,12 +239,20 @@ answer (VcChat                   *self,
     }
   g_string_truncate (self->answer_text, 0);
   self->last_save = g_get_monotonic_time ();
-  vc_worker_generate_async (self->worker, self->conversation, text, images, params, g_task_get_cancellable (task),
+  vc_worker_generate_async (self->worker, self->conversation, text, images, offsets, params, g_task_get_cancellable (task),
                             on_generated, task);
 }
 
 /* The task of a send or regenerate; NULL (the task already returned
  * with the error) while another answer is being written. */
+static gboolean
+is_character_boundary (const char *text,
+                       gint64      offset)
+{
+  /* A continuation byte of UTF-8 is 10xxxxxx. */
+  return text[offset] == '\0' || (text[offset] & 0xc0) != 0x80;
+}
+
 static GTask *
 new_task (VcChat              *self,
           GCancellable        *cancellable,
@@ -266,6 +275,7 @@ void
 vc_chat_send_async (VcChat                   *self,
                     const char               *text,
                     GPtrArray                *images,
+                    GArray                   *offsets,
                     const VilaSamplingParams *params,
                     GCancellable             *cancellable,
                     GAsyncReadyCallback       callback,
@@ -277,6 +287,7 @@ vc_chat_send_async (VcChat                   *self,
   g_autoptr(GPtrArray) decoded = g_ptr_array_new_with_free_func ((GDestroyNotify) vc_image_free);
   g_autoptr(GPtrArray) messages = NULL;
   g_autoptr(GPtrArray) shas = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) where = g_array_new (FALSE, FALSE, sizeof (gint64));
   VcMessage question;
 
   g_return_if_fail (VC_IS_CHAT (self));
@@ -295,6 +306,7 @@ vc_chat_send_async (VcChat                   *self,
       gboolean existed = g_file_test (path, G_FILE_TEST_IS_REGULAR);
       g_autofree char *added = vc_image_store_add (folder, images->pdata[i], &error);
       VcLoadedImage *image;
+      gint64 offset;
 
       if (added == NULL)
         break;
@@ -305,8 +317,13 @@ vc_chat_send_async (VcChat                   *self,
             g_unlink (path);
           break;
         }
+      /* An offset past the text or inside a character would split it. */
+      offset = offsets != NULL && i < offsets->len ? g_array_index (offsets, gint64, i) : -1;
+      if (offset > (gint64) strlen (text) || (offset > 0 && !is_character_boundary (text, offset)))
+        offset = -1;
       g_ptr_array_add (decoded, image);
-      g_array_append_val (stored, ((VcMessageImage) { sha, -1 }));
+      g_array_append_val (where, offset);
+      g_array_append_val (stored, ((VcMessageImage) { sha, offset }));
       g_ptr_array_add (shas, g_steal_pointer (&sha));
     }
   if (error == NULL && bring_in_step (self, &error) &&
@@ -330,7 +347,7 @@ vc_chat_send_async (VcChat                   *self,
       g_object_unref (task);
       return;
     }
-  answer (self, task, text, decoded, params);
+  answer (self, task, text, decoded, where, params);
 }
 
 void
@@ -357,7 +374,7 @@ vc_chat_regenerate_async (VcChat                   *self,
       g_object_unref (task);
       return;
     }
-  answer (self, task, NULL, NULL, params);
+  answer (self, task, NULL, NULL, NULL, params);
 }
 
 gint64

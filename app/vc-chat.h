@@ -26,12 +26,15 @@ VcChat   *vc_chat_new              (VcStore                  *store,
 gint64    vc_chat_get_conversation (VcChat                   *self);
 
 /* Asks @text with @images (encoded image files as the user gave them,
- * GBytes; they go into the image store and before the text). The
+ * GBytes; they go into the image store) where @offsets puts them (gint64
+ * byte offsets into @text, one per image, -1 for before the text; NULL:
+ * all before, as a chat puts attachments). The
  * conversation's title comes from its first question. Returns the id of
  * the answer's message through the finish call. */
 void      vc_chat_send_async       (VcChat                   *self,
                                     const char               *text,
                                     GPtrArray                *images,
+                                    GArray                   *offsets,
                                     const VilaSamplingParams *params,
                                     GCancellable             *cancellable,
                                     GAsyncReadyCallback       callback,

@@ -38,6 +38,7 @@ typedef struct {
   gint64              conversation;
   char               *text;
   GPtrArray          *images;
+  GArray             *offsets;
   VilaSamplingParams  params;
   GPtrArray          *messages;         /* VcMessage, to restore */
 } Job;
@@ -92,6 +93,7 @@ job_free (Job *job)
   g_free (job->path);
   g_free (job->text);
   g_clear_pointer (&job->images, g_ptr_array_unref);
+  g_clear_pointer (&job->offsets, g_array_unref);
   g_clear_pointer (&job->messages, g_ptr_array_unref);
   g_free (job);
 }
@@ -267,6 +269,64 @@ run_load (VcWorker *self,
   g_task_return_pointer (job->task, vila_model_ref (model), (GDestroyNotify) vila_model_unref);
 }
 
+/* Worker thread: a user's turn into @session, @images (VcLoadedImage)
+ * where @offsets (byte offsets into @text, -1 for before it; NULL for all
+ * before) put them, in order. */
+static gboolean
+append_turn (VilaSession  *session,
+             const char   *text,
+             GPtrArray    *images,
+             GArray       *offsets,
+             GError      **error)
+{
+  gsize done = 0, length = text != NULL ? strlen (text) : 0;
+
+  for (guint i = 0; images != NULL && i < images->len; i++)
+    {
+      const VcLoadedImage *image = g_ptr_array_index (images, i);
+      gint64 offset = offsets != NULL && i < offsets->len ? g_array_index (offsets, gint64, i) : -1;
+      gsize at = offset < 0 ? 0 : MIN ((gsize) offset, length);
+
+      /* Offsets out of order (never written so) keep the text whole. */
+      if (at > done)
+        {
+          g_autofree char *part = g_strndup (text + done, at - done);
+
+          if (!vila_session_append_text (session, part, error))
+            return FALSE;
+          done = at;
+        }
+      if (!vila_session_append_image (session, &image->image, error))
+        return FALSE;
+    }
+  return done >= length || vila_session_append_text (session, text + done, error);
+}
+
+/* Worker thread: one stored user message into @session, its images read
+ * from the image store in @folder. */
+static gboolean
+append_stored_message (VilaSession      *session,
+                       const VcMessage  *message,
+                       const char       *folder,
+                       GError          **error)
+{
+  g_autoptr(GPtrArray) images = g_ptr_array_new_with_free_func ((GDestroyNotify) vc_image_free);
+  g_autoptr(GArray) offsets = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  for (guint i = 0; message->images != NULL && i < message->images->len; i++)
+    {
+      const VcMessageImage *image = &g_array_index (message->images, VcMessageImage, i);
+      g_autofree char *path = vc_image_store_path (folder, image->sha256);
+      VcLoadedImage *loaded = vc_image_load (path, error);
+
+      if (loaded == NULL)
+        return FALSE;
+      g_ptr_array_add (images, loaded);
+      g_array_append_val (offsets, image->text_offset);
+    }
+  return append_turn (session, message->text, images, offsets, error);
+}
+
 static void
 run_generate (VcWorker *self,
               Job      *job)
@@ -305,15 +365,7 @@ run_generate (VcWorker *self,
       g_hash_table_insert (self->sessions, key, session);
     }
 
-  for (guint i = 0; job->images != NULL && i < job->images->len; i++)
-    {
-      const VcLoadedImage *image = g_ptr_array_index (job->images, i);
-
-      if (!vila_session_append_image (session, &image->image, &error))
-        break;
-    }
-  if (error == NULL && job->text != NULL && *job->text != '\0')
-    vila_session_append_text (session, job->text, &error);
+  append_turn (session, job->text, job->images, job->offsets, &error);
   if (error == NULL)
     vila_session_generate (session, &job->params, on_token, job, &job->cancel, &stats, &error);
   if (error != NULL)
@@ -332,37 +384,6 @@ drop_task (gpointer data)
 {
   g_object_unref (data);
   return G_SOURCE_REMOVE;
-}
-
-/* Worker thread: one stored user message into @session, its images where
- * their offsets put them (before the text for -1). */
-static gboolean
-append_stored_message (VilaSession      *session,
-                       const VcMessage  *message,
-                       const char       *folder,
-                       GError          **error)
-{
-  gsize done = 0, length = strlen (message->text);
-
-  for (guint i = 0; message->images != NULL && i < message->images->len; i++)
-    {
-      const VcMessageImage *image = &g_array_index (message->images, VcMessageImage, i);
-      g_autofree char *path = vc_image_store_path (folder, image->sha256);
-      g_autoptr(VcLoadedImage) loaded = NULL;
-      gsize at = image->text_offset < 0 ? 0 : MIN ((gsize) image->text_offset, length);
-
-      if (at > done)
-        {
-          g_autofree char *part = g_strndup (message->text + done, at - done);
-
-          if (!vila_session_append_text (session, part, error))
-            return FALSE;
-          done = at;
-        }
-      if (!(loaded = vc_image_load (path, error)) || !vila_session_append_image (session, &loaded->image, error))
-        return FALSE;
-    }
-  return done >= length || vila_session_append_text (session, message->text + done, error);
 }
 
 static void
@@ -590,6 +611,7 @@ vc_worker_generate_async (VcWorker                  *self,
                           gint64                     conversation,
                           const char                *text,
                           GPtrArray                 *images,
+                          GArray                    *offsets,
                           const VilaSamplingParams  *params,
                           GCancellable              *cancellable,
                           GAsyncReadyCallback        callback,
@@ -608,6 +630,7 @@ vc_worker_generate_async (VcWorker                  *self,
   job->conversation = conversation;
   job->text = g_strdup (text);
   job->images = images != NULL ? g_ptr_array_ref (images) : NULL;
+  job->offsets = offsets != NULL ? g_array_ref (offsets) : NULL;
   if (params != NULL)
     job->params = *params;
   else

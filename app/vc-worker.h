@@ -41,8 +41,9 @@ char      *vc_worker_display_name     (const char             *path);
 /* What the loaded model is, or NULL. */
 const VilaModelInfo *vc_worker_get_model_info (VcWorker       *self);
 
-/* Answers a new turn of @conversation: @images (VcLoadedImage, may be
- * NULL) before @text, as a chat puts attachments. The conversation's
+/* Answers a new turn of @conversation: @text with @images (VcLoadedImage,
+ * may be NULL) where @offsets (gint64 byte offsets into @text, one per
+ * image; -1 or NULL for before the text) put them. The conversation's
  * session (its KV cache) lives in the worker, so a follow-up prefills
  * only the new turn. Cancelling @cancellable stops the answer within one
  * decode step; it then finishes normally with the stop reason
@@ -51,6 +52,7 @@ void       vc_worker_generate_async   (VcWorker                  *self,
                                        gint64                     conversation,
                                        const char                *text,
                                        GPtrArray                 *images,
+                                       GArray                    *offsets,
                                        const VilaSamplingParams  *params,
                                        GCancellable              *cancellable,
                                        GAsyncReadyCallback        callback,

@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "vc-chat.h"
+#include "vc-image-loader.h"
 #include "vc-image-store.h"
 #include "vila-test-util.h"
 
@@ -81,6 +82,7 @@ static gint64
 send (VcChat       *chat,
       const char   *text,
       GPtrArray    *images,
+      GArray       *offsets,
       GCancellable *stop_on_first,
       GError      **error)
 {
@@ -91,7 +93,7 @@ send (VcChat       *chat,
 
   vila_sampling_params_init (&params);
   params.max_new_tokens = stop_on_first ? 400 : 24;
-  vc_chat_send_async (chat, text, images, &params, stop_on_first, store_result, &waiter);
+  vc_chat_send_async (chat, text, images, offsets, &params, stop_on_first, store_result, &waiter);
   while (waiter.result == NULL)
     g_main_context_iteration (NULL, TRUE);
   answer = vc_chat_send_finish (chat, waiter.result, error);
@@ -143,15 +145,96 @@ message_at (GPtrArray *messages,
 }
 
 static GBytes *
-png_bytes (void)
+png_of_colour (guint32 rgba)
 {
   g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 40, 30);
   g_autofree char *png = NULL;
   gsize size;
 
-  gdk_pixbuf_fill (pixbuf, 0x886644ff);
+  gdk_pixbuf_fill (pixbuf, rgba);
   g_assert_true (gdk_pixbuf_save_to_buffer (pixbuf, &png, &size, "png", NULL, NULL));
   return g_bytes_new (png, size);
+}
+
+static GBytes *
+png_bytes (void)
+{
+  return png_of_colour (0x886644ff);
+}
+
+/* Images placed inside the text (insert image here) are stored with
+ * their offsets and reach the model between the words they stand
+ * between: the answer is the engine's own to that interleaved prompt. */
+static void
+test_interleaved (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(VcChat) chat = vc_chat_new (f->store, worker, f->conversation);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) images = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autoptr(GArray) offsets = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GPtrArray) messages = NULL;
+  const char *text = "Which is darker, this one or this one? Say why.";
+  gint64 at_first = strlen ("Which is darker, this one"), at_second = strlen ("Which is darker, this one or this one");
+  VcMessage *question;
+
+  g_ptr_array_add (images, png_of_colour (0x202020ff));
+  g_ptr_array_add (images, png_of_colour (0xe0e0e0ff));
+  g_array_append_val (offsets, at_first);
+  g_array_append_val (offsets, at_second);
+  send (chat, text, images, offsets, NULL, &error);
+  g_assert_no_error (error);
+  messages = vc_store_list_messages (f->store, f->conversation, &error);
+  g_assert_cmpuint (messages->len, ==, 2);
+  question = message_at (messages, 0);
+  g_assert_cmpstr (question->text, ==, text);
+  g_assert_cmpuint (question->images->len, ==, 2);
+  g_assert_cmpint (g_array_index (question->images, VcMessageImage, 0).text_offset, ==, at_first);
+  g_assert_cmpint (g_array_index (question->images, VcMessageImage, 1).text_offset, ==, at_second);
+  {
+    g_autofree char *path = g_build_filename (data_dir, "checkpoints", "vila15-tiny", NULL);
+    g_autoptr(VilaModel) model = vila_model_load (path, NULL, NULL);
+    g_autoptr(VilaSession) session = vila_session_new (model, NULL, NULL);
+    g_autoptr(GString) expected = g_string_new (NULL);
+    const char *folder = vc_store_get_folder (f->store);
+    const char *parts[] = { "Which is darker, this one", " or this one", "? Say why." };
+    VilaSamplingParams params;
+
+    for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
+      {
+        g_assert_true (vila_session_append_text (session, parts[i], NULL));
+        if (i < 2)
+          {
+            const char *sha = g_array_index (question->images, VcMessageImage, i).sha256;
+            g_autofree char *image_path = vc_image_store_path (folder, sha);
+            g_autoptr(VcLoadedImage) image = vc_image_load (image_path, &error);
+
+            g_assert_no_error (error);
+            g_assert_true (vila_session_append_image (session, &image->image, NULL));
+          }
+      }
+    vila_sampling_params_init (&params);
+    params.max_new_tokens = 24;
+    g_assert_true (vila_session_generate (session, &params, collect, expected, NULL, NULL, NULL));
+    g_assert_cmpstr (message_at (messages, 1)->text, ==, expected->str);
+  }
+
+  /* An offset inside a character or past the text puts that image
+   * before the text rather than split a word's bytes. */
+  {
+    g_autoptr(VcChat) other = vc_chat_new (f->store, worker, vc_store_add_conversation (f->store, "", &error));
+    gint64 bad[] = { 1, 400 };
+
+    g_clear_pointer (&messages, g_ptr_array_unref);
+    g_array_set_size (offsets, 0);
+    g_array_append_vals (offsets, bad, 2);
+    send (other, "Ça va ?", images, offsets, NULL, &error);
+    g_assert_no_error (error);
+    messages = vc_store_list_messages (f->store, vc_chat_get_conversation (other), &error);
+    question = message_at (messages, 0);
+    g_assert_cmpint (g_array_index (question->images, VcMessageImage, 0).text_offset, ==, -1);
+    g_assert_cmpint (g_array_index (question->images, VcMessageImage, 1).text_offset, ==, -1);
+  }
 }
 
 static void
@@ -167,7 +250,7 @@ test_conversation (Fixture       *f,
   gint64 first, second, third, again;
   VcMessage *answer;
 
-  first = send (chat, "Tell me a story about a lighthouse.\nPlease.", NULL, NULL, &error);
+  first = send (chat, "Tell me a story about a lighthouse.\nPlease.", NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   messages = vc_store_list_messages (f->store, f->conversation, &error);
   g_assert_cmpuint (messages->len, ==, 2);
@@ -193,7 +276,7 @@ test_conversation (Fixture       *f,
 
   /* A follow-up with an image: stored, and answered. */
   g_ptr_array_add (images, png_bytes ());
-  second = send (chat, "What is in this picture?", images, NULL, &error);
+  second = send (chat, "What is in this picture?", images, NULL, NULL, &error);
   g_assert_no_error (error);
   messages = vc_store_list_messages (f->store, f->conversation, &error);
   g_assert_cmpuint (messages->len, ==, 4);
@@ -203,7 +286,7 @@ test_conversation (Fixture       *f,
   g_clear_pointer (&messages, g_ptr_array_unref);
 
   /* Stopped at its first words: kept, as stopped. */
-  third = send (chat, "Tell me a longer one.", NULL, stop, &error);
+  third = send (chat, "Tell me a longer one.", NULL, NULL, stop, &error);
   g_assert_no_error (error);
   messages = vc_store_list_messages (f->store, f->conversation, &error);
   answer = message_at (messages, 5);
@@ -244,7 +327,7 @@ test_continue_after_restart (Fixture       *f,
   g_autofree char *first_answer = NULL;
   VcChat *chat = vc_chat_new (f->store, worker, f->conversation);
 
-  send (chat, "Tell me a story about a lighthouse.", NULL, NULL, &error);
+  send (chat, "Tell me a story about a lighthouse.", NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   g_object_unref (chat);
   vc_worker_forget (worker, f->conversation);
@@ -255,7 +338,7 @@ test_continue_after_restart (Fixture       *f,
   expected = direct ("Tell me a story about a lighthouse.", first_answer, "Why?");
 
   chat = vc_chat_new (f->store, worker, f->conversation);
-  send (chat, "Why?", NULL, NULL, &error);
+  send (chat, "Why?", NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   messages = vc_store_list_messages (f->store, f->conversation, &error);
   g_assert_cmpuint (messages->len, ==, 4);
@@ -273,7 +356,7 @@ test_unreadable_image (Fixture       *f,
   g_autoptr(GPtrArray) messages = NULL;
 
   g_ptr_array_add (images, g_bytes_new_static ("not an image", 12));
-  g_assert_cmpint (send (chat, "What is this?", images, NULL, &error), ==, 0);
+  g_assert_cmpint (send (chat, "What is this?", images, NULL, NULL, &error), ==, 0);
   g_assert_nonnull (error);
   g_test_message ("%s", error->message);
   messages = vc_store_list_messages (f->store, f->conversation, &error);
@@ -316,6 +399,7 @@ main (int    argc,
   g_test_add ("/chat/conversation", Fixture, NULL, fixture_setup, test_conversation, fixture_teardown);
   g_test_add ("/chat/continue-after-restart", Fixture, NULL, fixture_setup, test_continue_after_restart,
               fixture_teardown);
+  g_test_add ("/chat/interleaved", Fixture, NULL, fixture_setup, test_interleaved, fixture_teardown);
   g_test_add ("/chat/unreadable-image", Fixture, NULL, fixture_setup, test_unreadable_image, fixture_teardown);
   status = g_test_run ();
   g_object_unref (worker);

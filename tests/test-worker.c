@@ -114,7 +114,7 @@ test_load_failure (void)
   /* Nothing loaded: generating says so. */
   g_clear_error (&error);
   waiter.result = NULL;
-  vc_worker_generate_async (worker, 1, "Hello", NULL, NULL, NULL, store_result, &waiter);
+  vc_worker_generate_async (worker, 1, "Hello", NULL, NULL, NULL, NULL, store_result, &waiter);
   g_assert_false (vc_worker_generate_finish (worker, wait_for (&waiter), NULL, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED);
   g_object_unref (waiter.result);
@@ -164,7 +164,7 @@ test_tokens_in_order (void)
 
   vila_sampling_params_init (&params);
   params.max_new_tokens = 32;
-  vc_worker_generate_async (worker, 7, "Tell me a story about a lighthouse.", NULL, &params, NULL, store_result,
+  vc_worker_generate_async (worker, 7, "Tell me a story about a lighthouse.", NULL, NULL, &params, NULL, store_result,
                             &waiter);
   g_assert_true (vc_worker_generate_finish (worker, wait_for (&waiter), &stats, &error));
   g_assert_no_error (error);
@@ -178,7 +178,7 @@ test_tokens_in_order (void)
    * prefilled. */
   g_string_truncate (collector.text, 0);
   waiter.result = NULL;
-  vc_worker_generate_async (worker, 7, "Why?", NULL, &params, NULL, store_result, &waiter);
+  vc_worker_generate_async (worker, 7, "Why?", NULL, NULL, &params, NULL, store_result, &waiter);
   g_assert_true (vc_worker_generate_finish (worker, wait_for (&waiter), &follow_up, &error));
   g_object_unref (waiter.result);
   g_assert_cmpuint (follow_up.n_prompt_tokens, <, stats.n_prompt_tokens + stats.n_generated);
@@ -243,7 +243,7 @@ test_restore (void)
   g_ptr_array_add (messages, stored (VC_ROLE_ASSISTANT, answer));
   vc_worker_restore (worker, 11, messages, data_dir);
   id = g_signal_connect (worker, "tokens", G_CALLBACK (on_tokens), &collector);
-  vc_worker_generate_async (worker, 11, follow_up, NULL, &params, NULL, store_result, &waiter);
+  vc_worker_generate_async (worker, 11, follow_up, NULL, NULL, &params, NULL, store_result, &waiter);
   g_assert_true (vc_worker_generate_finish (worker, wait_for (&waiter), NULL, &error));
   g_assert_no_error (error);
   g_object_unref (waiter.result);
@@ -256,7 +256,7 @@ test_restore (void)
   g_ptr_array_add (broken, with_image);
   vc_worker_restore (worker, 12, broken, data_dir);
   waiter.result = NULL;
-  vc_worker_generate_async (worker, 12, "And now?", NULL, &params, NULL, store_result, &waiter);
+  vc_worker_generate_async (worker, 12, "And now?", NULL, NULL, &params, NULL, store_result, &waiter);
   g_assert_false (vc_worker_generate_finish (worker, wait_for (&waiter), NULL, &error));
   g_assert_nonnull (error);
   g_test_message ("%s", error->message);
@@ -279,7 +279,7 @@ test_cancel (void)
 
   vila_sampling_params_init (&params);
   params.max_new_tokens = 400;
-  vc_worker_generate_async (worker, 3, "Tell me a story about a lighthouse.", NULL, &params, cancellable,
+  vc_worker_generate_async (worker, 3, "Tell me a story about a lighthouse.", NULL, NULL, &params, cancellable,
                             store_result, &waiter);
   g_assert_true (vc_worker_generate_finish (worker, wait_for (&waiter), &stats, &error));
   g_assert_no_error (error);

@@ -492,7 +492,7 @@ vc_conversation_view_send (VcConversationView *self)
 
     self->attachments = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
     clear_strip (self);
-    vc_chat_send_async (self->chat, text, images, &params, self->answering, on_answered, g_object_ref (self));
+    vc_chat_send_async (self->chat, text, images, NULL, &params, self->answering, on_answered, g_object_ref (self));
   }
   /* The question and the answer's empty message are stored by now. */
   reload (self);
