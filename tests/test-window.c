@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "vc-application.h"
+#include "vc-attachment-strip.h"
 #include "vc-conversation-view.h"
+#include "vc-message-widget.h"
 #include "vc-sidebar.h"
 #include "vc-window.h"
 #include "vila-test-util.h"
@@ -365,7 +367,7 @@ test_ask (void)
   g_assert_nonnull (view);
   g_assert_cmpuint (vc_conversation_view_get_n_messages (view), ==, 0);
 
-  vc_conversation_view_set_text (view, "Tell me a story about a lighthouse.");
+  vc_composer_set_text (vc_conversation_view_get_composer (view), "Tell me a story about a lighthouse.");
   vc_conversation_view_send (view);
   g_assert_true (vc_conversation_view_is_busy (view));
   g_assert_cmpuint (vc_conversation_view_get_n_messages (view), ==, 2);
@@ -421,19 +423,85 @@ test_ask (void)
     g_slist_free_full (files, g_object_unref);
     g_signal_emit_by_name (drop, "drop", &value, 10.0, 10.0, &accepted);
     g_assert_true (accepted);
-    g_assert_cmpuint (vc_conversation_view_get_n_attachments (view), ==, 3);
-    g_assert_false (vc_conversation_view_attach_file (view, not_an_image, &error));
+    g_assert_cmpuint (vc_composer_get_n_attachments (vc_conversation_view_get_composer (view)), ==, 3);
+    g_assert_false (vc_composer_attach_file (vc_conversation_view_get_composer (view), not_an_image, &error));
     g_assert_nonnull (strstr (error->message, "vila15-tiny"));
-    g_assert_cmpuint (vc_conversation_view_get_n_attachments (view), ==, 3);
+    g_assert_cmpuint (vc_composer_get_n_attachments (vc_conversation_view_get_composer (view)), ==, 3);
 
-    vc_conversation_view_set_text (view, "What differs between these three?");
-    vc_conversation_view_send (view);
-    g_assert_cmpuint (vc_conversation_view_get_n_attachments (view), ==, 0);
-    iterate_until (answer_written, view);
-    after = vc_store_list_messages (store, conversation, NULL);
-    g_assert_cmpuint (after->len, ==, 2);
-    g_assert_cmpuint (((VcMessage *) after->pdata[0])->images->len, ==, 3);
-    g_assert_cmpint (((VcMessage *) after->pdata[1])->state, ==, VC_MESSAGE_COMPLETE);
+    /* Reordered in the strip, and one placed between the words: the
+     * question then holds the strip's two before the text and the third
+     * at its place in it. */
+    {
+      VcAttachmentStrip *strip = VC_ATTACHMENT_STRIP (find_widget (GTK_WIDGET (view), VC_TYPE_ATTACHMENT_STRIP));
+      GtkTextView *composer = GTK_TEXT_VIEW (find_widget (GTK_WIDGET (view), GTK_TYPE_TEXT_VIEW));
+      GtkTextBuffer *buffer = gtk_text_view_get_buffer (composer);
+      const char *before = "Which is brighter, these two or";
+      const char *sent_order[] = { names[2], names[1], names[0] };
+      g_autofree char *spare = g_build_filename (photos, "photo-grey-50x77.png", NULL);
+      g_autoptr(GFile) spare_file = g_file_new_for_path (spare);
+      GtkTextIter end;
+      const VcMessage *question;
+
+      g_assert_nonnull (strip);
+      g_assert_true (gtk_widget_get_visible (GTK_WIDGET (strip)));
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (strip), "attachment.move-left", "u", 2));
+      g_assert_cmpstr (vc_attachment_get_name (vc_attachment_strip_get_item (strip, 1)), ==, names[2]);
+      g_clear_error (&error);
+      g_assert_true (vc_composer_attach_file (vc_conversation_view_get_composer (view), spare_file, &error));
+      g_assert_cmpuint (vc_composer_get_n_attachments (vc_conversation_view_get_composer (view)), ==, 4);
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (strip), "attachment.remove", "u", 3));
+      g_assert_cmpuint (vc_attachment_strip_get_n_items (strip), ==, 3);
+
+      gtk_text_buffer_set_text (buffer, before, -1);
+      gtk_text_buffer_get_end_iter (buffer, &end);
+      gtk_text_buffer_place_cursor (buffer, &end);
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (strip), "attachment.insert", "u", 0));
+      g_assert_cmpuint (vc_attachment_strip_get_n_items (strip), ==, 2);
+      gtk_text_buffer_insert_at_cursor (buffer, " this one?", -1);
+      g_assert_cmpuint (vc_composer_get_n_attachments (vc_conversation_view_get_composer (view)), ==, 3);
+
+      vc_conversation_view_send (view);
+      g_assert_cmpuint (vc_composer_get_n_attachments (vc_conversation_view_get_composer (view)), ==, 0);
+      g_assert_false (gtk_widget_get_visible (GTK_WIDGET (strip)));
+      iterate_until (answer_written, view);
+      after = vc_store_list_messages (store, conversation, NULL);
+      g_assert_cmpuint (after->len, ==, 2);
+      question = after->pdata[0];
+      g_assert_cmpstr (question->text, ==, "Which is brighter, these two or this one?");
+      g_assert_cmpuint (question->images->len, ==, 3);
+      for (guint i = 0; i < 3; i++)
+        {
+          const VcMessageImage *image = &g_array_index (question->images, VcMessageImage, i);
+          g_autofree char *path = g_build_filename (photos, sent_order[i], NULL);
+          g_autofree char *contents = NULL;
+          g_autofree char *sha = NULL;
+          gsize length;
+
+          g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+          sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
+          g_assert_cmpstr (image->sha256, ==, sha);
+          g_assert_cmpint (image->text_offset, ==, i < 2 ? -1 : (gint64) strlen (before));
+        }
+      g_assert_cmpint (((VcMessage *) after->pdata[1])->state, ==, VC_MESSAGE_COMPLETE);
+
+      /* The question in the transcript shows a thumbnail of each image. */
+      {
+        GtkWidget *shown = find_widget (GTK_WIDGET (view), VC_TYPE_MESSAGE_WIDGET);
+        GtkWidget *thumbnails = shown ? find_widget (shown, GTK_TYPE_FLOW_BOX) : NULL;
+        guint n_thumbnails = 0;
+
+        g_assert_nonnull (thumbnails);
+        for (GtkWidget *child = gtk_widget_get_first_child (thumbnails); child; child = gtk_widget_get_next_sibling (child))
+          {
+            GtkWidget *picture = find_widget (child, GTK_TYPE_PICTURE);
+
+            g_assert_nonnull (picture);
+            g_assert_nonnull (gtk_picture_get_paintable (GTK_PICTURE (picture)));
+            n_thumbnails++;
+          }
+        g_assert_cmpuint (n_thumbnails, ==, 3);
+      }
+    }
   }
   close_window (GTK_WINDOW (window));
 }

@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "vc-composer.h"
 #include "vc-store.h"
 #include "vc-worker.h"
 
@@ -10,12 +11,14 @@ G_BEGIN_DECLS
 
 /* A conversation's transcript and its composer: the stored messages, the
  * answer streaming in (the view follows it while it is scrolled to the
- * bottom), a text box where Enter sends and Shift+Enter starts a new
- * line, and Stop (or Esc) while an answer is written.
+ * bottom), the composer below, images dropped anywhere on it attached,
+ * and Stop (or Esc) while an answer is written.
  *
  * Signals:
  *   ::conversation-changed (gint64 conversation): its title or order may
- *   have changed (a question was sent) */
+ *   have changed (a question was sent)
+ *   ::error (const char *message): something the user should be told (an
+ *   image that could not be attached) */
 #define VC_TYPE_CONVERSATION_VIEW (vc_conversation_view_get_type ())
 G_DECLARE_FINAL_TYPE (VcConversationView, vc_conversation_view, VC, CONVERSATION_VIEW, GtkBox)
 
@@ -31,16 +34,6 @@ void     vc_conversation_view_stop    (VcConversationView *self);
 gboolean vc_conversation_view_is_busy (VcConversationView *self);
 /* The messages shown (for tests and accessibility checks). */
 guint    vc_conversation_view_get_n_messages (VcConversationView *self);
-void     vc_conversation_view_set_text (VcConversationView *self,
-                                        const char         *text);
-/* Attaches the image in @file (checked now: an error names the file); it
- * goes before the text when sent. */
-gboolean vc_conversation_view_attach_file    (VcConversationView *self,
-                                              GFile              *file,
-                                              GError            **error);
-/* Attaches an image that came as pixels (dragged from a browser, pasted). */
-void     vc_conversation_view_attach_texture (VcConversationView *self,
-                                              GdkTexture         *texture);
-guint    vc_conversation_view_get_n_attachments (VcConversationView *self);
+VcComposer *vc_conversation_view_get_composer (VcConversationView *self);
 
 G_END_DECLS

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+/* An image waiting to go with the next question: its bytes as the user
+ * gave them (they go to the image store unchanged), a name to show, and
+ * a square thumbnail (the middle of the picture, turned as its EXIF
+ * orientation says) decoded at the size it is shown, not the full
+ * picture. */
+#define VC_TYPE_ATTACHMENT (vc_attachment_get_type ())
+G_DECLARE_FINAL_TYPE (VcAttachment, vc_attachment, VC, ATTACHMENT, GObject)
+
+/* The thumbnails' side in device pixels: 64 logical pixels on a screen of
+ * scale 2 stay sharp. */
+#define VC_ATTACHMENT_THUMBNAIL_SIZE 128
+
+/* Decodes @bytes (at thumbnail size) now, so that a file that is no image,
+ * or one this system has no loader for, is named at once: the error says
+ * @name. */
+VcAttachment *vc_attachment_new_from_bytes   (GBytes       *bytes,
+                                              const char   *name,
+                                              GError      **error);
+/* A picture that came as pixels (dragged from a browser, pasted); kept as
+ * PNG, which is lossless. */
+VcAttachment *vc_attachment_new_from_texture (GdkTexture   *texture,
+                                              const char   *name,
+                                              GError      **error);
+GBytes       *vc_attachment_get_bytes        (VcAttachment *self);
+const char   *vc_attachment_get_name         (VcAttachment *self);
+GdkTexture   *vc_attachment_get_thumbnail    (VcAttachment *self);
+
+G_END_DECLS
