@@ -271,17 +271,17 @@ new_task (VcChat              *self,
   return NULL;
 }
 
-void
-vc_chat_send_async (VcChat                   *self,
-                    const char               *text,
-                    GPtrArray                *images,
-                    GArray                   *offsets,
-                    const VilaSamplingParams *params,
-                    GCancellable             *cancellable,
-                    GAsyncReadyCallback       callback,
-                    gpointer                  user_data)
+/* The question (in place of @replaced and what follows it, when not 0)
+ * into the store, then its answer. */
+static void
+ask (VcChat                   *self,
+     GTask                    *task,
+     gint64                    replaced,
+     const char               *text,
+     GPtrArray                *images,
+     GArray                   *offsets,
+     const VilaSamplingParams *params)
 {
-  GTask *task;
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) stored = g_array_new (FALSE, FALSE, sizeof (VcMessageImage));
   g_autoptr(GPtrArray) decoded = g_ptr_array_new_with_free_func ((GDestroyNotify) vc_image_free);
@@ -289,12 +289,6 @@ vc_chat_send_async (VcChat                   *self,
   g_autoptr(GPtrArray) shas = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GArray) where = g_array_new (FALSE, FALSE, sizeof (gint64));
   VcMessage question;
-
-  g_return_if_fail (VC_IS_CHAT (self));
-  g_return_if_fail (text != NULL);
-
-  if (!(task = new_task (self, cancellable, callback, user_data)))
-    return;
 
   /* Images first: one that cannot be read stops the question before
    * anything is stored. */
@@ -326,6 +320,10 @@ vc_chat_send_async (VcChat                   *self,
       g_array_append_val (stored, ((VcMessageImage) { sha, offset }));
       g_ptr_array_add (shas, g_steal_pointer (&sha));
     }
+  /* An edited question replaces the old one only once its images are
+   * known good, so a failure loses nothing. */
+  if (error == NULL && replaced != 0 && vc_store_truncate_at (self->store, replaced, &error))
+    self->in_step = FALSE;
   if (error == NULL && bring_in_step (self, &error) &&
       (messages = vc_store_list_messages (self->store, self->conversation, &error)) != NULL)
     {
@@ -348,6 +346,81 @@ vc_chat_send_async (VcChat                   *self,
       return;
     }
   answer (self, task, text, decoded, where, params);
+}
+
+void
+vc_chat_send_async (VcChat                   *self,
+                    const char               *text,
+                    GPtrArray                *images,
+                    GArray                   *offsets,
+                    const VilaSamplingParams *params,
+                    GCancellable             *cancellable,
+                    GAsyncReadyCallback       callback,
+                    gpointer                  user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (VC_IS_CHAT (self));
+  g_return_if_fail (text != NULL);
+
+  if ((task = new_task (self, cancellable, callback, user_data)) != NULL)
+    ask (self, task, 0, text, images, offsets, params);
+}
+
+void
+vc_chat_edit_async (VcChat                   *self,
+                    gint64                    question,
+                    const char               *text,
+                    GPtrArray                *images,
+                    GArray                   *offsets,
+                    const VilaSamplingParams *params,
+                    GCancellable             *cancellable,
+                    GAsyncReadyCallback       callback,
+                    gpointer                  user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (VC_IS_CHAT (self));
+  g_return_if_fail (question > 0);
+  g_return_if_fail (text != NULL);
+
+  if ((task = new_task (self, cancellable, callback, user_data)) != NULL)
+    ask (self, task, question, text, images, offsets, params);
+}
+
+gboolean
+vc_chat_delete_message (VcChat  *self,
+                        gint64   message,
+                        GError **error)
+{
+  g_autoptr(GPtrArray) messages = NULL;
+
+  g_return_val_if_fail (VC_IS_CHAT (self), FALSE);
+
+  if (self->answer != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, _("An answer is still being written"));
+      return FALSE;
+    }
+  if (!(messages = vc_store_list_messages (self->store, self->conversation, error)))
+    return FALSE;
+  for (guint i = 0; i < messages->len; i++)
+    {
+      const VcMessage *m = messages->pdata[i];
+      const VcMessage *next = i + 1 < messages->len ? messages->pdata[i + 1] : NULL;
+
+      if (m->id != message)
+        continue;
+      /* The session is rebuilt from what is left before the next answer. */
+      self->in_step = FALSE;
+      if (m->role == VC_ROLE_USER && next != NULL && next->role == VC_ROLE_ASSISTANT &&
+          !vc_store_delete_message (self->store, next->id, error))
+        return FALSE;
+      return vc_store_delete_message (self->store, message, error);
+    }
+  g_set_error (error, VC_STORE_ERROR, VC_STORE_ERROR_NOT_FOUND, _("There is no message %lld in this conversation"),
+               (long long) message);
+  return FALSE;
 }
 
 void

@@ -39,6 +39,24 @@ void      vc_chat_send_async       (VcChat                   *self,
                                     GCancellable             *cancellable,
                                     GAsyncReadyCallback       callback,
                                     gpointer                  user_data);
+/* Asks @text (and @images, as for a send) in place of the question
+ * @question: that question, its answer and everything after them are
+ * deleted once the new images are known good, then the conversation
+ * goes on from what is left. */
+void      vc_chat_edit_async       (VcChat                   *self,
+                                    gint64                    question,
+                                    const char               *text,
+                                    GPtrArray                *images,
+                                    GArray                   *offsets,
+                                    const VilaSamplingParams *params,
+                                    GCancellable             *cancellable,
+                                    GAsyncReadyCallback       callback,
+                                    gpointer                  user_data);
+/* Deletes @message; a question goes with its answer. Not while an answer
+ * is being written. */
+gboolean  vc_chat_delete_message   (VcChat                   *self,
+                                    gint64                    message,
+                                    GError                  **error);
 /* Answers the question of @answer again (its message and every later one
  * are deleted first). */
 void      vc_chat_regenerate_async (VcChat                   *self,

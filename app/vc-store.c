@@ -604,6 +604,16 @@ vc_store_truncate_at (VcStore  *self,
                      "(SELECT conversation_id FROM messages WHERE id = ?1)", message_id, NULL, error);
 }
 
+gboolean
+vc_store_delete_message (VcStore  *self,
+                         gint64    message_id,
+                         GError  **error)
+{
+  g_return_val_if_fail (VC_IS_STORE (self), FALSE);
+
+  return change_row (self, "DELETE FROM messages WHERE id = ?1", message_id, NULL, error);
+}
+
 /* Each message's images, in order, filled in after the messages. */
 static gboolean
 read_images (VcStore    *self,

@@ -120,6 +120,10 @@ gboolean        vc_store_update_message     (VcStore         *store,
 gboolean        vc_store_truncate_at        (VcStore         *store,
                                              gint64           message_id,
                                              GError         **error);
+/* Deletes one message (and its images' rows). */
+gboolean        vc_store_delete_message     (VcStore         *store,
+                                             gint64           message_id,
+                                             GError         **error);
 GPtrArray      *vc_store_list_messages      (VcStore         *store,
                                              gint64           conversation_id,
                                              GError         **error);

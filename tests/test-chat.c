@@ -346,6 +346,99 @@ test_continue_after_restart (Fixture       *f,
   g_object_unref (chat);
 }
 
+/* Waits for an edit; returns the answer's message id. */
+static gint64
+edit (VcChat      *chat,
+      gint64       question,
+      const char  *text,
+      GPtrArray   *images,
+      GError     **error)
+{
+  Waiter waiter = { NULL, NULL, 0 };
+  VilaSamplingParams params;
+  gint64 answer;
+
+  vila_sampling_params_init (&params);
+  params.max_new_tokens = 24;
+  vc_chat_edit_async (chat, question, text, images, NULL, &params, NULL, store_result, &waiter);
+  while (waiter.result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  answer = vc_chat_send_finish (chat, waiter.result, error);
+  g_object_unref (waiter.result);
+  return answer;
+}
+
+/* An edited first question replaces the whole conversation after it, and
+ * is answered as if asked first (the engine's own answer, the title made
+ * again); a bad image in an edit loses nothing; a deleted question takes
+ * its answer with it, and the next answer builds on what is left. */
+static void
+test_edit_and_delete (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(VcChat) chat = vc_chat_new (f->store, worker, f->conversation);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  g_autoptr(GPtrArray) conversations = NULL;
+  g_autoptr(GPtrArray) bad = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autofree char *expected = direct (NULL, NULL, "Describe a harbour at night.");
+  g_autofree char *kept_answer = NULL;
+  gint64 first_question, answer;
+
+  send (chat, "Tell me a story about a lighthouse.", NULL, NULL, NULL, &error);
+  send (chat, "Why?", NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  messages = vc_store_list_messages (f->store, f->conversation, &error);
+  g_assert_cmpuint (messages->len, ==, 4);
+  first_question = message_at (messages, 0)->id;
+  g_clear_pointer (&messages, g_ptr_array_unref);
+
+  g_ptr_array_add (bad, g_bytes_new_static ("not an image", 12));
+  g_assert_cmpint (edit (chat, first_question, "Describe a harbour at night.", bad, &error), ==, 0);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  messages = vc_store_list_messages (f->store, f->conversation, &error);
+  g_assert_cmpuint (messages->len, ==, 4);
+  g_clear_pointer (&messages, g_ptr_array_unref);
+
+  answer = edit (chat, first_question, "Describe a harbour at night.", NULL, &error);
+  g_assert_no_error (error);
+  messages = vc_store_list_messages (f->store, f->conversation, &error);
+  g_assert_cmpuint (messages->len, ==, 2);
+  g_assert_cmpstr (message_at (messages, 0)->text, ==, "Describe a harbour at night.");
+  g_assert_cmpint (message_at (messages, 1)->id, ==, answer);
+  g_assert_cmpstr (message_at (messages, 1)->text, ==, expected);
+  kept_answer = g_strdup (expected);
+  g_clear_pointer (&messages, g_ptr_array_unref);
+  conversations = vc_store_list_conversations (f->store, NULL, &error);
+  g_assert_cmpstr (((VcConversation *) conversations->pdata[0])->title, ==, "Describe a harbour at night.");
+
+  /* A follow-up deleted with its answer; the next one builds on the
+   * first turn alone. */
+  send (chat, "And in the morning?", NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  messages = vc_store_list_messages (f->store, f->conversation, &error);
+  g_assert_cmpuint (messages->len, ==, 4);
+  g_assert_true (vc_chat_delete_message (chat, message_at (messages, 2)->id, &error));
+  g_assert_no_error (error);
+  g_assert_false (vc_chat_delete_message (chat, message_at (messages, 2)->id, &error));
+  g_assert_error (error, VC_STORE_ERROR, VC_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_clear_pointer (&messages, g_ptr_array_unref);
+  messages = vc_store_list_messages (f->store, f->conversation, &error);
+  g_assert_cmpuint (messages->len, ==, 2);
+  g_clear_pointer (&messages, g_ptr_array_unref);
+  {
+    g_autofree char *follow_up = direct ("Describe a harbour at night.", kept_answer, "Why?");
+
+    send (chat, "Why?", NULL, NULL, NULL, &error);
+    g_assert_no_error (error);
+    messages = vc_store_list_messages (f->store, f->conversation, &error);
+    g_assert_cmpuint (messages->len, ==, 4);
+    g_assert_cmpstr (message_at (messages, 3)->text, ==, follow_up);
+  }
+}
+
 static void
 test_unreadable_image (Fixture       *f,
                        gconstpointer  data)
@@ -400,6 +493,7 @@ main (int    argc,
   g_test_add ("/chat/continue-after-restart", Fixture, NULL, fixture_setup, test_continue_after_restart,
               fixture_teardown);
   g_test_add ("/chat/interleaved", Fixture, NULL, fixture_setup, test_interleaved, fixture_teardown);
+  g_test_add ("/chat/edit-and-delete", Fixture, NULL, fixture_setup, test_edit_and_delete, fixture_teardown);
   g_test_add ("/chat/unreadable-image", Fixture, NULL, fixture_setup, test_unreadable_image, fixture_teardown);
   status = g_test_run ();
   g_object_unref (worker);
