@@ -501,6 +501,63 @@ test_ask (void)
           }
         g_assert_cmpuint (n_thumbnails, ==, 3);
       }
+
+      /* Regenerated and stopped at once: the answer is kept, marked
+       * stopped; regenerated again: complete. */
+      {
+        gint64 first_answer = ((VcMessage *) after->pdata[1])->id;
+        gint64 question_id = question->id;
+        g_autoptr(GPtrArray) now = NULL;
+        g_autofree char *shown = NULL;
+        GtkTextIter start;
+
+        g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "message.regenerate", "x", first_answer));
+        g_assert_true (vc_conversation_view_is_busy (view));
+        /* No other change while it is written (the action is disabled,
+         * and the chat refuses it anyway): both messages stay. */
+        gtk_widget_activate_action (GTK_WIDGET (view), "message.delete", "x", question_id);
+        vc_conversation_view_stop (view);
+        iterate_until (answer_written, view);
+        now = vc_store_list_messages (store, conversation, NULL);
+        g_assert_cmpuint (now->len, ==, 2);
+        g_assert_cmpint (((VcMessage *) now->pdata[1])->state, ==, VC_MESSAGE_STOPPED);
+        g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "message.regenerate", "x",
+                                                   ((VcMessage *) now->pdata[1])->id));
+        g_clear_pointer (&now, g_ptr_array_unref);
+        iterate_until (answer_written, view);
+        now = vc_store_list_messages (store, conversation, NULL);
+        g_assert_cmpuint (now->len, ==, 2);
+        g_assert_cmpint (((VcMessage *) now->pdata[1])->state, ==, VC_MESSAGE_COMPLETE);
+        g_clear_pointer (&now, g_ptr_array_unref);
+
+        /* Edited: the question comes back into the composer with its
+         * images where they were; sent, it replaces the old one. */
+        g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "message.edit", "x", question_id));
+        g_assert_true (vc_composer_is_editing (vc_conversation_view_get_composer (view)));
+        g_assert_cmpuint (vc_composer_get_n_attachments (vc_conversation_view_get_composer (view)), ==, 3);
+        gtk_text_buffer_get_bounds (buffer, &start, &end);
+        shown = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+        g_assert_cmpstr (shown, ==, "Which is brighter, these two or this one?");
+        gtk_text_buffer_insert (buffer, &end, " Answer briefly.", -1);
+        vc_conversation_view_send (view);
+        g_assert_false (vc_composer_is_editing (vc_conversation_view_get_composer (view)));
+        iterate_until (answer_written, view);
+        now = vc_store_list_messages (store, conversation, NULL);
+        g_assert_cmpuint (now->len, ==, 2);
+        question = now->pdata[0];
+        g_assert_cmpstr (question->text, ==, "Which is brighter, these two or this one? Answer briefly.");
+        g_assert_cmpuint (question->images->len, ==, 3);
+        g_assert_cmpint (g_array_index (question->images, VcMessageImage, 0).text_offset, ==, -1);
+        g_assert_cmpint (g_array_index (question->images, VcMessageImage, 2).text_offset, ==, (gint64) strlen (before));
+        g_assert_cmpint (((VcMessage *) now->pdata[1])->state, ==, VC_MESSAGE_COMPLETE);
+
+        /* Deleted: the question goes with its answer. */
+        g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "message.delete", "x", question->id));
+        g_clear_pointer (&now, g_ptr_array_unref);
+        now = vc_store_list_messages (store, conversation, NULL);
+        g_assert_cmpuint (now->len, ==, 0);
+        g_assert_cmpuint (vc_conversation_view_get_n_messages (view), ==, 0);
+      }
     }
   }
   close_window (GTK_WINDOW (window));

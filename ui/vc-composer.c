@@ -13,12 +13,14 @@
 
 #include "vc-attachment-strip.h"
 #include "vc-composer.h"
+#include "vc-image-store.h"
 
 struct _VcComposer
 {
   GtkBox             parent_instance;
 
   /* Template children */
+  GtkRevealer       *edit_bar;
   VcAttachmentStrip *attachment_strip;
   GtkTextView       *text_view;
   GtkStack          *send_stack;
@@ -30,6 +32,7 @@ enum {
   SIGNAL_SEND,
   SIGNAL_STOP,
   SIGNAL_ERROR,
+  SIGNAL_CANCEL_EDIT,
   N_SIGNALS
 };
 
@@ -390,6 +393,87 @@ vc_composer_focus (VcComposer *self)
   gtk_widget_grab_focus (GTK_WIDGET (self->text_view));
 }
 
+void
+vc_composer_clear (VcComposer *self)
+{
+  g_return_if_fail (VC_IS_COMPOSER (self));
+
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), "", 0);
+  vc_attachment_strip_clear (self->attachment_strip);
+}
+
+void
+vc_composer_begin_edit (VcComposer      *self,
+                        const VcMessage *question,
+                        const char      *folder)
+{
+  GtkTextBuffer *buffer;
+  guint placed = 0;
+
+  g_return_if_fail (VC_IS_COMPOSER (self));
+  g_return_if_fail (question != NULL);
+
+  vc_composer_clear (self);
+  buffer = gtk_text_view_get_buffer (self->text_view);
+  gtk_text_buffer_set_text (buffer, question->text, -1);
+  for (guint i = 0; question->images != NULL && i < question->images->len; i++)
+    {
+      const VcMessageImage *image = &g_array_index (question->images, VcMessageImage, i);
+      g_autofree char *path = vc_image_store_path (folder, image->sha256);
+      g_autofree char *name = g_strdup_printf (_("Image %u"), i + 1);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(VcAttachment) attachment = NULL;
+      char *contents = NULL;
+      gsize length = 0;
+
+      if (g_file_get_contents (path, &contents, &length, &error))
+        bytes = g_bytes_new_take (contents, length);
+      if (bytes == NULL || !(attachment = vc_attachment_new_from_bytes (bytes, name, &error)))
+        {
+          g_signal_emit (self, signals[SIGNAL_ERROR], 0, error->message);
+          continue;
+        }
+      if (image->text_offset < 0 || (gsize) image->text_offset > strlen (question->text))
+        vc_attachment_strip_add (self->attachment_strip, attachment);
+      else
+        {
+          /* Each image placed before this one is a character of the
+           * buffer too. */
+          GtkTextIter where;
+          glong characters = g_utf8_pointer_to_offset (question->text, question->text + image->text_offset);
+
+          gtk_text_buffer_get_iter_at_offset (buffer, &where, (int) (characters + placed));
+          insert_inline_at (self, attachment, &where);
+          placed++;
+        }
+    }
+  gtk_revealer_set_reveal_child (self->edit_bar, TRUE);
+  vc_composer_focus (self);
+}
+
+void
+vc_composer_end_edit (VcComposer *self)
+{
+  g_return_if_fail (VC_IS_COMPOSER (self));
+
+  gtk_revealer_set_reveal_child (self->edit_bar, FALSE);
+}
+
+gboolean
+vc_composer_is_editing (VcComposer *self)
+{
+  g_return_val_if_fail (VC_IS_COMPOSER (self), FALSE);
+
+  return gtk_revealer_get_reveal_child (self->edit_bar);
+}
+
+static void
+on_cancel_edit_clicked (VcComposer *self)
+{
+  g_signal_emit (self, signals[SIGNAL_CANCEL_EDIT], 0);
+}
+
 static void
 on_send_clicked (VcComposer *self)
 {
@@ -443,14 +527,19 @@ vc_composer_class_init (VcComposerClass *klass)
   signals[SIGNAL_ERROR] = g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                         G_TYPE_NONE, 1, G_TYPE_STRING);
 
+  signals[SIGNAL_CANCEL_EDIT] = g_signal_new ("cancel-edit", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                             NULL, NULL, G_TYPE_NONE, 0);
+
   g_type_ensure (VC_TYPE_ATTACHMENT_STRIP);
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/vc-composer.ui");
+  gtk_widget_class_bind_template_child (widget_class, VcComposer, edit_bar);
   gtk_widget_class_bind_template_child (widget_class, VcComposer, attachment_strip);
   gtk_widget_class_bind_template_child (widget_class, VcComposer, text_view);
   gtk_widget_class_bind_template_child (widget_class, VcComposer, send_stack);
   gtk_widget_class_bind_template_callback (widget_class, on_attach_clicked);
   gtk_widget_class_bind_template_callback (widget_class, insert_inline);
   gtk_widget_class_bind_template_callback (widget_class, on_send_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_cancel_edit_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_stop_clicked);
 }
 

@@ -3,6 +3,8 @@
 
 #include <gtk/gtk.h>
 
+#include "vc-store.h"
+
 G_BEGIN_DECLS
 
 /* Where the next question is written: a multi-line text box (Enter sends,
@@ -15,7 +17,8 @@ G_BEGIN_DECLS
  * Signals:
  *   ::send (): the user asked to send (Enter or the Send button)
  *   ::stop (): the user asked to stop the answer
- *   ::error (const char *message): an image could not be attached */
+ *   ::error (const char *message): an image could not be attached
+ *   ::cancel-edit (): the user gave up editing a question */
 #define VC_TYPE_COMPOSER (vc_composer_get_type ())
 G_DECLARE_FINAL_TYPE (VcComposer, vc_composer, VC, COMPOSER, GtkBox)
 
@@ -27,6 +30,16 @@ char     *vc_composer_take_question    (VcComposer    *self,
                                         GArray       **offsets);
 void      vc_composer_set_text         (VcComposer    *self,
                                         const char    *text);
+void      vc_composer_clear            (VcComposer    *self);
+/* Puts @question (its text, and its images from the image store of
+ * @folder where they were) back into the composer, with a bar that says a
+ * question is being edited; the caller ends that with
+ * vc_composer_end_edit() once it is sent or given up. */
+void      vc_composer_begin_edit       (VcComposer       *self,
+                                        const VcMessage  *question,
+                                        const char       *folder);
+void      vc_composer_end_edit         (VcComposer    *self);
+gboolean  vc_composer_is_editing       (VcComposer    *self);
 void      vc_composer_set_busy         (VcComposer    *self,
                                         gboolean       busy);
 void      vc_composer_focus            (VcComposer    *self);

@@ -22,15 +22,9 @@ G_DECLARE_FINAL_TYPE (VcMessageItem, vc_message_item, VC, MESSAGE_ITEM, GObject)
 
 struct _VcMessageItem
 {
-  GObject         parent_instance;
-  gint64          id;
-  VcRole          role;
-  char           *text;
-  char           *folder;        /* of the image store */
-  GStrv           images;        /* sha256 names, in order */
-  VcMessageState  state;
-  double          first_token_ms;
-  double          tokens_per_second;
+  GObject    parent_instance;
+  VcMessage *message;
+  char      *folder;        /* of the image store */
 };
 
 G_DEFINE_FINAL_TYPE (VcMessageItem, vc_message_item, G_TYPE_OBJECT)
@@ -42,9 +36,8 @@ vc_message_item_finalize (GObject *object)
 {
   VcMessageItem *self = VC_MESSAGE_ITEM (object);
 
-  g_free (self->text);
+  g_clear_pointer (&self->message, vc_message_free);
   g_free (self->folder);
-  g_strfreev (self->images);
   G_OBJECT_CLASS (vc_message_item_parent_class)->finalize (object);
 }
 
@@ -70,6 +63,7 @@ struct _VcConversationView
   VcChat       *chat;
   GListStore   *messages;     /* VcMessageItem */
   GCancellable *answering;    /* while an answer is written */
+  gint64        editing;      /* the question being edited, or 0 */
   GSettings    *settings;
 
   /* Template children */
@@ -92,8 +86,7 @@ static void
 show_item (VcMessageItem   *item,
            VcMessageWidget *widget)
 {
-  vc_message_widget_set (widget, item->role, item->text, item->folder, (const char * const *) item->images, item->state,
-                         item->first_token_ms, item->tokens_per_second);
+  vc_message_widget_set (widget, item->message, item->folder);
 }
 
 static void
@@ -170,21 +163,14 @@ reload (VcConversationView *self)
       g_list_store_remove_all (self->messages);
       return;
     }
+  /* The items take the messages over. */
+  g_ptr_array_set_free_func (messages, NULL);
   for (guint i = 0; i < messages->len; i++)
     {
-      const VcMessage *m = messages->pdata[i];
       VcMessageItem *item = g_object_new (VC_TYPE_MESSAGE_ITEM, NULL);
 
-      item->id = m->id;
-      item->role = m->role;
-      item->text = g_strdup (m->text);
+      item->message = messages->pdata[i];
       item->folder = g_strdup (vc_store_get_folder (self->store));
-      item->images = g_new0 (char *, m->images->len + 1);
-      for (guint j = 0; j < m->images->len; j++)
-        item->images[j] = g_strdup (g_array_index (m->images, VcMessageImage, j).sha256);
-      item->state = m->state;
-      item->first_token_ms = m->first_token_ms;
-      item->tokens_per_second = m->tokens_per_second;
       g_ptr_array_add (items, item);
     }
   g_list_store_splice (self->messages, 0, g_list_model_get_n_items (G_LIST_MODEL (self->messages)),
@@ -202,10 +188,10 @@ on_answer_changed (VcChat             *chat,
   g_autoptr(VcMessageItem) item = n ? g_list_model_get_item (G_LIST_MODEL (self->messages), n - 1) : NULL;
   gboolean was_at_bottom = at_bottom (self);
 
-  if (item == NULL || item->id != message)
+  if (item == NULL || item->message->id != message)
     return;
-  g_free (item->text);
-  item->text = g_strdup (text);
+  g_free (item->message->text);
+  item->message->text = g_strdup (text);
   g_signal_emit (item, item_changed_signal, 0);
   follow (self, was_at_bottom);
 }
@@ -219,6 +205,13 @@ vc_conversation_view_show (VcConversationView *self,
   g_return_if_fail (VC_IS_CONVERSATION_VIEW (self));
 
   vc_conversation_view_stop (self);
+  if (self->editing != 0)
+    {
+      /* An edit belongs to the conversation it was begun in. */
+      self->editing = 0;
+      vc_composer_end_edit (self->composer);
+      vc_composer_clear (self->composer);
+    }
   g_set_object (&self->store, store);
   g_set_object (&self->worker, worker);
   if (self->chat != NULL)
@@ -235,6 +228,10 @@ static void
 set_busy (VcConversationView *self,
           gboolean            busy)
 {
+  /* The transcript holds still while an answer is written. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.edit", !busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.regenerate", !busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.delete", !busy);
   vc_composer_set_busy (self->composer, busy);
   if (!busy)
     g_clear_object (&self->answering);
@@ -257,6 +254,33 @@ on_answered (GObject      *source,
   g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0, vc_chat_get_conversation (VC_CHAT (source)));
 }
 
+static void
+sampling_params (VcConversationView *self,
+                 VilaSamplingParams *params)
+{
+  vila_sampling_params_init (params);
+  params->temperature = g_settings_get_double (self->settings, "temperature");
+  params->top_p = g_settings_get_double (self->settings, "top-p");
+  params->max_new_tokens = g_settings_get_uint (self->settings, "max-new-tokens");
+}
+
+/* After a question went (or an answer is asked again): the stored
+ * messages shown, the stream followed. */
+static void
+answer_started (VcConversationView *self)
+{
+  reload (self);
+  follow (self, TRUE);
+  g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0, vc_chat_get_conversation (self->chat));
+}
+
+static void
+end_edit (VcConversationView *self)
+{
+  self->editing = 0;
+  vc_composer_end_edit (self->composer);
+}
+
 void
 vc_conversation_view_send (VcConversationView *self)
 {
@@ -264,6 +288,7 @@ vc_conversation_view_send (VcConversationView *self)
   g_autoptr(GArray) offsets = NULL;
   g_autofree char *text = NULL;
   VilaSamplingParams params;
+  gint64 edited = self->editing;
 
   g_return_if_fail (VC_IS_CONVERSATION_VIEW (self));
 
@@ -271,16 +296,95 @@ vc_conversation_view_send (VcConversationView *self)
       !(text = vc_composer_take_question (self->composer, &images, &offsets)))
     return;
 
-  vila_sampling_params_init (&params);
-  params.temperature = g_settings_get_double (self->settings, "temperature");
-  params.top_p = g_settings_get_double (self->settings, "top-p");
-  params.max_new_tokens = g_settings_get_uint (self->settings, "max-new-tokens");
+  sampling_params (self, &params);
   self->answering = g_cancellable_new ();
   set_busy (self, TRUE);
-  vc_chat_send_async (self->chat, text, images, offsets, &params, self->answering, on_answered, g_object_ref (self));
+  end_edit (self);
+  if (edited != 0)
+    vc_chat_edit_async (self->chat, edited, text, images, offsets, &params, self->answering, on_answered,
+                        g_object_ref (self));
+  else
+    vc_chat_send_async (self->chat, text, images, offsets, &params, self->answering, on_answered,
+                        g_object_ref (self));
   /* The question and the answer's empty message are stored by now. */
+  answer_started (self);
+}
+
+static VcMessage *
+shown_message (VcConversationView *self,
+               gint64              id)
+{
+  GListModel *model = G_LIST_MODEL (self->messages);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(VcMessageItem) item = g_list_model_get_item (model, i);
+
+      if (item->message->id == id)
+        return item->message;
+    }
+  return NULL;
+}
+
+static void
+regenerate_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  VcConversationView *self = VC_CONVERSATION_VIEW (widget);
+  VilaSamplingParams params;
+
+  if (self->chat == NULL || self->answering != NULL)
+    return;
+  sampling_params (self, &params);
+  self->answering = g_cancellable_new ();
+  set_busy (self, TRUE);
+  vc_chat_regenerate_async (self->chat, g_variant_get_int64 (parameter), &params, self->answering, on_answered,
+                            g_object_ref (self));
+  answer_started (self);
+}
+
+static void
+edit_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  VcConversationView *self = VC_CONVERSATION_VIEW (widget);
+  VcMessage *question = shown_message (self, g_variant_get_int64 (parameter));
+
+  if (question == NULL || question->role != VC_ROLE_USER || self->answering != NULL)
+    return;
+  self->editing = question->id;
+  vc_composer_begin_edit (self->composer, question, vc_store_get_folder (self->store));
+}
+
+static void
+on_cancel_edit (VcConversationView *self)
+{
+  end_edit (self);
+  vc_composer_clear (self->composer);
+}
+
+static void
+delete_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  VcConversationView *self = VC_CONVERSATION_VIEW (widget);
+  g_autoptr(GError) error = NULL;
+  gint64 id = g_variant_get_int64 (parameter);
+
+  if (self->chat == NULL)
+    return;
+  if (!vc_chat_delete_message (self->chat, id, &error))
+    {
+      g_signal_emit (self, signals[SIGNAL_ERROR], 0, error->message);
+      return;
+    }
   reload (self);
-  follow (self, TRUE);
+  /* Editing a question that is gone would bring it back. */
+  if (self->editing != 0 && shown_message (self, self->editing) == NULL)
+    on_cancel_edit (self);
   g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0, vc_chat_get_conversation (self->chat));
 }
 
@@ -336,6 +440,7 @@ on_drop (GtkDropTarget      *target,
   return vc_composer_add_dropped (self->composer, value);
 }
 
+/* Esc stops the answer being written, or else gives up an edit. */
 static gboolean
 stop_shortcut (GtkWidget *widget,
                GVariant  *args,
@@ -343,9 +448,12 @@ stop_shortcut (GtkWidget *widget,
 {
   VcConversationView *self = VC_CONVERSATION_VIEW (widget);
 
-  if (self->answering == NULL)
+  if (self->answering != NULL)
+    vc_conversation_view_stop (self);
+  else if (self->editing != 0)
+    on_cancel_edit (self);
+  else
     return FALSE;
-  vc_conversation_view_stop (self);
   return TRUE;
 }
 
@@ -385,6 +493,10 @@ vc_conversation_view_class_init (VcConversationViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, VcConversationView, transcript);
   gtk_widget_class_bind_template_child (widget_class, VcConversationView, composer);
   gtk_widget_class_bind_template_callback (widget_class, on_composer_error);
+  gtk_widget_class_bind_template_callback (widget_class, on_cancel_edit);
+  gtk_widget_class_install_action (widget_class, "message.edit", "x", edit_action);
+  gtk_widget_class_install_action (widget_class, "message.regenerate", "x", regenerate_action);
+  gtk_widget_class_install_action (widget_class, "message.delete", "x", delete_action);
   gtk_widget_class_bind_template_callback (widget_class, vc_conversation_view_send);
   gtk_widget_class_bind_template_callback (widget_class, vc_conversation_view_stop);
   gtk_widget_class_add_binding (widget_class, GDK_KEY_Escape, 0, stop_shortcut, NULL);

@@ -21,7 +21,11 @@ struct _VcMessageWidget
   GtkWidget *images;     /* GtkFlowBox of thumbnails */
   GtkWidget *body;       /* GtkBox of blocks */
   GtkWidget *footer;
+  GtkWidget *actions;    /* GtkBox of action buttons */
   GStrv      shown_images;
+  gint64     actions_for;
+  VcRole     actions_role;
+  char      *text;
 };
 
 G_DEFINE_FINAL_TYPE (VcMessageWidget, vc_message_widget, GTK_TYPE_BOX)
@@ -172,43 +176,97 @@ thumbnail_button (VcMessageWidget *self,
  * other images than those shown (an answer's text changes every frame
  * while it streams; its images never do). */
 static void
-show_images (VcMessageWidget    *self,
-             const char         *folder,
-             const char * const *images)
+show_images (VcMessageWidget *self,
+             const char      *folder,
+             GArray          *images)
 {
-  static const char * const none[] = { NULL };
+  guint n = images != NULL ? images->len : 0;
+  gboolean same = self->shown_images != NULL && g_strv_length (self->shown_images) == n;
   GtkWidget *child;
 
-  if (images == NULL)
-    images = none;
-  if (self->shown_images != NULL && g_strv_equal ((const char * const *) self->shown_images, images))
+  for (guint i = 0; same && i < n; i++)
+    same = g_str_equal (self->shown_images[i], g_array_index (images, VcMessageImage, i).sha256);
+  if (same)
     return;
   g_strfreev (self->shown_images);
-  self->shown_images = g_strdupv ((char **) images);
+  self->shown_images = g_new0 (char *, n + 1);
   while ((child = gtk_widget_get_first_child (self->images)) != NULL)
     gtk_flow_box_remove (GTK_FLOW_BOX (self->images), child);
-  for (guint i = 0; images[i] != NULL; i++)
-    gtk_flow_box_append (GTK_FLOW_BOX (self->images), thumbnail_button (self, folder, images[i]));
-  gtk_widget_set_visible (self->images, images[0] != NULL);
+  for (guint i = 0; i < n; i++)
+    {
+      const char *sha256 = g_array_index (images, VcMessageImage, i).sha256;
+
+      self->shown_images[i] = g_strdup (sha256);
+      gtk_flow_box_append (GTK_FLOW_BOX (self->images), thumbnail_button (self, folder, sha256));
+    }
+  gtk_widget_set_visible (self->images, n > 0);
+}
+
+/* A small flat button of the message's actions. */
+static GtkWidget *
+action_button (const char *icon_name,
+               const char *label,
+               const char *action,
+               gint64      message)
+{
+  GtkWidget *button = gtk_button_new_from_icon_name (icon_name);
+
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_add_css_class (button, "message-action");
+  gtk_widget_set_tooltip_text (button, label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action);
+  if (message > 0)
+    gtk_actionable_set_action_target_value (GTK_ACTIONABLE (button), g_variant_new_int64 (message));
+  return button;
+}
+
+/* Copy for every message; edit (questions) or regenerate (answers), and
+ * delete, go to the conversation view's "message." actions, which know
+ * whether an answer is being written. */
+static void
+show_actions (VcMessageWidget *self,
+              const VcMessage *message)
+{
+  GtkWidget *child;
+
+  if (self->actions_for == message->id && self->actions_role == message->role)
+    return;
+  self->actions_for = message->id;
+  self->actions_role = message->role;
+  while ((child = gtk_widget_get_first_child (self->actions)) != NULL)
+    gtk_box_remove (GTK_BOX (self->actions), child);
+  gtk_box_append (GTK_BOX (self->actions), action_button ("edit-copy-symbolic", _("Copy"), "bubble.copy", 0));
+  if (message->role == VC_ROLE_USER)
+    gtk_box_append (GTK_BOX (self->actions),
+                    action_button ("document-edit-symbolic", _("Edit and Resend"), "message.edit", message->id));
+  else
+    gtk_box_append (GTK_BOX (self->actions),
+                    action_button ("view-refresh-symbolic", _("Regenerate"), "message.regenerate", message->id));
+  gtk_box_append (GTK_BOX (self->actions),
+                  action_button ("user-trash-symbolic", _("Delete"), "message.delete", message->id));
 }
 
 void
 vc_message_widget_set (VcMessageWidget *self,
-                       VcRole              role,
-                       const char         *text,
-                       const char         *folder,
-                       const char * const *images,
-                       VcMessageState      state,
-                       double           first_token_ms,
-                       double           tokens_per_second)
+                       const VcMessage *message,
+                       const char      *folder)
 {
   GtkWidget *child;
   g_autoptr(GString) footer = g_string_new (NULL);
+  VcRole role;
+  const char *text;
 
   g_return_if_fail (VC_IS_MESSAGE_WIDGET (self));
+  g_return_if_fail (message != NULL);
 
+  role = message->role;
+  text = message->text;
+  g_free (self->text);
+  self->text = g_strdup (text);
   gtk_label_set_text (GTK_LABEL (self->role), role == VC_ROLE_USER ? _("You") : _("VILA"));
-  show_images (self, folder, images);
+  show_images (self, folder, message->images);
+  show_actions (self, message);
   while ((child = gtk_widget_get_first_child (self->body)) != NULL)
     gtk_box_remove (GTK_BOX (self->body), child);
 
@@ -222,17 +280,17 @@ vc_message_widget_set (VcMessageWidget *self,
         gtk_box_append (GTK_BOX (self->body), block_widget (blocks->pdata[i]));
     }
 
-  if (state == VC_MESSAGE_STOPPED)
+  if (message->state == VC_MESSAGE_STOPPED)
     g_string_append (footer, _("Stopped"));
-  else if (state == VC_MESSAGE_INTERRUPTED)
+  else if (message->state == VC_MESSAGE_INTERRUPTED)
     g_string_append (footer, _("Interrupted"));
-  else if (state == VC_MESSAGE_ERROR)
+  else if (message->state == VC_MESSAGE_ERROR)
     g_string_append (footer, _("Failed"));
-  if (role == VC_ROLE_ASSISTANT && tokens_per_second > 0)
+  if (role == VC_ROLE_ASSISTANT && message->tokens_per_second > 0)
     {
       /* Translators: an answer's speed and the wait for its first token */
-      g_autofree char *speed = g_strdup_printf (_("%.1f tokens/s, first after %.0f ms"), tokens_per_second,
-                                                first_token_ms);
+      g_autofree char *speed = g_strdup_printf (_("%.1f tokens/s, first after %.0f ms"), message->tokens_per_second,
+                                                message->first_token_ms);
 
       g_string_append_printf (footer, "%s%s", footer->len ? " · " : "", speed);
     }
@@ -241,9 +299,21 @@ vc_message_widget_set (VcMessageWidget *self,
 }
 
 static void
+copy_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  VcMessageWidget *self = VC_MESSAGE_WIDGET (widget);
+
+  if (self->text != NULL)
+    gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), self->text);
+}
+
+static void
 vc_message_widget_finalize (GObject *object)
 {
   g_strfreev (VC_MESSAGE_WIDGET (object)->shown_images);
+  g_free (VC_MESSAGE_WIDGET (object)->text);
   G_OBJECT_CLASS (vc_message_widget_parent_class)->finalize (object);
 }
 
@@ -252,6 +322,7 @@ vc_message_widget_class_init (VcMessageWidgetClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = vc_message_widget_finalize;
   gtk_widget_class_set_accessible_role (GTK_WIDGET_CLASS (klass), GTK_ACCESSIBLE_ROLE_GROUP);
+  gtk_widget_class_install_action (GTK_WIDGET_CLASS (klass), "bubble.copy", NULL, copy_action);
 }
 
 static void
@@ -276,13 +347,23 @@ vc_message_widget_init (VcMessageWidget *self)
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->images), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Images"), -1);
   self->body = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
   self->footer = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (self->footer), 0);
   gtk_widget_add_css_class (self->footer, "dim-label");
   gtk_widget_add_css_class (self->footer, "caption");
   gtk_box_append (GTK_BOX (self), self->role);
   gtk_box_append (GTK_BOX (self), self->images);
   gtk_box_append (GTK_BOX (self), self->body);
-  gtk_box_append (GTK_BOX (self), self->footer);
+  self->actions = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  {
+    GtkWidget *bottom = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+
+    /* The actions under the message, the footer's figures at its end. */
+    gtk_widget_set_hexpand (self->footer, TRUE);
+    gtk_widget_set_valign (self->footer, GTK_ALIGN_CENTER);
+    gtk_label_set_xalign (GTK_LABEL (self->footer), 1);
+    gtk_box_append (GTK_BOX (bottom), self->actions);
+    gtk_box_append (GTK_BOX (bottom), self->footer);
+    gtk_box_append (GTK_BOX (self), bottom);
+  }
 }
 
 GtkWidget *
