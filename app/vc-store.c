@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "vc-store.h"
 
@@ -294,6 +295,48 @@ vc_store_open (const char  *path,
   if (!run (self, interrupted, error))
     return NULL;
   return g_steal_pointer (&self);
+}
+
+char *
+vc_store_set_aside (const char  *path,
+                    GError     **error)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y-%m-%d-%H%M%S");
+  g_autofree char *kept = g_strdup_printf ("%s.old-%s", path, stamp);
+  static const char * const companions[] = { "-wal", "-shm" };
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  for (int n = 2; g_file_test (kept, G_FILE_TEST_EXISTS); n++)
+    {
+      g_free (kept);
+      kept = g_strdup_printf ("%s.old-%s-%d", path, stamp, n);
+    }
+  if (g_rename (path, kept) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _("Cannot move %s aside: %s"), path,
+                   g_strerror (saved));
+      return NULL;
+    }
+  /* The log may hold the last commits: it stays with its database. */
+  for (guint i = 0; i < G_N_ELEMENTS (companions); i++)
+    {
+      g_autofree char *from = g_strconcat (path, companions[i], NULL);
+      g_autofree char *to = g_strconcat (kept, companions[i], NULL);
+
+      if (g_file_test (from, G_FILE_TEST_EXISTS) && g_rename (from, to) != 0)
+        {
+          int saved = errno;
+
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _("Cannot move %s aside: %s"), from,
+                       g_strerror (saved));
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&kept);
 }
 
 const char *

@@ -79,6 +79,12 @@ G_DECLARE_FINAL_TYPE (VcStore, vc_store, VC, STORE, GObject)
  * _NEWER and is not changed. */
 VcStore        *vc_store_open               (const char      *path,
                                              GError         **error);
+/* Moves the database at @path (with its write-ahead log and shared-memory
+ * files, if any) aside to a name beside it that says when, so that a
+ * fresh one can be made there: nothing is deleted or changed. Returns
+ * the new name of the old file. */
+char           *vc_store_set_aside          (const char      *path,
+                                             GError         **error);
 /* The folder that holds the database and the image store. */
 const char     *vc_store_get_folder         (VcStore         *store);
 

@@ -323,6 +323,32 @@ test_refuses_foreign_files (Fixture       *f,
   g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE recipes (name)", NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
   assert_refused_unchanged (other, VC_STORE_ERROR_CORRUPT);
+
+  /* Set aside, kept byte for byte under a new name (its log with it),
+   * and a fresh database where it was. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VcStore) fresh = NULL;
+    g_autofree char *wal = g_strconcat (garbage, "-wal", NULL);
+    g_autofree char *kept = NULL;
+    g_autofree char *kept_wal = NULL;
+    g_autofree char *contents = NULL;
+    gsize length;
+
+    g_assert_true (g_file_set_contents (wal, "log", 3, NULL));
+    kept = vc_store_set_aside (garbage, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (kept);
+    g_assert_true (g_str_has_prefix (kept, garbage));
+    g_assert_true (g_file_get_contents (kept, &contents, &length, NULL));
+    g_assert_cmpmem (contents, length, noise, sizeof noise);
+    kept_wal = g_strconcat (kept, "-wal", NULL);
+    g_assert_true (g_file_test (kept_wal, G_FILE_TEST_IS_REGULAR));
+    g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
+    fresh = vc_store_open (garbage, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (fresh);
+  }
 }
 
 static void

@@ -563,6 +563,65 @@ test_ask (void)
   close_window (GTK_WINDOW (window));
 }
 
+static AdwMessageDialog *
+find_message_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (toplevel) && gtk_widget_get_visible (GTK_WIDGET (toplevel)))
+        return ADW_MESSAGE_DIALOG (toplevel);
+    }
+  return NULL;
+}
+
+static gboolean
+shows_message_dialog (gpointer data)
+{
+  return find_message_dialog () != NULL;
+}
+
+/* Runs first, before anything opened the database: a damaged file is
+ * never overwritten; the window offers a fresh one, which keeps the old
+ * file byte for byte beside it. */
+static void
+test_broken_database (void)
+{
+  g_autofree char *folder = g_build_filename (g_get_user_data_dir (), "vila-chat", NULL);
+  g_autofree char *path = g_build_filename (folder, "chats.db", NULL);
+  const char garbage[] = "these bytes are no SQLite database, and must survive";
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+  gboolean kept = FALSE;
+  VcWindow *window;
+
+  g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, garbage, sizeof garbage, NULL));
+  window = g_object_new (VC_TYPE_WINDOW, "application", app, NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  iterate_until (shows_message_dialog, NULL);
+  adw_message_dialog_response (find_message_dialog (), "fresh");
+  g_assert_nonnull (vc_application_get_store (app, NULL));
+
+  dir = g_dir_open (folder, 0, NULL);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, "chats.db.old-"))
+      {
+        g_autofree char *old = g_build_filename (folder, name, NULL);
+        g_autofree char *contents = NULL;
+        gsize length;
+
+        g_assert_true (g_file_get_contents (old, &contents, &length, NULL));
+        g_assert_cmpmem (contents, length, garbage, sizeof garbage);
+        kept = TRUE;
+      }
+  g_assert_true (kept);
+  close_window (GTK_WINDOW (window));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -586,6 +645,7 @@ main (int    argc,
   g_application_register (G_APPLICATION (app), NULL, &error);
   g_assert_no_error (error);
 
+  g_test_add_func ("/window/broken-database", test_broken_database);
   g_test_add_func ("/window/welcome-page", test_welcome_page);
   g_test_add_func ("/window/actions", test_actions);
   g_test_add_func ("/window/about", test_about);

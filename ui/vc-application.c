@@ -191,6 +191,12 @@ vc_application_get_worker (VcApplication *self)
   return self->worker;
 }
 
+static char *
+store_path (void)
+{
+  return g_build_filename (g_get_user_data_dir (), "vila-chat", "chats.db", NULL);
+}
+
 VcStore *
 vc_application_get_store (VcApplication  *self,
                           GError        **error)
@@ -199,10 +205,29 @@ vc_application_get_store (VcApplication  *self,
 
   if (self->store == NULL)
     {
-      g_autofree char *path = g_build_filename (g_get_user_data_dir (), "vila-chat", "chats.db", NULL);
+      g_autofree char *path = store_path ();
 
       self->store = vc_store_open (path, error);
     }
+  return self->store;
+}
+
+VcStore *
+vc_application_start_fresh_store (VcApplication  *self,
+                                  char          **kept,
+                                  GError        **error)
+{
+  g_autofree char *path = store_path ();
+  g_autofree char *aside = NULL;
+
+  g_return_val_if_fail (VC_IS_APPLICATION (self), NULL);
+
+  if (self->store != NULL)
+    return self->store;
+  if (!(aside = vc_store_set_aside (path, error)) || !(self->store = vc_store_open (path, error)))
+    return NULL;
+  if (kept != NULL)
+    *kept = g_steal_pointer (&aside);
   return self->store;
 }
 

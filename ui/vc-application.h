@@ -19,5 +19,10 @@ VcWorker      *vc_application_get_worker (VcApplication *self);
  * as it is). */
 VcStore       *vc_application_get_store  (VcApplication  *self,
                                           GError        **error);
+/* Moves the chat database that could not be opened aside (kept, under a
+ * name returned in @kept) and opens a fresh one in its place. */
+VcStore       *vc_application_start_fresh_store (VcApplication  *self,
+                                                 char          **kept,
+                                                 GError        **error);
 
 G_END_DECLS

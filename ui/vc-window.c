@@ -308,6 +308,93 @@ undo_delete (GtkWidget  *widget,
   vc_sidebar_undo_delete (VC_WINDOW (widget)->sidebar, g_variant_get_int64 (parameter));
 }
 
+static void
+use_store (VcWindow *self,
+           VcStore  *store)
+{
+  g_autoptr(GError) error = NULL;
+  VcApplication *app = VC_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+
+  if (!vc_sidebar_set_store (self->sidebar, store, vc_application_get_worker (app), &error))
+    show_toast (self, error->message);
+}
+
+static void
+on_fresh_store_response (AdwMessageDialog *dialog,
+                         const char       *response,
+                         VcWindow         *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *kept = NULL;
+  g_autofree char *kept_name = NULL;
+  g_autofree char *message = NULL;
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  VcStore *store;
+
+  if (!g_str_equal (response, "fresh") || app == NULL)
+    {
+      /* The file stays as it is for whoever wants to look at it. */
+      gtk_window_close (GTK_WINDOW (self));
+      return;
+    }
+  if (!(store = vc_application_start_fresh_store (VC_APPLICATION (app), &kept, &error)))
+    {
+      show_toast (self, error->message);
+      return;
+    }
+  use_store (self, store);
+  if (kept != NULL)
+    {
+      kept_name = g_path_get_basename (kept);
+      /* Translators: %s is a file name */
+      message = g_strdup_printf (_("The old conversations are kept in %s"), kept_name);
+      show_toast (self, message);
+    }
+}
+
+static gboolean
+present_dialog (gpointer dialog)
+{
+  gtk_window_present (dialog);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+present_once (GtkWindow *dialog,
+              GtkWidget *window)
+{
+  g_signal_handlers_disconnect_by_func (window, present_once, dialog);
+  /* After the window's own mapping has finished. */
+  g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, present_dialog, g_object_ref (dialog), g_object_unref);
+}
+
+/* The database could not be opened (damaged, or from a newer version):
+ * never overwritten; the user chooses between a fresh one, with the old
+ * file kept beside it, and leaving everything as it is. */
+static void
+offer_fresh_store (VcWindow     *self,
+                   const GError *error)
+{
+  AdwMessageDialog *dialog =
+    ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Conversations Cannot Be Opened"), NULL));
+
+  adw_message_dialog_format_body (dialog,
+                                  _("%s\n\nVILA Chat can start a fresh database. The old file is kept beside it, "
+                                    "unchanged."),
+                                  error->message);
+  adw_message_dialog_add_responses (dialog, "quit", _("_Quit"), "fresh", _("_Start Fresh"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "fresh", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "fresh");
+  adw_message_dialog_set_close_response (dialog, "quit");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_fresh_store_response), self, 0);
+  /* Over the window, so shown once the window is (a window manager would
+   * keep it above; without one, as under Xvfb, order decides). */
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    gtk_window_present (GTK_WINDOW (dialog));
+  else
+    g_signal_connect_object (self, "map", G_CALLBACK (present_once), dialog, G_CONNECT_SWAPPED);
+}
+
 /* Once the window knows its application: the conversations of its store. */
 static void
 on_application_set (VcWindow   *self,
@@ -320,9 +407,10 @@ on_application_set (VcWindow   *self,
 
   if (app == NULL)
     return;
-  if (!(store = vc_application_get_store (VC_APPLICATION (app), &error)) ||
-      !vc_sidebar_set_store (self->sidebar, store, vc_application_get_worker (VC_APPLICATION (app)), &error))
-    show_toast (self, error->message);
+  if ((store = vc_application_get_store (VC_APPLICATION (app), &error)) != NULL)
+    use_store (self, store);
+  else
+    offer_fresh_store (self, error);
 }
 
 static void
