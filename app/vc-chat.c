@@ -26,6 +26,7 @@ struct _VcChat
   VcWorker  *worker;
   gint64     conversation;
   gboolean   in_step;        /* the worker's session matches the store */
+  char      *system_prompt;  /* NULL: the template's own */
   gulong     tokens_handler;
 
   /* The answer streaming now, if any. */
@@ -61,6 +62,7 @@ vc_chat_finalize (GObject *object)
   VcChat *self = VC_CHAT (object);
 
   g_string_free (self->answer_text, TRUE);
+  g_free (self->system_prompt);
   G_OBJECT_CLASS (vc_chat_parent_class)->finalize (object);
 }
 
@@ -269,6 +271,22 @@ new_task (VcChat              *self,
   g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY, _("An answer is still being written"));
   g_object_unref (task);
   return NULL;
+}
+
+void
+vc_chat_set_system_prompt (VcChat     *self,
+                           const char *prompt)
+{
+  g_return_if_fail (VC_IS_CHAT (self));
+
+  if (prompt != NULL && *prompt == '\0')
+    prompt = NULL;
+  g_free (self->system_prompt);
+  self->system_prompt = g_strdup (prompt);
+  /* The worker drops a session built on another prompt; the next answer
+   * rebuilds it from the store under this one. */
+  vc_worker_set_system_prompt (self->worker, self->conversation, prompt);
+  self->in_step = FALSE;
 }
 
 /* The question (in place of @replaced and what follows it, when not 0)

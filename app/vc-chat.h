@@ -25,6 +25,11 @@ VcChat   *vc_chat_new              (VcStore                  *store,
                                     gint64                    conversation);
 gint64    vc_chat_get_conversation (VcChat                   *self);
 
+/* The system prompt of the conversation's answers from the next one on
+ * (NULL or empty: the template's own); the conversation so far is put
+ * under it again. */
+void      vc_chat_set_system_prompt (VcChat                  *self,
+                                     const char              *prompt);
 /* Asks @text with @images (encoded image files as the user gave them,
  * GBytes; they go into the image store) where @offsets puts them (gint64
  * byte offsets into @text, one per image, -1 for before the text; NULL:

@@ -24,6 +24,7 @@ typedef enum {
   JOB_GENERATE,
   JOB_FORGET,
   JOB_RESTORE,
+  JOB_SET_PROMPT,
   JOB_QUIT,
 } JobKind;
 
@@ -60,6 +61,7 @@ struct _VcWorker
   VilaModel    *model;
   GHashTable   *sessions;      /* gint64 * -> VilaSession * */
   GHashTable   *restore_errors;/* gint64 * -> GError *: why a restore failed, for the next answer */
+  GHashTable   *prompts;       /* gint64 * -> char *: a conversation's system prompt */
 
   /* The main context's: the model whose info is shown. */
   VilaModel    *shown_model;
@@ -327,6 +329,41 @@ append_stored_message (VilaSession      *session,
   return append_turn (session, message->text, images, offsets, error);
 }
 
+/* Worker thread: a new session for @conversation, with its system prompt
+ * if it has one. */
+static VilaSession *
+new_session (VcWorker  *self,
+             gint64     conversation,
+             GError   **error)
+{
+  VilaSessionOptions options;
+
+  vila_session_options_init (&options);
+  options.system_prompt = g_hash_table_lookup (self->prompts, &conversation);
+  return vila_session_new (self->model, &options, error);
+}
+
+static void
+run_set_prompt (VcWorker *self,
+                Job      *job)
+{
+  const char *now = g_hash_table_lookup (self->prompts, &job->conversation);
+  gint64 *key;
+
+  if (g_strcmp0 (now, job->text) == 0)
+    return;
+  /* A session built on the old prompt has nothing to give the new one. */
+  g_hash_table_remove (self->sessions, &job->conversation);
+  if (job->text == NULL)
+    {
+      g_hash_table_remove (self->prompts, &job->conversation);
+      return;
+    }
+  key = g_new (gint64, 1);
+  *key = job->conversation;
+  g_hash_table_insert (self->prompts, key, g_steal_pointer (&job->text));
+}
+
 static void
 run_generate (VcWorker *self,
               Job      *job)
@@ -355,7 +392,7 @@ run_generate (VcWorker *self,
     {
       gint64 *key = g_new (gint64, 1);
 
-      if (!(session = vila_session_new (self->model, NULL, &error)))
+      if (!(session = new_session (self, job->conversation, &error)))
         {
           g_free (key);
           g_task_return_error (job->task, g_steal_pointer (&error));
@@ -398,7 +435,7 @@ run_restore (VcWorker *self,
   g_hash_table_remove (self->restore_errors, &job->conversation);
   if (self->model == NULL)
     return;
-  if (!(session = vila_session_new (self->model, NULL, &error)))
+  if (!(session = new_session (self, job->conversation, &error)))
     goto failed;
   for (guint i = 0; i < job->messages->len; i++)
     {
@@ -446,6 +483,10 @@ worker_thread (gpointer data)
           continue;
         case JOB_RESTORE:
           run_restore (self, job);
+          job_free (job);
+          continue;
+        case JOB_SET_PROMPT:
+          run_set_prompt (self, job);
           job_free (job);
           continue;
         case JOB_QUIT:
@@ -503,6 +544,7 @@ vc_worker_finalize (GObject *object)
   g_async_queue_unref (self->jobs);
   g_hash_table_unref (self->sessions);
   g_hash_table_unref (self->restore_errors);
+  g_hash_table_unref (self->prompts);
   g_main_context_unref (self->context);
   g_free (self->stage);
   g_mutex_clear (&self->lock);
@@ -531,6 +573,7 @@ vc_worker_init (VcWorker *self)
   self->jobs = g_async_queue_new ();
   self->sessions = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, (GDestroyNotify) vila_session_free);
   self->restore_errors = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, (GDestroyNotify) g_error_free);
+  self->prompts = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->context = g_main_context_ref_thread_default ();
 }
 
@@ -669,6 +712,21 @@ vc_worker_forget (VcWorker *self,
 
   job = job_new (JOB_FORGET, NULL, NULL);
   job->conversation = conversation;
+  submit (self, job);
+}
+
+void
+vc_worker_set_system_prompt (VcWorker   *self,
+                             gint64      conversation,
+                             const char *prompt)
+{
+  Job *job;
+
+  g_return_if_fail (VC_IS_WORKER (self));
+
+  job = job_new (JOB_SET_PROMPT, NULL, NULL);
+  job->conversation = conversation;
+  job->text = prompt != NULL && *prompt != '\0' ? g_strdup (prompt) : NULL;
   submit (self, job);
 }
 

@@ -72,6 +72,12 @@ void       vc_worker_restore          (VcWorker                  *self,
                                        gint64                     conversation,
                                        GPtrArray                 *messages,
                                        const char                *folder);
+/* The system prompt of @conversation's sessions from now on (NULL or
+ * empty: the template's own). A different prompt drops the session it
+ * had: the caller restores the conversation before its next answer. */
+void       vc_worker_set_system_prompt (VcWorker                 *self,
+                                        gint64                    conversation,
+                                        const char               *prompt);
 /* Drops the session of @conversation (deleted, or edited before its last
  * turn: the next answer starts from the conversation's beginning). */
 void       vc_worker_forget           (VcWorker                  *self,

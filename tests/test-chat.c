@@ -439,6 +439,77 @@ test_edit_and_delete (Fixture       *f,
   }
 }
 
+/* The engine's own answer under @prompt, after @earlier_question and
+ * @earlier_answer when given. */
+static char *
+direct_under (const char *prompt,
+              const char *earlier_question,
+              const char *earlier_answer,
+              const char *question)
+{
+  g_autofree char *path = g_build_filename (data_dir, "checkpoints", "vila15-tiny", NULL);
+  g_autoptr(VilaModel) model = vila_model_load (path, NULL, NULL);
+  g_autoptr(VilaSession) session = NULL;
+  GString *text = g_string_new (NULL);
+  VilaSessionOptions options;
+  VilaSamplingParams params;
+
+  vila_session_options_init (&options);
+  options.system_prompt = prompt;
+  session = vila_session_new (model, &options, NULL);
+  vila_sampling_params_init (&params);
+  params.max_new_tokens = 24;
+  if (earlier_question != NULL)
+    {
+      g_assert_true (vila_session_append_text (session, earlier_question, NULL));
+      g_assert_true (vila_session_append_answer (session, earlier_answer, NULL));
+    }
+  g_assert_true (vila_session_append_text (session, question, NULL));
+  g_assert_true (vila_session_generate (session, &params, collect, text, NULL, NULL, NULL));
+  return g_string_free (text, FALSE);
+}
+
+/* The system prompt reaches the model; a new one puts the conversation
+ * so far under it; none gives the template's own again. */
+static void
+test_system_prompt (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(VcChat) chat = vc_chat_new (f->store, worker, f->conversation);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  g_autofree char *pirate = direct_under ("You are a pirate.", NULL, NULL, "Hello");
+  g_autofree char *plain = direct (NULL, NULL, "Hello");
+  g_autofree char *follow_up = NULL;
+
+  g_assert_cmpstr (pirate, !=, plain);
+  vc_chat_set_system_prompt (chat, "You are a pirate.");
+  send (chat, "Hello", NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  messages = vc_store_list_messages (f->store, f->conversation, &error);
+  g_assert_cmpstr (message_at (messages, 1)->text, ==, pirate);
+  g_clear_pointer (&messages, g_ptr_array_unref);
+
+  follow_up = direct_under ("You are a librarian.", "Hello", pirate, "Why?");
+  vc_chat_set_system_prompt (chat, "You are a librarian.");
+  send (chat, "Why?", NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  messages = vc_store_list_messages (f->store, f->conversation, &error);
+  g_assert_cmpstr (message_at (messages, 3)->text, ==, follow_up);
+  g_clear_pointer (&messages, g_ptr_array_unref);
+
+  /* Another conversation keeps the template's own prompt. */
+  {
+    g_autoptr(VcChat) other = vc_chat_new (f->store, worker, vc_store_add_conversation (f->store, "", &error));
+
+    vc_chat_set_system_prompt (other, "");
+    send (other, "Hello", NULL, NULL, NULL, &error);
+    g_assert_no_error (error);
+    messages = vc_store_list_messages (f->store, vc_chat_get_conversation (other), &error);
+    g_assert_cmpstr (message_at (messages, 1)->text, ==, plain);
+  }
+}
+
 static void
 test_unreadable_image (Fixture       *f,
                        gconstpointer  data)
@@ -494,6 +565,7 @@ main (int    argc,
               fixture_teardown);
   g_test_add ("/chat/interleaved", Fixture, NULL, fixture_setup, test_interleaved, fixture_teardown);
   g_test_add ("/chat/edit-and-delete", Fixture, NULL, fixture_setup, test_edit_and_delete, fixture_teardown);
+  g_test_add ("/chat/system-prompt", Fixture, NULL, fixture_setup, test_system_prompt, fixture_teardown);
   g_test_add ("/chat/unreadable-image", Fixture, NULL, fixture_setup, test_unreadable_image, fixture_teardown);
   status = g_test_run ();
   g_object_unref (worker);
