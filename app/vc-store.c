@@ -68,6 +68,11 @@ static const char * const migrations[] = {
   "CREATE TRIGGER messages_au AFTER UPDATE OF text ON messages BEGIN"
   "  INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);"
   "  INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text); END;",
+
+  /* 2: a conversation's own sampling (NULL: the application's) */
+  "ALTER TABLE conversations ADD COLUMN temperature REAL;"
+  "ALTER TABLE conversations ADD COLUMN top_p REAL;"
+  "ALTER TABLE conversations ADD COLUMN max_new_tokens INTEGER;",
 };
 
 #define SCHEMA_VERSION ((int) G_N_ELEMENTS (migrations))
@@ -466,6 +471,87 @@ fts_query (const char *text)
   return query->len ? g_string_free (g_steal_pointer (&query), FALSE) : NULL;
 }
 
+static double column_optional_double (sqlite3_stmt *statement,
+                                      int           index);
+static void   bind_optional_double   (sqlite3_stmt *statement,
+                                      int           index,
+                                      double        value);
+
+#define CONVERSATION_COLUMNS "id, title, created, updated, system_prompt, temperature, top_p, max_new_tokens"
+
+static VcConversation *
+conversation_from_row (sqlite3_stmt *statement)
+{
+  VcConversation *c = g_new0 (VcConversation, 1);
+
+  c->id = sqlite3_column_int64 (statement, 0);
+  c->title = g_strdup ((const char *) sqlite3_column_text (statement, 1));
+  c->created = sqlite3_column_int64 (statement, 2);
+  c->updated = sqlite3_column_int64 (statement, 3);
+  c->system_prompt = g_strdup ((const char *) sqlite3_column_text (statement, 4));
+  c->temperature = column_optional_double (statement, 5);
+  c->top_p = column_optional_double (statement, 6);
+  c->max_new_tokens = sqlite3_column_type (statement, 7) == SQLITE_NULL ? 0 : sqlite3_column_int64 (statement, 7);
+  return c;
+}
+
+VcConversation *
+vc_store_get_conversation (VcStore  *self,
+                           gint64    conversation_id,
+                           GError  **error)
+{
+  g_autoptr(sqlite3_stmt) statement = NULL;
+  int rc;
+
+  g_return_val_if_fail (VC_IS_STORE (self), NULL);
+
+  if (!(statement = prepare (self, "SELECT " CONVERSATION_COLUMNS " FROM conversations WHERE id = ?1", error)))
+    return NULL;
+  sqlite3_bind_int64 (statement, 1, conversation_id);
+  if ((rc = sqlite3_step (statement)) == SQLITE_ROW)
+    return conversation_from_row (statement);
+  if (rc == SQLITE_DONE)
+    g_set_error (error, VC_STORE_ERROR, VC_STORE_ERROR_NOT_FOUND, _("There is no conversation %lld"),
+                 (long long) conversation_id);
+  else
+    fail (self, error, _("cannot read the conversations"));
+  return NULL;
+}
+
+gboolean
+vc_store_set_sampling (VcStore     *self,
+                       gint64       conversation_id,
+                       double       temperature,
+                       double       top_p,
+                       gint64       max_new_tokens,
+                       GError     **error)
+{
+  g_autoptr(sqlite3_stmt) statement = NULL;
+
+  g_return_val_if_fail (VC_IS_STORE (self), FALSE);
+
+  statement = prepare (self, "UPDATE conversations SET temperature = ?2, top_p = ?3, max_new_tokens = ?4 WHERE id = ?1",
+                       error);
+  if (statement == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (statement, 1, conversation_id);
+  bind_optional_double (statement, 2, temperature);
+  bind_optional_double (statement, 3, top_p);
+  if (max_new_tokens > 0)
+    sqlite3_bind_int64 (statement, 4, max_new_tokens);
+  else
+    sqlite3_bind_null (statement, 4);
+  if (!run (self, statement, error))
+    return FALSE;
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, VC_STORE_ERROR, VC_STORE_ERROR_NOT_FOUND, _("There is no conversation %lld"),
+                   (long long) conversation_id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 GPtrArray *
 vc_store_list_conversations (VcStore     *self,
                              const char  *query,
@@ -479,7 +565,7 @@ vc_store_list_conversations (VcStore     *self,
   g_return_val_if_fail (VC_IS_STORE (self), NULL);
 
   statement = prepare (self,
-                       "SELECT id, title, created, updated, system_prompt FROM conversations "
+                       "SELECT " CONVERSATION_COLUMNS " FROM conversations "
                        "WHERE ?1 IS NULL OR id IN ("
                        "  SELECT rowid FROM conversations_fts WHERE conversations_fts MATCH ?1 UNION "
                        "  SELECT conversation_id FROM messages WHERE id IN "
@@ -490,16 +576,7 @@ vc_store_list_conversations (VcStore     *self,
   if (match != NULL)
     sqlite3_bind_text (statement, 1, match, -1, SQLITE_TRANSIENT);
   while ((rc = sqlite3_step (statement)) == SQLITE_ROW)
-    {
-      VcConversation *c = g_new0 (VcConversation, 1);
-
-      c->id = sqlite3_column_int64 (statement, 0);
-      c->title = g_strdup ((const char *) sqlite3_column_text (statement, 1));
-      c->created = sqlite3_column_int64 (statement, 2);
-      c->updated = sqlite3_column_int64 (statement, 3);
-      c->system_prompt = g_strdup ((const char *) sqlite3_column_text (statement, 4));
-      g_ptr_array_add (conversations, c);
-    }
+    g_ptr_array_add (conversations, conversation_from_row (statement));
   if (rc != SQLITE_DONE)
     {
       fail (self, error, _("cannot read the conversations"));

@@ -35,6 +35,9 @@ typedef struct {
   gint64  created;            /* microseconds since the epoch, as g_get_real_time() */
   gint64  updated;
   char   *system_prompt;      /* a per-conversation override, or NULL */
+  double  temperature;        /* the conversation's own sampling: negative, */
+  double  top_p;              /* or 0 tokens, for the application's */
+  gint64  max_new_tokens;
 } VcConversation;
 
 /* An image of a message: its content address in the image store and where
@@ -98,6 +101,17 @@ gboolean        vc_store_rename_conversation (VcStore        *store,
 gboolean        vc_store_set_system_prompt  (VcStore         *store,
                                              gint64           conversation_id,
                                              const char      *system_prompt,
+                                             GError         **error);
+/* The conversation's own sampling; a negative @temperature or @top_p,
+ * or @max_new_tokens 0, leaves that one to the application's settings. */
+gboolean        vc_store_set_sampling       (VcStore         *store,
+                                             gint64           conversation_id,
+                                             double           temperature,
+                                             double           top_p,
+                                             gint64           max_new_tokens,
+                                             GError         **error);
+VcConversation *vc_store_get_conversation   (VcStore         *store,
+                                             gint64           conversation_id,
                                              GError         **error);
 gboolean        vc_store_delete_conversation (VcStore        *store,
                                               gint64          conversation_id,

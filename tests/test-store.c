@@ -24,6 +24,8 @@ typedef struct {
   char *path;
 } Fixture;
 
+static const char *data_dir;
+
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
@@ -449,11 +451,82 @@ test_conversation_list (Fixture       *f,
   g_assert_cmpint (vc_conversation_list_find (list, c), ==, 1);
 }
 
+/* A database as each earlier schema version wrote it (made by
+ * tools/fixtures/make_store_v*.py) opens migrated, with everything in it
+ * kept: conversation, override, messages, their image, search. */
+static void
+test_migrations (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *fixture = g_build_filename (data_dir, "store", "chats-v1.db", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcStore) store = NULL;
+  g_autoptr(GPtrArray) conversations = NULL;
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  g_autoptr(VcConversation) one = NULL;
+  const VcConversation *c;
+  const VcMessage *question, *answer;
+  gsize length;
+  sqlite3 *db;
+  sqlite3_stmt *version;
+
+  g_assert_true (g_file_get_contents (fixture, &contents, &length, NULL));
+  g_assert_true (g_file_set_contents (f->path, contents, length, NULL));
+  store = vc_store_open (f->path, &error);
+  g_assert_no_error (error);
+
+  conversations = vc_store_list_conversations (store, NULL, &error);
+  g_assert_cmpuint (conversations->len, ==, 1);
+  c = conversations->pdata[0];
+  g_assert_cmpstr (c->title, ==, "Harbour photos");
+  g_assert_cmpstr (c->system_prompt, ==, "Answer like a sailor.");
+  g_assert_cmpfloat (c->temperature, <, 0);
+  g_assert_cmpfloat (c->top_p, <, 0);
+  g_assert_cmpint (c->max_new_tokens, ==, 0);
+
+  messages = vc_store_list_messages (store, c->id, &error);
+  g_assert_cmpuint (messages->len, ==, 2);
+  question = messages->pdata[0];
+  answer = messages->pdata[1];
+  g_assert_cmpstr (question->text, ==, "What boats are in this harbour?");
+  g_assert_cmpuint (question->images->len, ==, 1);
+  g_assert_cmpint (g_array_index (question->images, VcMessageImage, 0).text_offset, ==, -1);
+  g_assert_cmpint (answer->state, ==, VC_MESSAGE_COMPLETE);
+  g_assert_cmpstr (answer->model, ==, "vila15-tiny");
+  g_assert_cmpfloat (answer->tokens_per_second, ==, 80.0);
+  found = vc_store_list_conversations (store, "lighthouse", &error);
+  g_assert_cmpuint (found->len, ==, 1);
+
+  /* The new columns work. */
+  g_assert_true (vc_store_set_sampling (store, c->id, 0.7, 0.5, 128, &error));
+  one = vc_store_get_conversation (store, c->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (one->temperature, ==, 0.7);
+  g_assert_cmpfloat (one->top_p, ==, 0.5);
+  g_assert_cmpint (one->max_new_tokens, ==, 128);
+  g_assert_false (vc_store_set_sampling (store, 999, -1, -1, 0, &error));
+  g_assert_error (error, VC_STORE_ERROR, VC_STORE_ERROR_NOT_FOUND);
+  g_clear_object (&store);
+
+  /* Written as the newest version. */
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &version, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (version), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int (version, 0), ==, 2);
+  sqlite3_finalize (version);
+  sqlite3_close (db);
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  if (argc < 2)
+    g_error ("usage: %s TESTS-DATA-DIR", argv[0]);
+  data_dir = argv[1];
 
   g_test_add ("/store/round-trip", Fixture, NULL, fixture_setup, test_round_trip, fixture_teardown);
   g_test_add ("/store/search-truncate-delete", Fixture, NULL, fixture_setup, test_search_truncate_delete,
@@ -461,6 +534,7 @@ main (int    argc,
   g_test_add ("/store/killed-while-streaming", Fixture, NULL, fixture_setup, test_killed_while_streaming,
               fixture_teardown);
   g_test_add ("/store/conversation-list", Fixture, NULL, fixture_setup, test_conversation_list, fixture_teardown);
+  g_test_add ("/store/migrations", Fixture, NULL, fixture_setup, test_migrations, fixture_teardown);
   g_test_add ("/store/thumbnails", Fixture, NULL, fixture_setup, test_thumbnails, fixture_teardown);
   g_test_add ("/store/refuses-foreign-files", Fixture, NULL, fixture_setup, test_refuses_foreign_files,
               fixture_teardown);
