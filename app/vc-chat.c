@@ -27,6 +27,7 @@ struct _VcChat
   gint64     conversation;
   gboolean   in_step;        /* the worker's session matches the store */
   char      *system_prompt;  /* NULL: the template's own */
+  gboolean   prompt_known;   /* the worker was told system_prompt */
   gulong     tokens_handler;
 
   /* The answer streaming now, if any. */
@@ -281,6 +282,9 @@ vc_chat_set_system_prompt (VcChat     *self,
 
   if (prompt != NULL && *prompt == '\0')
     prompt = NULL;
+  if (self->prompt_known && g_strcmp0 (prompt, self->system_prompt) == 0)
+    return;
+  self->prompt_known = TRUE;
   g_free (self->system_prompt);
   self->system_prompt = g_strdup (prompt);
   /* The worker drops a session built on another prompt; the next answer

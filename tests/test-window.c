@@ -7,7 +7,9 @@
 
 #include "vc-application.h"
 #include "vc-attachment-strip.h"
+#include "vc-conversation-settings.h"
 #include "vc-conversation-view.h"
+#include "vc-preferences-window.h"
 #include "vc-message-widget.h"
 #include "vc-sidebar.h"
 #include "vc-window.h"
@@ -563,8 +565,8 @@ test_ask (void)
   close_window (GTK_WINDOW (window));
 }
 
-static AdwMessageDialog *
-find_message_dialog (void)
+static GtkWindow *
+find_toplevel (GType type)
 {
   GListModel *toplevels = gtk_window_get_toplevels ();
 
@@ -572,10 +574,116 @@ find_message_dialog (void)
     {
       g_autoptr(GObject) toplevel = g_list_model_get_item (toplevels, i);
 
-      if (ADW_IS_MESSAGE_DIALOG (toplevel) && gtk_widget_get_visible (GTK_WIDGET (toplevel)))
-        return ADW_MESSAGE_DIALOG (toplevel);
+      if (G_TYPE_CHECK_INSTANCE_TYPE (toplevel, type) && gtk_widget_get_visible (GTK_WIDGET (toplevel)))
+        return GTK_WINDOW (toplevel);
     }
   return NULL;
+}
+
+/* The row of a preferences window with @title. */
+static GtkWidget *
+find_row (GtkWidget  *widget,
+          const char *title)
+{
+  if (ADW_IS_PREFERENCES_ROW (widget) &&
+      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_row (child, title);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Preferences and a conversation's own settings: the window's actions
+ * open them; what they show is what is stored, and what is changed there
+ * is stored and used (a conversation's own answer length limit reaches
+ * its answers). */
+static void
+test_settings (void)
+{
+  g_autofree char *model = g_build_filename (data_dir, "checkpoints", "vila15-tiny", NULL);
+  g_autoptr(GSettings) settings = g_settings_new (BASE_APP_ID);
+  VcStore *store = vc_application_get_store (app, NULL);
+  VcConversationView *view;
+  GtkWindow *preferences, *own;
+  GtkWidget *row;
+  gint64 conversation;
+  VcWindow *window;
+
+  window = g_object_new (VC_TYPE_WINDOW, "application", app, "model-override", model, NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  while (g_strcmp0 (vc_window_get_page (window), "loading") == 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.preferences", NULL));
+  preferences = find_toplevel (VC_TYPE_PREFERENCES_WINDOW);
+  g_assert_nonnull (preferences);
+  row = find_row (GTK_WIDGET (preferences), "Temperature");
+  g_assert_nonnull (row);
+  g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (find_widget (row, GTK_TYPE_SPIN_BUTTON))), ==,
+                     g_settings_get_double (settings, "temperature"));
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (find_widget (row, GTK_TYPE_SPIN_BUTTON)), 0.0);
+  g_assert_cmpfloat (g_settings_get_double (settings, "temperature"), ==, 0.0);
+  row = find_row (GTK_WIDGET (preferences), "System Prompt (empty for the model’s own)");
+  g_assert_nonnull (row);
+  gtk_editable_set_text (GTK_EDITABLE (row), "  Be brief.  ");
+  g_signal_emit_by_name (row, "apply");
+  {
+    g_autofree char *prompt = g_settings_get_string (settings, "system-prompt");
+
+    g_assert_cmpstr (prompt, ==, "Be brief.");
+  }
+  g_settings_reset (settings, "system-prompt");
+  gtk_window_destroy (preferences);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new-conversation", NULL));
+  iterate_until (window_shows_chat, window);
+  conversation = newest_conversation ();
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.conversation-settings", "x", conversation));
+  own = find_toplevel (VC_TYPE_CONVERSATION_SETTINGS);
+  g_assert_nonnull (own);
+  row = find_row (GTK_WIDGET (own), "Title");
+  gtk_editable_set_text (GTK_EDITABLE (row), "Lighthouse questions");
+  g_signal_emit_by_name (row, "apply");
+  adw_expander_row_set_enable_expansion (ADW_EXPANDER_ROW (find_row (GTK_WIDGET (own), "Own Sampling")), TRUE);
+  row = find_row (GTK_WIDGET (own), "Answer Length Limit");
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (find_widget (row, GTK_TYPE_SPIN_BUTTON)), 3);
+  {
+    g_autoptr(VcConversation) stored = vc_store_get_conversation (store, conversation, NULL);
+
+    g_assert_cmpstr (stored->title, ==, "Lighthouse questions");
+    g_assert_cmpint (stored->max_new_tokens, ==, 3);
+    g_assert_cmpfloat (stored->temperature, ==, 0.0);
+  }
+  gtk_window_destroy (own);
+
+  view = VC_CONVERSATION_VIEW (find_widget (GTK_WIDGET (window), VC_TYPE_CONVERSATION_VIEW));
+  vc_composer_set_text (vc_conversation_view_get_composer (view), "Tell me a story about a lighthouse.");
+  vc_conversation_view_send (view);
+  iterate_until (answer_written, view);
+  {
+    g_autoptr(GPtrArray) messages = vc_store_list_messages (store, conversation, NULL);
+    const VcMessage *answer = messages->pdata[1];
+
+    g_assert_cmpint (answer->max_new_tokens, ==, 3);
+    g_assert_cmpint (answer->state, ==, VC_MESSAGE_COMPLETE);
+  }
+  g_settings_reset (settings, "temperature");
+
+  /* The conversation shown, deleted: the window shows the model again. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.delete-conversation", "x", conversation));
+  g_assert_cmpstr (vc_window_get_page (window), ==, "ready");
+  close_window (GTK_WINDOW (window));
+}
+
+static AdwMessageDialog *
+find_message_dialog (void)
+{
+  return (AdwMessageDialog *) find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
 }
 
 static gboolean
@@ -653,6 +761,7 @@ main (int    argc,
   g_test_add_func ("/window/size-remembered", test_window_size_remembered);
   g_test_add_func ("/window/conversations", test_conversations);
   g_test_add_func ("/window/ask", test_ask);
+  g_test_add_func ("/window/settings", test_settings);
 
   status = g_test_run ();
   g_object_unref (app);

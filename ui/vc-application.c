@@ -160,6 +160,9 @@ vc_application_startup (GApplication *app)
   static const char * const quit_accels[] = { "<Control>q", NULL };
   static const char * const new_accels[] = { "<Control>n", NULL };
   static const char * const choose_accels[] = { "<Control>o", NULL };
+  static const char * const preferences_accels[] = { "<Control>comma", NULL };
+  static const char * const sidebar_accels[] = { "F9", NULL };
+  static const char * const search_accels[] = { "<Control>f", NULL };
 
   G_APPLICATION_CLASS (vc_application_parent_class)->startup (app);
 
@@ -168,6 +171,9 @@ vc_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.new-conversation", new_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.choose-model", choose_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.preferences", preferences_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.toggle-sidebar", sidebar_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.search", search_accels);
 }
 
 static void

@@ -197,6 +197,22 @@ on_answer_changed (VcChat             *chat,
 }
 
 void
+vc_conversation_view_refresh_settings (VcConversationView *self)
+{
+  g_autoptr(VcConversation) own = NULL;
+  g_autofree char *prompt = NULL;
+
+  g_return_if_fail (VC_IS_CONVERSATION_VIEW (self));
+
+  if (self->chat == NULL)
+    return;
+  own = vc_store_get_conversation (self->store, vc_chat_get_conversation (self->chat), NULL);
+  prompt = own && own->system_prompt ? g_strdup (own->system_prompt)
+                                     : g_settings_get_string (self->settings, "system-prompt");
+  vc_chat_set_system_prompt (self->chat, prompt);
+}
+
+void
 vc_conversation_view_show (VcConversationView *self,
                            VcStore            *store,
                            VcWorker           *worker,
@@ -219,6 +235,7 @@ vc_conversation_view_show (VcConversationView *self,
   g_clear_object (&self->chat);
   self->chat = vc_chat_new (store, worker, conversation);
   g_signal_connect (self->chat, "answer-changed", G_CALLBACK (on_answer_changed), self);
+  vc_conversation_view_refresh_settings (self);
   reload (self);
   follow (self, TRUE);
   vc_composer_focus (self->composer);
@@ -254,14 +271,20 @@ on_answered (GObject      *source,
   g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0, vc_chat_get_conversation (VC_CHAT (source)));
 }
 
+/* The conversation's own sampling where it has it, the application's
+ * settings for the rest. */
 static void
 sampling_params (VcConversationView *self,
                  VilaSamplingParams *params)
 {
+  g_autoptr(VcConversation) own = vc_store_get_conversation (self->store, vc_chat_get_conversation (self->chat), NULL);
+
   vila_sampling_params_init (params);
-  params->temperature = g_settings_get_double (self->settings, "temperature");
-  params->top_p = g_settings_get_double (self->settings, "top-p");
-  params->max_new_tokens = g_settings_get_uint (self->settings, "max-new-tokens");
+  params->temperature = own && own->temperature >= 0 ? own->temperature
+                                                      : g_settings_get_double (self->settings, "temperature");
+  params->top_p = own && own->top_p >= 0 ? own->top_p : g_settings_get_double (self->settings, "top-p");
+  params->max_new_tokens = own && own->max_new_tokens > 0 ? (int) own->max_new_tokens
+                                                           : (int) g_settings_get_uint (self->settings, "max-new-tokens");
 }
 
 /* After a question went (or an answer is asked again): the stored
@@ -509,6 +532,8 @@ vc_conversation_view_init (VcConversationView *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->settings = g_settings_new (BASE_APP_ID);
+  g_signal_connect_object (self->settings, "changed::system-prompt", G_CALLBACK (vc_conversation_view_refresh_settings),
+                           self, G_CONNECT_SWAPPED);
   self->messages = g_list_store_new (VC_TYPE_MESSAGE_ITEM);
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row), NULL);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row), NULL);

@@ -27,6 +27,9 @@ void     vc_conversation_view_show    (VcConversationView *self,
                                        VcStore            *store,
                                        VcWorker           *worker,
                                        gint64              conversation);
+/* Takes up changed settings of the conversation shown (its own system
+ * prompt, or the application's). */
+void     vc_conversation_view_refresh_settings (VcConversationView *self);
 /* Sends what the composer holds (as the Send button does). */
 void     vc_conversation_view_send    (VcConversationView *self);
 /* Stops the answer being written, keeping what it has. */

@@ -20,6 +20,7 @@ struct _VcSidebar
 
   /* Template children */
   GtkSearchEntry     *search_entry;
+  GtkSearchBar       *search_bar;
   GtkListView        *conversation_view;
   GtkStack           *sidebar_stack;
   AdwStatusPage      *sidebar_empty;
@@ -41,6 +42,15 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
+
+void
+vc_sidebar_start_search (VcSidebar *self)
+{
+  g_return_if_fail (VC_IS_SIDEBAR (self));
+
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
 
 /* The list again from the store, with the search as typed. */
 static void
@@ -224,11 +234,15 @@ bind_row (GtkSignalListItemFactory *factory,
   GtkWidget *title = gtk_widget_get_first_child (box);
   GtkWidget *menu_button = gtk_widget_get_last_child (box);
   g_autoptr(GMenu) menu = g_menu_new ();
+  g_autoptr(GMenuItem) settings = g_menu_item_new (_("_Settings…"), NULL);
   g_autoptr(GMenuItem) delete = g_menu_item_new (_("_Delete"), NULL);
 
   gtk_label_set_text (GTK_LABEL (title), vc_conversation_item_get_title (item));
   g_menu_item_set_action_and_target_value (delete, "win.delete-conversation",
                                            g_variant_new_int64 (vc_conversation_item_get_id (item)));
+  g_menu_item_set_action_and_target_value (settings, "win.conversation-settings",
+                                           g_variant_new_int64 (vc_conversation_item_get_id (item)));
+  g_menu_append_item (menu, settings);
   g_menu_append_item (menu, delete);
   gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (menu_button), G_MENU_MODEL (menu));
 }
@@ -338,6 +352,7 @@ vc_sidebar_class_init (VcSidebarClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/vc-sidebar.ui");
   gtk_widget_class_bind_template_child (widget_class, VcSidebar, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, VcSidebar, search_bar);
   gtk_widget_class_bind_template_child (widget_class, VcSidebar, conversation_view);
   gtk_widget_class_bind_template_child (widget_class, VcSidebar, sidebar_stack);
   gtk_widget_class_bind_template_child (widget_class, VcSidebar, sidebar_empty);

@@ -33,6 +33,8 @@ void     vc_sidebar_select           (VcSidebar  *self,
  * selected. */
 void     vc_sidebar_reload           (VcSidebar  *self,
                                       gint64      conversation);
+/* Opens the search bar and puts the cursor in it. */
+void     vc_sidebar_start_search     (VcSidebar  *self);
 /* Hides @conversation and offers to undo (a toast); it is deleted when
  * the toast goes. */
 void     vc_sidebar_delete           (VcSidebar  *self,

@@ -6,7 +6,9 @@
 #include <glib/gi18n.h>
 
 #include "vc-application.h"
+#include "vc-conversation-settings.h"
 #include "vc-conversation-view.h"
+#include "vc-preferences-window.h"
 #include "vc-sidebar.h"
 #include "vc-window.h"
 
@@ -19,6 +21,8 @@ struct _VcWindow
   GCancellable     *load_cancellable;
   gulong            progress_handler;
   char             *pending_path;     /* a load that waits for the main loop */
+  char             *model_path;       /* of the model loaded or loading */
+  gboolean          remember_model;   /* keep model_path as the default once loaded */
   VilaLoadOptions   pending_options;
   guint             start_source;
 
@@ -27,6 +31,7 @@ struct _VcWindow
   /* Template children */
   AdwToastOverlay  *toast_overlay;
   AdwLeaflet       *leaflet;
+  GtkWidget        *sidebar_separator;
   VcSidebar        *sidebar;
   VcConversationView *conversation_view;
   AdwWindowTitle   *window_title;
@@ -105,6 +110,10 @@ on_model_loaded (GObject      *source,
       return;
     }
 
+  /* A folder the user chose becomes the default only once it loaded. */
+  if (self->remember_model && self->model_path != NULL)
+    g_settings_set_string (self->settings, "model-path", self->model_path);
+  self->remember_model = FALSE;
   adw_status_page_set_title (self->ready_page, vc_worker_get_model_info (VC_WORKER (source))->name);
   gtk_stack_set_visible_child_name (self->stack, self->conversation ? "chat" : "ready");
 }
@@ -129,7 +138,8 @@ start_load (gpointer user_data)
 
 static void
 load_model (VcWindow   *self,
-            const char *path)
+            const char *path,
+            gboolean    remember)
 {
   g_autofree char *name = vc_worker_display_name (path);
   g_autofree char *backend_name = g_settings_get_string (self->settings, "backend");
@@ -142,6 +152,12 @@ load_model (VcWindow   *self,
   vila_load_options_init (&options);
   vila_backend_kind_from_string (backend_name, &options.backend);
 
+  if (path != self->model_path)
+    {
+      g_free (self->model_path);
+      self->model_path = g_strdup (path);
+    }
+  self->remember_model = remember;
   set_model_name (self, name);
   adw_status_page_set_description (self->loading_page, name);
   gtk_progress_bar_set_fraction (self->load_progress, 0.0);
@@ -184,11 +200,9 @@ on_model_folder_chosen (GtkNativeDialog *dialog,
       if (path == NULL)
         show_toast (self, _("The chosen folder is not on a local disk"));
       else
-        {
-          /* Choosing a folder makes it the default for the next start. */
-          g_settings_set_string (self->settings, "model-path", path);
-          load_model (self, path);
-        }
+        /* Choosing a folder makes it the default for the next start,
+         * once it loaded. */
+        load_model (self, path, TRUE);
     }
 
   g_object_unref (dialog);
@@ -285,6 +299,39 @@ new_conversation (GtkWidget  *widget,
 }
 
 static void
+on_conversation_settings_changed (VcWindow *self,
+                                  gint64    conversation)
+{
+  vc_sidebar_reload (self->sidebar, self->conversation);
+  if (conversation == self->conversation)
+    vc_conversation_view_refresh_settings (self->conversation_view);
+}
+
+static void
+show_conversation_settings (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *parameter)
+{
+  VcWindow *self = VC_WINDOW (widget);
+  g_autoptr(GError) error = NULL;
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  VcStore *store = app ? vc_application_get_store (VC_APPLICATION (app), NULL) : NULL;
+  GtkWidget *settings;
+
+  if (store == NULL)
+    return;
+  if (!(settings = vc_conversation_settings_new (GTK_WINDOW (self), store, g_variant_get_int64 (parameter), &error)))
+    {
+      show_toast (self, error->message);
+      return;
+    }
+  g_signal_connect_object (settings, "changed", G_CALLBACK (on_conversation_settings_changed), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (settings, "error", G_CALLBACK (show_toast), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (settings));
+}
+
+static void
 delete_conversation (GtkWidget  *widget,
                      const char *action_name,
                      GVariant   *parameter)
@@ -295,8 +342,11 @@ delete_conversation (GtkWidget  *widget,
   vc_sidebar_delete (self->sidebar, id);
   if (self->conversation == id)
     {
+      /* Its answer stops; the window shows the model it has loaded. */
+      vc_conversation_view_stop (self->conversation_view);
       self->conversation = 0;
-      adw_status_page_set_title (self->ready_page, "");
+      if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "chat") == 0)
+        gtk_stack_set_visible_child_name (self->stack, "ready");
     }
 }
 
@@ -446,6 +496,67 @@ vc_window_close_request (GtkWindow *window)
 }
 
 static void
+set_sidebar_shown (VcWindow *self,
+                   gboolean  shown)
+{
+  if (adw_leaflet_get_folded (self->leaflet))
+    {
+      /* One pane at a time: the sidebar is the page to go back to. */
+      adw_leaflet_navigate (self->leaflet, shown ? ADW_NAVIGATION_DIRECTION_BACK : ADW_NAVIGATION_DIRECTION_FORWARD);
+      return;
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->sidebar), shown);
+  gtk_widget_set_visible (self->sidebar_separator, shown);
+}
+
+static gboolean
+sidebar_shown (VcWindow *self)
+{
+  if (adw_leaflet_get_folded (self->leaflet))
+    return adw_leaflet_get_visible_child (self->leaflet) == GTK_WIDGET (self->sidebar);
+  return gtk_widget_get_visible (GTK_WIDGET (self->sidebar));
+}
+
+static void
+toggle_sidebar (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  VcWindow *self = VC_WINDOW (widget);
+
+  set_sidebar_shown (self, !sidebar_shown (self));
+}
+
+static void
+search_conversations (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  VcWindow *self = VC_WINDOW (widget);
+
+  set_sidebar_shown (self, TRUE);
+  vc_sidebar_start_search (self->sidebar);
+}
+
+/* A new backend takes effect by loading the model again. */
+static void
+on_backend_changed (VcWindow *self)
+{
+  g_autofree char *path = g_strdup (self->model_path);
+
+  if (path != NULL)
+    load_model (self, path, FALSE);
+}
+
+static void
+show_preferences (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  gtk_window_present (GTK_WINDOW (vc_preferences_window_new (GTK_WINDOW (widget))));
+}
+
+static void
 vc_window_constructed (GObject *object)
 {
   VcWindow *self = VC_WINDOW (object);
@@ -458,7 +569,7 @@ vc_window_constructed (GObject *object)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
 
   if (path != NULL && *path != '\0')
-    load_model (self, path);
+    load_model (self, path, FALSE);
 }
 
 static void
@@ -481,6 +592,7 @@ vc_window_finalize (GObject *object)
 
   g_clear_object (&self->settings);
   g_free (self->model_override);
+  g_free (self->model_path);
 
   G_OBJECT_CLASS (vc_window_parent_class)->finalize (object);
 }
@@ -551,6 +663,7 @@ vc_window_class_init (VcWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/vc-window.ui");
   gtk_widget_class_bind_template_child (widget_class, VcWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, VcWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, VcWindow, sidebar_separator);
   gtk_widget_class_bind_template_child (widget_class, VcWindow, sidebar);
   gtk_widget_class_bind_template_child (widget_class, VcWindow, conversation_view);
   gtk_widget_class_bind_template_callback (widget_class, on_conversation_changed);
@@ -565,6 +678,10 @@ vc_window_class_init (VcWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, VcWindow, ready_page);
 
   gtk_widget_class_install_action (widget_class, "win.choose-model", NULL, choose_model);
+  gtk_widget_class_install_action (widget_class, "win.preferences", NULL, show_preferences);
+  gtk_widget_class_install_action (widget_class, "win.conversation-settings", "x", show_conversation_settings);
+  gtk_widget_class_install_action (widget_class, "win.toggle-sidebar", NULL, toggle_sidebar);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_conversations);
   gtk_widget_class_install_action (widget_class, "win.cancel-load", NULL, cancel_load);
   gtk_widget_class_install_action (widget_class, "win.new-conversation", NULL, new_conversation);
   gtk_widget_class_install_action (widget_class, "win.delete-conversation", "x", delete_conversation);
@@ -580,6 +697,8 @@ vc_window_init (VcWindow *self)
   g_signal_connect (self, "notify::application", G_CALLBACK (on_application_set), NULL);
 
   self->settings = g_settings_new (BASE_APP_ID);
+  g_signal_connect_object (self->settings, "changed::backend", G_CALLBACK (on_backend_changed), self,
+                           G_CONNECT_SWAPPED);
   restore_window_state (self);
 }
 
