@@ -7,6 +7,7 @@
 
 #include "vc-application.h"
 #include "vc-attachment-strip.h"
+#include "vc-conversation-list.h"
 #include "vc-conversation-settings.h"
 #include "vc-conversation-view.h"
 #include "vc-preferences-window.h"
@@ -343,6 +344,20 @@ answer_written (gpointer view)
   return !vc_conversation_view_is_busy (view);
 }
 
+static guint
+count_thumbnails (VcConversationView *view)
+{
+  GtkWidget *question = find_widget (GTK_WIDGET (view), VC_TYPE_MESSAGE_WIDGET);
+  GtkWidget *thumbnails = question ? find_widget (question, GTK_TYPE_FLOW_BOX) : NULL;
+  guint n = 0;
+
+  for (GtkWidget *child = thumbnails ? gtk_widget_get_first_child (thumbnails) : NULL; child;
+       child = gtk_widget_get_next_sibling (child))
+    if (find_widget (child, GTK_TYPE_PICTURE) != NULL)
+      n++;
+  return n;
+}
+
 /* The whole way through, on the tiny test model: the model loads, a new
  * conversation opens the chat, a question typed and sent is answered in
  * the transcript and stored complete, and the sidebar takes its title. */
@@ -487,22 +502,7 @@ test_ask (void)
       g_assert_cmpint (((VcMessage *) after->pdata[1])->state, ==, VC_MESSAGE_COMPLETE);
 
       /* The question in the transcript shows a thumbnail of each image. */
-      {
-        GtkWidget *shown = find_widget (GTK_WIDGET (view), VC_TYPE_MESSAGE_WIDGET);
-        GtkWidget *thumbnails = shown ? find_widget (shown, GTK_TYPE_FLOW_BOX) : NULL;
-        guint n_thumbnails = 0;
-
-        g_assert_nonnull (thumbnails);
-        for (GtkWidget *child = gtk_widget_get_first_child (thumbnails); child; child = gtk_widget_get_next_sibling (child))
-          {
-            GtkWidget *picture = find_widget (child, GTK_TYPE_PICTURE);
-
-            g_assert_nonnull (picture);
-            g_assert_nonnull (gtk_picture_get_paintable (GTK_PICTURE (picture)));
-            n_thumbnails++;
-          }
-        g_assert_cmpuint (n_thumbnails, ==, 3);
-      }
+      g_assert_cmpuint (count_thumbnails (view), ==, 3);
 
       /* Regenerated and stopped at once: the answer is kept, marked
        * stopped; regenerated again: complete. */
@@ -680,6 +680,83 @@ test_settings (void)
   close_window (GTK_WINDOW (window));
 }
 
+static VcWindow *
+open_with_model (void)
+{
+  g_autofree char *model = g_build_filename (data_dir, "checkpoints", "vila15-tiny", NULL);
+  VcWindow *window = g_object_new (VC_TYPE_WINDOW, "application", app, "model-override", model, NULL);
+
+  gtk_window_present (GTK_WINDOW (window));
+  while (g_strcmp0 (vc_window_get_page (window), "loading") == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (vc_window_get_page (window), ==, "ready");
+  return window;
+}
+
+/* A question with three photos, the window closed and opened again: the
+ * conversation is in the list, and clicking it shows the question with
+ * its three thumbnails and the answer. */
+static void
+test_reopen (void)
+{
+  g_autofree char *photos = g_build_filename (data_dir, "photos", NULL);
+  const char *names[] = { "photo-rgb-333x251.png", "photo-444-progressive-143x101.jpg", "photo-rgba-97x131.png" };
+  VcWindow *window = open_with_model ();
+  VcConversationView *view;
+  VcComposer *composer;
+  GtkListView *list;
+  GListModel *rows;
+  g_autofree char *answer = NULL;
+  gint64 conversation;
+  int position = -1;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new-conversation", NULL));
+  iterate_until (window_shows_chat, window);
+  conversation = newest_conversation ();
+  view = VC_CONVERSATION_VIEW (find_widget (GTK_WIDGET (window), VC_TYPE_CONVERSATION_VIEW));
+  composer = vc_conversation_view_get_composer (view);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_build_filename (photos, names[i], NULL);
+      g_autoptr(GFile) file = g_file_new_for_path (path);
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (vc_composer_attach_file (composer, file, &error));
+    }
+  vc_composer_set_text (composer, "Which of these is the oldest photo?");
+  vc_conversation_view_send (view);
+  iterate_until (answer_written, view);
+  {
+    g_autoptr(GPtrArray) messages = vc_store_list_messages (vc_application_get_store (app, NULL), conversation, NULL);
+
+    g_assert_cmpuint (messages->len, ==, 2);
+    answer = g_strdup (((VcMessage *) messages->pdata[1])->text);
+  }
+  close_window (GTK_WINDOW (window));
+
+  window = open_with_model ();
+  list = find_list_view (find_widget (GTK_WIDGET (window), VC_TYPE_SIDEBAR));
+  rows = G_LIST_MODEL (gtk_list_view_get_model (list));
+  for (guint i = 0; i < g_list_model_get_n_items (rows) && position < 0; i++)
+    {
+      g_autoptr(VcConversationItem) item = g_list_model_get_item (rows, i);
+
+      if (vc_conversation_item_get_id (item) == conversation)
+        {
+          g_assert_cmpstr (vc_conversation_item_get_title (item), ==, "Which of these is the oldest photo?");
+          position = (int) i;
+        }
+    }
+  g_assert_cmpint (position, >=, 0);
+  g_signal_emit_by_name (list, "activate", (guint) position);
+  iterate_until (window_shows_chat, window);
+  view = VC_CONVERSATION_VIEW (find_widget (GTK_WIDGET (window), VC_TYPE_CONVERSATION_VIEW));
+  g_assert_cmpuint (vc_conversation_view_get_n_messages (view), ==, 2);
+  iterate_until (widget_is_mapped, find_widget (GTK_WIDGET (view), VC_TYPE_MESSAGE_WIDGET));
+  g_assert_cmpuint (count_thumbnails (view), ==, 3);
+  close_window (GTK_WINDOW (window));
+}
+
 static AdwMessageDialog *
 find_message_dialog (void)
 {
@@ -762,6 +839,7 @@ main (int    argc,
   g_test_add_func ("/window/conversations", test_conversations);
   g_test_add_func ("/window/ask", test_ask);
   g_test_add_func ("/window/settings", test_settings);
+  g_test_add_func ("/window/reopen", test_reopen);
 
   status = g_test_run ();
   g_object_unref (app);
