@@ -180,21 +180,52 @@ vc_conversation_list_new (VcStore *store)
   return self;
 }
 
-/* What is shown: every read conversation but the hidden ones. */
+static gboolean
+same_item (VcConversationItem *a,
+           VcConversationItem *b)
+{
+  return a->id == b->id && a->updated == b->updated && g_strcmp0 (a->title, b->title) == 0;
+}
+
+/* What is shown: every read conversation but the hidden ones. Only the
+ * rows between the unchanged start and end of the list are reported
+ * changed (a conversation that moved to the top changes the rows down to
+ * where it was), so that a list of a thousand is not rebuilt whole. */
 static void
 refresh (VcConversationList *self)
 {
-  guint removed = self->items->len;
+  g_autoptr(GPtrArray) now = g_ptr_array_new_with_free_func (g_object_unref);
+  GPtrArray *before = self->items;
+  guint prefix = 0, suffix = 0;
 
-  g_ptr_array_set_size (self->items, 0);
   for (guint i = 0; i < self->all->len; i++)
     {
       VcConversationItem *item = self->all->pdata[i];
 
       if (!g_hash_table_contains (self->hidden, &item->id))
-        g_ptr_array_add (self->items, g_object_ref (item));
+        g_ptr_array_add (now, g_object_ref (item));
     }
-  g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, self->items->len);
+  while (prefix < before->len && prefix < now->len && same_item (before->pdata[prefix], now->pdata[prefix]))
+    prefix++;
+  while (suffix < before->len - prefix && suffix < now->len - prefix &&
+         same_item (before->pdata[before->len - 1 - suffix], now->pdata[now->len - 1 - suffix]))
+    suffix++;
+  /* Unchanged rows keep their items, so nothing rebinds them. */
+  for (guint i = 0; i < prefix; i++)
+    {
+      g_object_unref (now->pdata[i]);
+      now->pdata[i] = g_object_ref (before->pdata[i]);
+    }
+  for (guint i = 0; i < suffix; i++)
+    {
+      g_object_unref (now->pdata[now->len - 1 - i]);
+      now->pdata[now->len - 1 - i] = g_object_ref (before->pdata[before->len - 1 - i]);
+    }
+  self->items = g_steal_pointer (&now);
+  if (before->len - prefix - suffix > 0 || self->items->len - prefix - suffix > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), prefix, before->len - prefix - suffix,
+                                self->items->len - prefix - suffix);
+  g_ptr_array_unref (before);
 }
 
 gboolean

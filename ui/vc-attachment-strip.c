@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "vc-attachment-strip.h"
+#include "vc-tooltip.h"
 
 /* The thumbnails' side on screen, in logical pixels. */
 #define TILE_SIZE 64
@@ -126,7 +127,7 @@ tile_new (VcAttachmentStrip *self,
   gtk_widget_set_halign (button, GTK_ALIGN_START);
   gtk_widget_set_valign (button, GTK_ALIGN_START);
   gtk_widget_add_css_class (button, "thumbnail");
-  gtk_widget_set_tooltip_text (button, name);
+  vc_widget_set_tooltip (button, name);
   gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
 
   gtk_widget_set_halign (remove, GTK_ALIGN_END);
@@ -134,7 +135,7 @@ tile_new (VcAttachmentStrip *self,
   gtk_widget_add_css_class (remove, "circular");
   gtk_widget_add_css_class (remove, "osd");
   gtk_widget_add_css_class (remove, "thumbnail-remove");
-  gtk_widget_set_tooltip_text (remove, remove_label);
+  vc_widget_set_tooltip (remove, remove_label);
   gtk_accessible_update_property (GTK_ACCESSIBLE (remove), GTK_ACCESSIBLE_PROPERTY_LABEL, remove_label, -1);
   gtk_actionable_set_action_name (GTK_ACTIONABLE (remove), "attachment.remove");
   gtk_actionable_set_action_target_value (GTK_ACTIONABLE (remove), g_variant_new_uint32 (index));

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "vc-attachment-strip.h"
+#include "vc-tooltip.h"
 #include "vc-composer.h"
 #include "vc-image-store.h"
 
@@ -57,7 +58,7 @@ insert_inline_at (VcComposer         *self,
   gtk_image_set_pixel_size (GTK_IMAGE (picture), INLINE_SIZE);
   gtk_widget_add_css_class (picture, "thumbnail");
   gtk_widget_set_overflow (picture, GTK_OVERFLOW_HIDDEN);
-  gtk_widget_set_tooltip_text (picture, name);
+  vc_widget_set_tooltip (picture, name);
   gtk_accessible_update_property (GTK_ACCESSIBLE (picture), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
   gtk_text_view_add_child_at_anchor (self->text_view, picture, anchor);
 }

@@ -148,6 +148,16 @@ follow (VcConversationView *self,
     g_idle_add_full (G_PRIORITY_LOW, scroll_to_bottom, g_object_ref (self), g_object_unref);
 }
 
+static gboolean
+same_message (const VcMessage *a,
+              const VcMessage *b)
+{
+  /* A message's images never change; its text and state do while it
+   * streams, and it is gone (another id) when regenerated or edited. */
+  return a->id == b->id && a->state == b->state && g_strcmp0 (a->text, b->text) == 0 &&
+         a->tokens_per_second == b->tokens_per_second && a->first_token_ms == b->first_token_ms;
+}
+
 /* The transcript again from the store. */
 static void
 reload (VcConversationView *self)
@@ -156,6 +166,7 @@ reload (VcConversationView *self)
   g_autoptr(GPtrArray) messages = NULL;
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
   gboolean was_at_bottom = at_bottom (self);
+  guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->messages)), same = 0;
 
   if (self->chat == NULL ||
       !(messages = vc_store_list_messages (self->store, vc_chat_get_conversation (self->chat), &error)))
@@ -163,18 +174,27 @@ reload (VcConversationView *self)
       g_list_store_remove_all (self->messages);
       return;
     }
-  /* The items take the messages over. */
-  g_ptr_array_set_free_func (messages, NULL);
-  for (guint i = 0; i < messages->len; i++)
+  /* Rows of messages that did not change stay as they are: a question
+   * sent to a long conversation adds two rows, not three hundred. */
+  while (same < MIN (shown, messages->len))
+    {
+      g_autoptr(VcMessageItem) item = g_list_model_get_item (G_LIST_MODEL (self->messages), same);
+
+      if (!same_message (item->message, messages->pdata[same]))
+        break;
+      same++;
+    }
+  /* The new items take the messages over. */
+  for (guint i = same; i < messages->len; i++)
     {
       VcMessageItem *item = g_object_new (VC_TYPE_MESSAGE_ITEM, NULL);
 
-      item->message = messages->pdata[i];
+      item->message = g_steal_pointer (&messages->pdata[i]);
       item->folder = g_strdup (vc_store_get_folder (self->store));
       g_ptr_array_add (items, item);
     }
-  g_list_store_splice (self->messages, 0, g_list_model_get_n_items (G_LIST_MODEL (self->messages)),
-                       items->pdata, items->len);
+  if (same < shown || items->len > 0)
+    g_list_store_splice (self->messages, same, shown - same, items->pdata, items->len);
   follow (self, was_at_bottom);
 }
 

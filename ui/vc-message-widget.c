@@ -6,8 +6,9 @@
 #include <glib/gi18n.h>
 
 #include "vc-image-store.h"
-#include "vc-markdown.h"
+#include "vc-markdown-view.h"
 #include "vc-message-widget.h"
+#include "vc-tooltip.h"
 
 /* The side of a transcript thumbnail's bounding square, in logical
  * pixels; loaded at that size times the screen's scale, so it is shown
@@ -19,109 +20,16 @@ struct _VcMessageWidget
   GtkBox     parent_instance;
   GtkWidget *role;
   GtkWidget *images;     /* GtkFlowBox of thumbnails */
-  GtkWidget *body;       /* GtkBox of blocks */
+  GtkWidget *body;       /* VcMarkdownView */
   GtkWidget *footer;
-  GtkWidget *actions;    /* GtkBox of action buttons */
+  GtkWidget *edit;       /* the actions that take the message's id */
+  GtkWidget *regenerate;
+  GtkWidget *delete;
   GStrv      shown_images;
-  gint64     actions_for;
-  VcRole     actions_role;
   char      *text;
 };
 
 G_DEFINE_FINAL_TYPE (VcMessageWidget, vc_message_widget, GTK_TYPE_BOX)
-
-static void
-copy_code (GtkButton  *button,
-           const char *code)
-{
-  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (button)), code);
-}
-
-static GtkWidget *
-label_for (const char *markup,
-           gboolean    use_markup)
-{
-  GtkWidget *label = gtk_label_new (NULL);
-
-  if (use_markup)
-    gtk_label_set_markup (GTK_LABEL (label), markup);
-  else
-    gtk_label_set_text (GTK_LABEL (label), markup);
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-  return label;
-}
-
-/* A code block: monospace text as written, and a button that copies it. */
-static GtkWidget *
-code_block (const VcBlock *block)
-{
-  GtkWidget *frame = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *language = gtk_label_new (block->language && *block->language ? block->language : NULL);
-  GtkWidget *copy = gtk_button_new_from_icon_name ("edit-copy-symbolic");
-  GtkWidget *code = label_for (block->code, FALSE);
-
-  gtk_widget_add_css_class (frame, "card");
-  gtk_widget_set_hexpand (language, TRUE);
-  gtk_label_set_xalign (GTK_LABEL (language), 0);
-  gtk_widget_add_css_class (language, "dim-label");
-  gtk_widget_add_css_class (copy, "flat");
-  gtk_widget_set_tooltip_text (copy, _("Copy Code"));
-  g_signal_connect_data (copy, "clicked", G_CALLBACK (copy_code), g_strdup (block->code),
-                         (GClosureNotify) (void (*) (void)) g_free, 0);
-  gtk_widget_add_css_class (code, "monospace");
-  gtk_label_set_wrap (GTK_LABEL (code), FALSE);
-  gtk_widget_set_margin_start (code, 12);
-  gtk_widget_set_margin_end (code, 12);
-  gtk_widget_set_margin_bottom (code, 12);
-  gtk_widget_set_margin_start (header, 12);
-  gtk_box_append (GTK_BOX (header), language);
-  gtk_box_append (GTK_BOX (header), copy);
-  gtk_box_append (GTK_BOX (frame), header);
-  gtk_box_append (GTK_BOX (frame), code);
-  return frame;
-}
-
-static GtkWidget *
-block_widget (const VcBlock *block)
-{
-  GtkWidget *widget;
-
-  switch (block->kind)
-    {
-    case VC_BLOCK_CODE:
-      return code_block (block);
-    case VC_BLOCK_RULE:
-      return gtk_separator_new (GTK_ORIENTATION_HORIZONTAL);
-    case VC_BLOCK_LIST_ITEM:
-      {
-        g_autofree char *markup = g_strdup_printf ("%s  %s", block->marker ? block->marker : "", block->markup);
-
-        widget = label_for (markup, TRUE);
-        gtk_widget_set_margin_start (widget, 18 * block->level);
-        return widget;
-      }
-    case VC_BLOCK_HEADING:
-      widget = label_for (block->markup, TRUE);
-      gtk_widget_add_css_class (widget, block->level <= 1 ? "title-2" : block->level == 2 ? "title-3" : "title-4");
-      return widget;
-    case VC_BLOCK_QUOTE:
-      widget = label_for (block->markup, TRUE);
-      gtk_widget_add_css_class (widget, "dim-label");
-      gtk_widget_set_margin_start (widget, 18 * block->level);
-      return widget;
-    case VC_BLOCK_TABLE_ROW:
-      widget = label_for (block->markup, TRUE);
-      if (block->level > 0)
-        gtk_widget_add_css_class (widget, "heading");
-      return widget;
-    default:
-      return label_for (block->markup, TRUE);
-    }
-}
 
 static void
 open_image (GtkButton  *button,
@@ -152,7 +60,7 @@ thumbnail_button (VcMessageWidget *self,
   if (pixbuf == NULL)
     {
       gtk_button_set_icon_name (GTK_BUTTON (button), "image-missing-symbolic");
-      gtk_widget_set_tooltip_text (button, error->message);
+      vc_widget_set_tooltip (button, error->message);
       gtk_widget_set_sensitive (button, FALSE);
       return button;
     }
@@ -165,7 +73,7 @@ thumbnail_button (VcMessageWidget *self,
                                  gdk_pixbuf_get_height (pixbuf) / scale);
     gtk_button_set_child (GTK_BUTTON (button), picture);
   }
-  gtk_widget_set_tooltip_text (button, _("Open Image"));
+  vc_widget_set_tooltip (button, _("Open Image"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Open Image"), -1);
   g_signal_connect_data (button, "clicked", G_CALLBACK (open_image), vc_image_store_path (folder, sha256),
                          (GClosureNotify) (void (*) (void)) g_free, 0);
@@ -206,45 +114,36 @@ show_images (VcMessageWidget *self,
 static GtkWidget *
 action_button (const char *icon_name,
                const char *label,
-               const char *action,
-               gint64      message)
+               const char *action)
 {
   GtkWidget *button = gtk_button_new_from_icon_name (icon_name);
 
   gtk_widget_add_css_class (button, "flat");
   gtk_widget_add_css_class (button, "message-action");
-  gtk_widget_set_tooltip_text (button, label);
+  vc_widget_set_tooltip (button, label);
   gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
   gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action);
-  if (message > 0)
-    gtk_actionable_set_action_target_value (GTK_ACTIONABLE (button), g_variant_new_int64 (message));
+  /* The "message." actions take the message's id, set when bound. */
+  if (g_str_has_prefix (action, "message."))
+    gtk_actionable_set_action_target_value (GTK_ACTIONABLE (button), g_variant_new_int64 (0));
   return button;
 }
 
 /* Copy for every message; edit (questions) or regenerate (answers), and
- * delete, go to the conversation view's "message." actions, which know
- * whether an answer is being written. */
+ * delete, go to the conversation view's "message." actions with the
+ * message's id (the view knows whether an answer is being written). */
 static void
 show_actions (VcMessageWidget *self,
               const VcMessage *message)
 {
-  GtkWidget *child;
+  GVariant *id = g_variant_ref_sink (g_variant_new_int64 (message->id));
 
-  if (self->actions_for == message->id && self->actions_role == message->role)
-    return;
-  self->actions_for = message->id;
-  self->actions_role = message->role;
-  while ((child = gtk_widget_get_first_child (self->actions)) != NULL)
-    gtk_box_remove (GTK_BOX (self->actions), child);
-  gtk_box_append (GTK_BOX (self->actions), action_button ("edit-copy-symbolic", _("Copy"), "bubble.copy", 0));
-  if (message->role == VC_ROLE_USER)
-    gtk_box_append (GTK_BOX (self->actions),
-                    action_button ("document-edit-symbolic", _("Edit and Resend"), "message.edit", message->id));
-  else
-    gtk_box_append (GTK_BOX (self->actions),
-                    action_button ("view-refresh-symbolic", _("Regenerate"), "message.regenerate", message->id));
-  gtk_box_append (GTK_BOX (self->actions),
-                  action_button ("user-trash-symbolic", _("Delete"), "message.delete", message->id));
+  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->edit), id);
+  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->regenerate), id);
+  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->delete), id);
+  g_variant_unref (id);
+  gtk_widget_set_visible (self->edit, message->role == VC_ROLE_USER);
+  gtk_widget_set_visible (self->regenerate, message->role == VC_ROLE_ASSISTANT);
 }
 
 void
@@ -252,7 +151,6 @@ vc_message_widget_set (VcMessageWidget *self,
                        const VcMessage *message,
                        const char      *folder)
 {
-  GtkWidget *child;
   g_autoptr(GString) footer = g_string_new (NULL);
   VcRole role;
   const char *text;
@@ -267,18 +165,8 @@ vc_message_widget_set (VcMessageWidget *self,
   gtk_label_set_text (GTK_LABEL (self->role), role == VC_ROLE_USER ? _("You") : _("VILA"));
   show_images (self, folder, message->images);
   show_actions (self, message);
-  while ((child = gtk_widget_get_first_child (self->body)) != NULL)
-    gtk_box_remove (GTK_BOX (self->body), child);
-
-  if (role == VC_ROLE_USER)
-    gtk_box_append (GTK_BOX (self->body), label_for (text, FALSE));
-  else
-    {
-      g_autoptr(GPtrArray) blocks = vc_markdown_to_blocks (text, -1);
-
-      for (guint i = 0; i < blocks->len; i++)
-        gtk_box_append (GTK_BOX (self->body), block_widget (blocks->pdata[i]));
-    }
+  /* A question as written; an answer from its Markdown. */
+  vc_markdown_view_set_text (VC_MARKDOWN_VIEW (self->body), text, role == VC_ROLE_ASSISTANT);
 
   if (message->state == VC_MESSAGE_STOPPED)
     g_string_append (footer, _("Stopped"));
@@ -345,22 +233,31 @@ vc_message_widget_init (VcMessageWidget *self)
   gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (self->images), 12);
   gtk_widget_set_visible (self->images, FALSE);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->images), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Images"), -1);
-  self->body = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
+  self->body = vc_markdown_view_new ();
   self->footer = gtk_label_new (NULL);
   gtk_widget_add_css_class (self->footer, "dim-label");
   gtk_widget_add_css_class (self->footer, "caption");
   gtk_box_append (GTK_BOX (self), self->role);
   gtk_box_append (GTK_BOX (self), self->images);
   gtk_box_append (GTK_BOX (self), self->body);
-  self->actions = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
   {
     GtkWidget *bottom = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+    GtkWidget *actions = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+
+    /* Made once: rows are recycled as the transcript scrolls. */
+    self->edit = action_button ("document-edit-symbolic", _("Edit and Resend"), "message.edit");
+    self->regenerate = action_button ("view-refresh-symbolic", _("Regenerate"), "message.regenerate");
+    self->delete = action_button ("user-trash-symbolic", _("Delete"), "message.delete");
+    gtk_box_append (GTK_BOX (actions), action_button ("edit-copy-symbolic", _("Copy"), "bubble.copy"));
+    gtk_box_append (GTK_BOX (actions), self->edit);
+    gtk_box_append (GTK_BOX (actions), self->regenerate);
+    gtk_box_append (GTK_BOX (actions), self->delete);
 
     /* The actions under the message, the footer's figures at its end. */
     gtk_widget_set_hexpand (self->footer, TRUE);
     gtk_widget_set_valign (self->footer, GTK_ALIGN_CENTER);
     gtk_label_set_xalign (GTK_LABEL (self->footer), 1);
-    gtk_box_append (GTK_BOX (bottom), self->actions);
+    gtk_box_append (GTK_BOX (bottom), actions);
     gtk_box_append (GTK_BOX (bottom), self->footer);
     gtk_box_append (GTK_BOX (self), bottom);
   }

@@ -7,6 +7,7 @@
 
 #include "vc-conversation-list.h"
 #include "vc-sidebar.h"
+#include "vc-tooltip.h"
 
 struct _VcSidebar
 {
@@ -204,23 +205,56 @@ vc_sidebar_delete (VcSidebar *self,
   g_signal_emit (self, signals[SIGNAL_TOAST], 0, toast);
 }
 
+#define ROW_CONVERSATION "vc-conversation"
+
+/* A row's menu item: the window's action, for the conversation the row
+ * shows now (rows are recycled, so it is read when chosen). */
+static void
+row_action (GSimpleAction *action,
+            GVariant      *parameter,
+            gpointer       row)
+{
+  const gint64 *conversation = g_object_get_data (G_OBJECT (row), ROW_CONVERSATION);
+  const char *window_action = g_str_equal (g_action_get_name (G_ACTION (action)), "delete")
+                              ? "win.delete-conversation" : "win.conversation-settings";
+
+  if (conversation != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (row), window_action, "x", *conversation);
+}
+
+/* A row's widgets, its menu and the menu's actions are made once; binding
+ * a row to another conversation only changes its title and id (no menu or
+ * popover is made while the list scrolls). */
 static void
 setup_row (GtkSignalListItemFactory *factory,
            GtkListItem              *list_item,
            gpointer                  user_data)
 {
+  static const GActionEntry row_actions[] = {
+    { .name = "settings", .activate = row_action },
+    { .name = "delete", .activate = row_action },
+  };
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *title = gtk_label_new (NULL);
-  GtkWidget *menu = gtk_menu_button_new ();
+  GtkWidget *menu_button = gtk_menu_button_new ();
+  g_autoptr(GMenu) menu = g_menu_new ();
+  g_autoptr(GSimpleActionGroup) actions = g_simple_action_group_new ();
 
+  g_action_map_add_action_entries (G_ACTION_MAP (actions), row_actions, G_N_ELEMENTS (row_actions), box);
+  gtk_widget_insert_action_group (box, "row", G_ACTION_GROUP (actions));
+  g_menu_append (menu, _("_Settings…"), "row.settings");
+  g_menu_append (menu, _("_Delete"), "row.delete");
+  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (menu_button), G_MENU_MODEL (menu));
   gtk_label_set_xalign (GTK_LABEL (title), 0);
   gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_END);
   gtk_widget_set_hexpand (title, TRUE);
-  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (menu), "view-more-symbolic");
-  gtk_widget_add_css_class (menu, "flat");
-  gtk_widget_set_tooltip_text (menu, _("Conversation Menu"));
+  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (menu_button), "view-more-symbolic");
+  gtk_widget_add_css_class (menu_button, "flat");
+  vc_widget_set_tooltip (menu_button, _("Conversation Menu"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (menu_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Conversation Menu"), -1);
   gtk_box_append (GTK_BOX (box), title);
-  gtk_box_append (GTK_BOX (box), menu);
+  gtk_box_append (GTK_BOX (box), menu_button);
   gtk_list_item_set_child (list_item, box);
 }
 
@@ -231,20 +265,10 @@ bind_row (GtkSignalListItemFactory *factory,
 {
   VcConversationItem *item = gtk_list_item_get_item (list_item);
   GtkWidget *box = gtk_list_item_get_child (list_item);
-  GtkWidget *title = gtk_widget_get_first_child (box);
-  GtkWidget *menu_button = gtk_widget_get_last_child (box);
-  g_autoptr(GMenu) menu = g_menu_new ();
-  g_autoptr(GMenuItem) settings = g_menu_item_new (_("_Settings…"), NULL);
-  g_autoptr(GMenuItem) delete = g_menu_item_new (_("_Delete"), NULL);
+  gint64 conversation = vc_conversation_item_get_id (item);
 
-  gtk_label_set_text (GTK_LABEL (title), vc_conversation_item_get_title (item));
-  g_menu_item_set_action_and_target_value (delete, "win.delete-conversation",
-                                           g_variant_new_int64 (vc_conversation_item_get_id (item)));
-  g_menu_item_set_action_and_target_value (settings, "win.conversation-settings",
-                                           g_variant_new_int64 (vc_conversation_item_get_id (item)));
-  g_menu_append_item (menu, settings);
-  g_menu_append_item (menu, delete);
-  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (menu_button), G_MENU_MODEL (menu));
+  gtk_label_set_text (GTK_LABEL (gtk_widget_get_first_child (box)), vc_conversation_item_get_title (item));
+  g_object_set_data_full (G_OBJECT (box), ROW_CONVERSATION, g_memdup2 (&conversation, sizeof conversation), g_free);
 }
 
 gboolean

@@ -1,0 +1,420 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The window's responsiveness, measured (a benchmark: it prints figures and
+ * asserts nothing). It makes a chat database with 1,000 conversations, one
+ * of them 300 messages long with Markdown answers, then starts the
+ * application the way `vila-chat --model DIR` does and measures:
+ *
+ *  - cold start: from the process's start (and from main()) to the first
+ *    frame the window paints;
+ *  - opening the 300-message conversation: from the click to the frame
+ *    that shows it;
+ *  - while an answer streams into that conversation (the tiny test model,
+ *    its context widened so the long conversation fits, answering up to
+ *    1,500 tokens on the worker thread): the longest stall of the main
+ *    loop (gaps between the dispatches of a 1 ms timer that runs above
+ *    the redraw priority, so layout and painting count), how many gaps
+ *    pass 16 ms, the longest frame interval, and the stream's tokens/s.
+ *
+ * Run under a display: xvfb-run -a _build/tools/ui-bench/vila-chat-ui-bench tests/data
+ */
+#include "config.h"
+
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vc-application.h"
+#include "vc-conversation-list.h"
+#include "vc-conversation-view.h"
+#include "vc-sidebar.h"
+#include "vc-window.h"
+
+#define N_CONVERSATIONS 1000
+#define N_MESSAGES 300
+#define STALL_US 16000
+
+typedef struct {
+  VcApplication *app;
+  VcWindow      *window;
+  VcConversationView *view;         /* found once: the tree is large */
+  gint64         long_conversation;
+  double         exec_to_main_ms;    /* negative where unknown */
+  gint64         main_start;
+
+  gint64         first_frame;
+  gint64         open_clicked;
+  gint64         open_painted;
+  gint64         stream_started;
+  gint64         first_token;
+  gint64         stream_ended;
+
+  gboolean       measuring;
+  gint64         last_tick;
+  gint64         longest_stall;
+  guint          stalls;
+  gint64         last_frame;
+  gint64         longest_frame;
+  guint          frames;
+  double         tokens_per_second;
+  guint          n_generated_chars;
+} Bench;
+
+static double
+boottime_ms (void)
+{
+  struct timespec now;
+
+  clock_gettime (CLOCK_BOOTTIME, &now);
+  return now.tv_sec * 1e3 + now.tv_nsec / 1e6;
+}
+
+/* When the kernel started this process (field 22 of /proc/self/stat, in
+ * clock ticks since boot), or a negative number where that is unknown. */
+static double
+process_start_ms (void)
+{
+  g_autofree char *stat = NULL;
+  const char *after_name;
+  g_auto(GStrv) fields = NULL;
+
+  if (!g_file_get_contents ("/proc/self/stat", &stat, NULL, NULL) || !(after_name = strrchr (stat, ')')))
+    return -1;
+  fields = g_strsplit (after_name + 2, " ", -1);
+  if (g_strv_length (fields) < 20)
+    return -1;
+  /* Fields after the name start at 3 ("state"); starttime is 22. */
+  return g_ascii_strtod (fields[22 - 3], NULL) * 1e3 / sysconf (_SC_CLK_TCK);
+}
+
+static GtkWidget *
+find_widget (GtkWidget *widget,
+             GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_widget (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The checkpoint of the tests with room for a long conversation: the same
+ * weights, a context of 32,768 positions. */
+static char *
+widened_checkpoint (const char *data_dir,
+                    const char *into)
+{
+  g_autofree char *from = g_build_filename (data_dir, "checkpoints", "vila15-tiny", NULL);
+  char *to = g_build_filename (into, "vila15-tiny-long", NULL);
+  const char *parts[] = { "", "llm", "vision_tower", "mm_projector" };
+
+  for (guint p = 0; p < G_N_ELEMENTS (parts); p++)
+    {
+      g_autofree char *source = g_build_filename (from, parts[p], NULL);
+      g_autofree char *target = g_build_filename (to, parts[p], NULL);
+      g_autoptr(GDir) dir = g_dir_open (source, 0, NULL);
+      const char *name;
+
+      g_mkdir_with_parents (target, 0700);
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *file = g_build_filename (source, name, NULL);
+          g_autofree char *copy = g_build_filename (target, name, NULL);
+          g_autofree char *contents = NULL;
+          gsize length;
+
+          if (g_file_test (file, G_FILE_TEST_IS_DIR) || !g_file_get_contents (file, &contents, &length, NULL))
+            continue;
+          if (g_str_equal (name, "config.json"))
+            {
+              g_autoptr(GRegex) limit = g_regex_new ("\"max_position_embeddings\": *512", 0, 0, NULL);
+              g_autofree char *widened = g_regex_replace_literal (limit, contents, -1, 0,
+                                                                  "\"max_position_embeddings\": 32768", 0, NULL);
+
+              g_file_set_contents (copy, widened, -1, NULL);
+            }
+          else
+            g_file_set_contents (copy, contents, length, NULL);
+        }
+    }
+  return to;
+}
+
+static const char *answer_markdown =
+  "Here is what the photos show:\n\n"
+  "1. **The harbour** at dawn, with two fishing boats.\n"
+  "2. The *same* harbour at noon; the tide is out.\n"
+  "3. A lighthouse seen from the pier.\n\n"
+  "```python\nfor photo in photos:\n    print(photo.name)\n```\n\n"
+  "The second one was taken last.";
+
+static gint64
+fill_store (const char *data_home)
+{
+  g_autofree char *path = g_build_filename (data_home, "vila-chat", "chats.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcStore) store = vc_store_open (path, &error);
+  gint64 long_one = 0;
+
+  if (store == NULL)
+    g_error ("%s", error->message);
+  for (int i = 0; i < N_CONVERSATIONS; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("Conversation %d about a harbour", i + 1);
+      gint64 id = vc_store_add_conversation (store, title, &error);
+
+      if (i == N_CONVERSATIONS / 2)
+        long_one = id;
+    }
+  for (int m = 0; m < N_MESSAGES; m++)
+    {
+      g_autofree char *question = g_strdup_printf ("Question %d: what changed in the harbour?", m / 2 + 1);
+      VcMessage message = {
+        .conversation_id = long_one, .role = m % 2 ? VC_ROLE_ASSISTANT : VC_ROLE_USER,
+        .text = (char *) (m % 2 ? answer_markdown : question), .state = VC_MESSAGE_COMPLETE,
+        .temperature = -1, .top_p = -1, .first_token_ms = m % 2 ? 12 : -1, .tokens_per_second = m % 2 ? 80 : -1,
+      };
+
+      if (!vc_store_add_message (store, &message, &error))
+        g_error ("%s", error->message);
+    }
+  vc_store_rename_conversation (store, long_one, "The long conversation", NULL);
+  return long_one;
+}
+
+static void
+on_tokens (VcWorker   *worker,
+           gint64      conversation,
+           const char *text,
+           Bench      *bench)
+{
+  if (bench->first_token == 0)
+    {
+      /* From here on the stream is what is measured: before it, the
+       * engine prefills the conversation and nothing on screen changes. */
+      bench->first_token = g_get_monotonic_time ();
+      bench->measuring = TRUE;
+      bench->last_frame = 0;
+    }
+}
+
+static gboolean
+measure_tick (gpointer data)
+{
+  Bench *bench = data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (bench->measuring && bench->last_tick != 0)
+    {
+      gint64 gap = now - bench->last_tick;
+
+      bench->longest_stall = MAX (bench->longest_stall, gap);
+      if (gap > STALL_US)
+        bench->stalls++;
+    }
+  bench->last_tick = now;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_after_paint (GdkFrameClock *clock,
+                Bench         *bench)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (bench->first_frame == 0)
+    bench->first_frame = now;
+  if (bench->open_clicked != 0 && bench->open_painted == 0 &&
+      vc_conversation_view_get_n_messages (bench->view) == N_MESSAGES)
+    bench->open_painted = now;
+  if (bench->measuring)
+    {
+      if (bench->last_frame != 0)
+        bench->longest_frame = MAX (bench->longest_frame, now - bench->last_frame);
+      bench->frames++;
+    }
+  bench->last_frame = now;
+}
+
+static void
+on_realize (GtkWidget *widget,
+            Bench     *bench)
+{
+  g_signal_connect (gtk_widget_get_frame_clock (widget), "after-paint", G_CALLBACK (on_after_paint), bench);
+}
+
+static gboolean step (gpointer data);
+
+static void
+report (Bench *bench)
+{
+  g_print ("\nVILA Chat responsiveness (%d conversations, one of %d messages open)\n", N_CONVERSATIONS, N_MESSAGES);
+  g_print ("%-46s %10s\n", "measure", "value");
+  if (bench->exec_to_main_ms >= 0)
+    g_print ("%-46s %7.1f ms\n", "cold start, exec to first frame",
+             bench->exec_to_main_ms + (bench->first_frame - bench->main_start) / 1e3);
+  g_print ("%-46s %7.1f ms\n", "cold start, main() to first frame", (bench->first_frame - bench->main_start) / 1e3);
+  g_print ("%-46s %7.1f ms\n", "open the 300-message conversation", (bench->open_painted - bench->open_clicked) / 1e3);
+  g_print ("%-46s %7.1f s\n", "send to first token (prefill of ~23k tokens)",
+           (bench->first_token - bench->stream_started) / 1e6);
+  g_print ("%-46s %7.1f s\n", "answer streamed for", (bench->stream_ended - bench->first_token) / 1e6);
+  g_print ("%-46s %7.1f tokens/s\n", "stream rate (engine, worker thread)", bench->tokens_per_second);
+  g_print ("%-46s %7.1f ms\n", "longest main-loop stall while streaming", bench->longest_stall / 1e3);
+  g_print ("%-46s %7u\n", "main-loop stalls over 16 ms while streaming", bench->stalls);
+  g_print ("%-46s %7.1f ms\n", "longest interval between frames, streaming", bench->longest_frame / 1e3);
+  g_print ("%-46s %7.1f ms\n", "mean interval between frames, streaming",
+           bench->frames ? (bench->stream_ended - bench->first_token) / 1e3 / bench->frames : 0.0);
+  g_print ("%-46s %7u\n", "frames painted while streaming", bench->frames);
+}
+
+static void
+open_long_conversation (Bench *bench)
+{
+  GtkWidget *sidebar = find_widget (GTK_WIDGET (bench->window), VC_TYPE_SIDEBAR);
+  GtkListView *list = GTK_LIST_VIEW (find_widget (sidebar, GTK_TYPE_LIST_VIEW));
+  GListModel *rows = G_LIST_MODEL (gtk_list_view_get_model (list));
+
+  for (guint i = 0; i < g_list_model_get_n_items (rows); i++)
+    {
+      g_autoptr(VcConversationItem) item = g_list_model_get_item (rows, i);
+
+      if (vc_conversation_item_get_id (item) == bench->long_conversation)
+        {
+          bench->view = VC_CONVERSATION_VIEW (find_widget (GTK_WIDGET (bench->window), VC_TYPE_CONVERSATION_VIEW));
+          bench->open_clicked = g_get_monotonic_time ();
+          g_signal_emit_by_name (list, "activate", i);
+          return;
+        }
+    }
+  g_error ("the long conversation is not in the list");
+}
+
+static gboolean
+step (gpointer data)
+{
+  Bench *bench = data;
+  VcConversationView *view = bench->view;
+
+  if (bench->window == NULL || bench->first_frame == 0 ||
+      g_strcmp0 (vc_window_get_page (bench->window), "loading") == 0)
+    return G_SOURCE_CONTINUE;
+  if (bench->open_clicked == 0)
+    {
+      if (g_strcmp0 (vc_window_get_page (bench->window), "ready") != 0)
+        g_error ("the model did not load (page %s)", vc_window_get_page (bench->window));
+      open_long_conversation (bench);
+      return G_SOURCE_CONTINUE;
+    }
+  if (bench->open_painted == 0)
+    return G_SOURCE_CONTINUE;
+  if (bench->stream_started == 0)
+    {
+      vc_composer_set_text (vc_conversation_view_get_composer (view), "Tell me a long story about this harbour.");
+      g_signal_connect (vc_application_get_worker (bench->app), "tokens", G_CALLBACK (on_tokens), bench);
+      bench->stream_started = g_get_monotonic_time ();
+      vc_conversation_view_send (view);
+      return G_SOURCE_CONTINUE;
+    }
+  if (vc_conversation_view_is_busy (view))
+    return G_SOURCE_CONTINUE;
+
+  bench->stream_ended = g_get_monotonic_time ();
+  bench->measuring = FALSE;
+  {
+    VcStore *store = vc_application_get_store (bench->app, NULL);
+    g_autoptr(GPtrArray) messages = vc_store_list_messages (store, bench->long_conversation, NULL);
+    const VcMessage *answer = messages->pdata[messages->len - 1];
+
+    if (answer->state != VC_MESSAGE_COMPLETE)
+      g_error ("the answer did not complete: %s", answer->text);
+    bench->tokens_per_second = answer->tokens_per_second;
+  }
+  report (bench);
+  g_application_quit (G_APPLICATION (bench->app));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_window_added (GtkApplication *app,
+                 GtkWindow      *window,
+                 Bench          *bench)
+{
+  if (!VC_IS_WINDOW (window) || bench->window != NULL)
+    return;
+  bench->window = VC_WINDOW (window);
+  g_signal_connect (window, "realize", G_CALLBACK (on_realize), bench);
+}
+
+/* First run: the database and checkpoint are made, then the program
+ * starts itself again as a new process, so that the second run measures
+ * a cold start (exec, linking, GTK) with a user's data already there. */
+static int
+prepare_and_restart (char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  int status = 1;
+  g_autofree char *data_home = g_dir_make_tmp ("vila-ui-bench-XXXXXX", NULL);
+  g_autofree char *model = widened_checkpoint (argv[1], data_home);
+  g_autofree char *long_one = g_strdup_printf ("%" G_GINT64_FORMAT, fill_store (data_home));
+
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+  g_setenv ("VC_UI_BENCH_MODEL", model, TRUE);
+  g_setenv ("VC_UI_BENCH_CONVERSATION", long_one, TRUE);
+  /* Its output goes where ours does. */
+  if (!g_spawn_sync (NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status, &error) ||
+      !g_spawn_check_wait_status (status, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
+  return 0;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  Bench bench = { 0 };
+  double started = process_start_ms ();
+  g_autoptr(GSettings) settings = NULL;
+  char *app_argv[4];
+  int status;
+
+  bench.main_start = g_get_monotonic_time ();
+  bench.exec_to_main_ms = started >= 0 ? boottime_ms () - started : -1;
+  if (argc < 2)
+    {
+      g_printerr ("usage: %s TESTS-DATA-DIR (run under a display, e.g. xvfb-run -a)\n", argv[0]);
+      return 1;
+    }
+  /* The benchmark's database and settings, not the user's. */
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("GSETTINGS_SCHEMA_DIR", BUILD_SCHEMA_DIR, FALSE);
+  if (g_getenv ("VC_UI_BENCH_MODEL") == NULL)
+    return prepare_and_restart (argv);
+  bench.long_conversation = g_ascii_strtoll (g_getenv ("VC_UI_BENCH_CONVERSATION"), NULL, 10);
+
+  settings = g_settings_new (BASE_APP_ID);
+  g_settings_set_uint (settings, "max-new-tokens", 1500);
+  g_settings_set_double (settings, "temperature", 0.7);
+
+  bench.app = vc_application_new ();
+  g_application_set_flags (G_APPLICATION (bench.app),
+                           g_application_get_flags (G_APPLICATION (bench.app)) | G_APPLICATION_NON_UNIQUE);
+  g_signal_connect (bench.app, "window-added", G_CALLBACK (on_window_added), &bench);
+  g_timeout_add_full (G_PRIORITY_DEFAULT, 1, measure_tick, &bench, NULL);
+  g_timeout_add (5, step, &bench);
+  app_argv[0] = argv[0];
+  app_argv[1] = (char *) "--model";
+  app_argv[2] = (char *) g_getenv ("VC_UI_BENCH_MODEL");
+  app_argv[3] = NULL;
+  status = g_application_run (G_APPLICATION (bench.app), 3, app_argv);
+  g_object_unref (bench.app);
+  g_print ("(the benchmark's data is in %s)\n", g_getenv ("XDG_DATA_HOME"));
+  return status;
+}

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "vc-markdown-view"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "vc-markdown-view.h"
+#include "vc-markdown.h"
+#include "vc-tooltip.h"
+
+/* What a code block's copy button copies: kept on the button, so that a
+ * block that grows while it streams is updated in place. */
+#define CODE_KEY "vc-code"
+
+struct _VcMarkdownView
+{
+  GtkBox     parent_instance;
+  GPtrArray *shown;       /* VcBlock: what each child shows, in order */
+  gboolean   markdown;
+};
+
+G_DEFINE_FINAL_TYPE (VcMarkdownView, vc_markdown_view, GTK_TYPE_BOX)
+
+static void
+copy_code (GtkButton *button)
+{
+  const char *code = g_object_get_data (G_OBJECT (button), CODE_KEY);
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (button)), code ? code : "");
+}
+
+static GtkWidget *
+new_label (void)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  return label;
+}
+
+/* The markup a label block shows. */
+static char *
+label_markup (const VcBlock *block)
+{
+  if (block->kind == VC_BLOCK_LIST_ITEM)
+    return g_strdup_printf ("%s  %s", block->marker ? block->marker : "", block->markup ? block->markup : "");
+  return g_strdup (block->markup ? block->markup : "");
+}
+
+/* A code block: monospace text as written, and a button that copies it. */
+static GtkWidget *
+code_block (const VcBlock *block)
+{
+  GtkWidget *frame = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *language = gtk_label_new (block->language && *block->language ? block->language : NULL);
+  GtkWidget *copy = gtk_button_new_from_icon_name ("edit-copy-symbolic");
+  GtkWidget *code = new_label ();
+
+  gtk_widget_add_css_class (frame, "card");
+  gtk_widget_set_hexpand (language, TRUE);
+  gtk_label_set_xalign (GTK_LABEL (language), 0);
+  gtk_widget_add_css_class (language, "dim-label");
+  gtk_widget_add_css_class (copy, "flat");
+  vc_widget_set_tooltip (copy, _("Copy Code"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (copy), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Copy Code"), -1);
+  g_object_set_data_full (G_OBJECT (copy), CODE_KEY, g_strdup (block->code), g_free);
+  g_signal_connect (copy, "clicked", G_CALLBACK (copy_code), NULL);
+  gtk_label_set_text (GTK_LABEL (code), block->code);
+  gtk_widget_add_css_class (code, "monospace");
+  gtk_label_set_wrap (GTK_LABEL (code), FALSE);
+  gtk_widget_set_margin_start (code, 12);
+  gtk_widget_set_margin_end (code, 12);
+  gtk_widget_set_margin_bottom (code, 12);
+  gtk_widget_set_margin_start (header, 12);
+  gtk_box_append (GTK_BOX (header), language);
+  gtk_box_append (GTK_BOX (header), copy);
+  gtk_box_append (GTK_BOX (frame), header);
+  gtk_box_append (GTK_BOX (frame), code);
+  return frame;
+}
+
+static GtkWidget *
+block_widget (const VcBlock *block,
+              gboolean       markdown)
+{
+  g_autofree char *markup = NULL;
+  GtkWidget *widget;
+
+  if (block->kind == VC_BLOCK_CODE)
+    return code_block (block);
+  if (block->kind == VC_BLOCK_RULE)
+    return gtk_separator_new (GTK_ORIENTATION_HORIZONTAL);
+  widget = new_label ();
+  markup = label_markup (block);
+  if (markdown)
+    gtk_label_set_markup (GTK_LABEL (widget), markup);
+  else
+    gtk_label_set_text (GTK_LABEL (widget), markup);
+  switch (block->kind)
+    {
+    case VC_BLOCK_LIST_ITEM:
+      gtk_widget_set_margin_start (widget, 18 * block->level);
+      break;
+    case VC_BLOCK_HEADING:
+      gtk_widget_add_css_class (widget, block->level <= 1 ? "title-2" : block->level == 2 ? "title-3" : "title-4");
+      break;
+    case VC_BLOCK_QUOTE:
+      gtk_widget_add_css_class (widget, "dim-label");
+      gtk_widget_set_margin_start (widget, 18 * block->level);
+      break;
+    case VC_BLOCK_TABLE_ROW:
+      if (block->level > 0)
+        gtk_widget_add_css_class (widget, "heading");
+      break;
+    default:
+      break;
+    }
+  return widget;
+}
+
+static gboolean
+same_block (const VcBlock *a,
+            const VcBlock *b)
+{
+  return a->kind == b->kind && a->level == b->level && g_strcmp0 (a->marker, b->marker) == 0 &&
+         g_strcmp0 (a->markup, b->markup) == 0 && g_strcmp0 (a->code, b->code) == 0 &&
+         g_strcmp0 (a->language, b->language) == 0;
+}
+
+/* @widget shows @old; made to show @now if only its words differ. */
+static gboolean
+update_in_place (GtkWidget     *widget,
+                 const VcBlock *old,
+                 const VcBlock *now,
+                 gboolean       markdown)
+{
+  if (old->kind != now->kind || old->level != now->level || g_strcmp0 (old->marker, now->marker) != 0 ||
+      now->kind == VC_BLOCK_RULE)
+    return FALSE;
+  if (now->kind == VC_BLOCK_CODE)
+    {
+      GtkWidget *header = gtk_widget_get_first_child (widget);
+      GtkWidget *copy = gtk_widget_get_last_child (header);
+
+      if (g_strcmp0 (old->language, now->language) != 0)
+        return FALSE;
+      g_object_set_data_full (G_OBJECT (copy), CODE_KEY, g_strdup (now->code), g_free);
+      gtk_label_set_text (GTK_LABEL (gtk_widget_get_last_child (widget)), now->code);
+      return TRUE;
+    }
+  {
+    g_autofree char *markup = label_markup (now);
+
+    if (markdown)
+      gtk_label_set_markup (GTK_LABEL (widget), markup);
+    else
+      gtk_label_set_text (GTK_LABEL (widget), markup);
+  }
+  return TRUE;
+}
+
+void
+vc_markdown_view_set_text (VcMarkdownView *self,
+                           const char     *text,
+                           gboolean        markdown)
+{
+  g_autoptr(GPtrArray) blocks = NULL;
+  GtkWidget *child;
+  guint same = 0;
+
+  g_return_if_fail (VC_IS_MARKDOWN_VIEW (self));
+
+  if (markdown)
+    blocks = vc_markdown_to_blocks (text ? text : "", -1);
+  else
+    {
+      /* Plain text as one block, so that it follows the same path. */
+      VcBlock *block = g_new0 (VcBlock, 1);
+
+      block->kind = VC_BLOCK_PARAGRAPH;
+      block->markup = g_strdup (text ? text : "");
+      blocks = g_ptr_array_new_with_free_func ((GDestroyNotify) vc_block_free);
+      g_ptr_array_add (blocks, block);
+    }
+  if (markdown != self->markdown)
+    g_ptr_array_set_size (self->shown, 0);
+  self->markdown = markdown;
+  if (self->shown->len == 0)
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+      gtk_box_remove (GTK_BOX (self), child);
+
+  /* The blocks that did not change keep their widgets. */
+  child = gtk_widget_get_first_child (GTK_WIDGET (self));
+  while (same < self->shown->len && same < blocks->len && same_block (self->shown->pdata[same], blocks->pdata[same]))
+    {
+      same++;
+      child = gtk_widget_get_next_sibling (child);
+    }
+  /* The first that did may only have grown. */
+  if (same < self->shown->len && same < blocks->len &&
+      update_in_place (child, self->shown->pdata[same], blocks->pdata[same], markdown))
+    {
+      same++;
+      child = gtk_widget_get_next_sibling (child);
+    }
+  while (child != NULL)
+    {
+      GtkWidget *next = gtk_widget_get_next_sibling (child);
+
+      gtk_box_remove (GTK_BOX (self), child);
+      child = next;
+    }
+  for (guint i = same; i < blocks->len; i++)
+    gtk_box_append (GTK_BOX (self), block_widget (blocks->pdata[i], markdown));
+  g_ptr_array_unref (self->shown);
+  self->shown = g_steal_pointer (&blocks);
+}
+
+static void
+vc_markdown_view_finalize (GObject *object)
+{
+  g_ptr_array_unref (VC_MARKDOWN_VIEW (object)->shown);
+  G_OBJECT_CLASS (vc_markdown_view_parent_class)->finalize (object);
+}
+
+static void
+vc_markdown_view_class_init (VcMarkdownViewClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = vc_markdown_view_finalize;
+}
+
+static void
+vc_markdown_view_init (VcMarkdownView *self)
+{
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
+  gtk_box_set_spacing (GTK_BOX (self), 8);
+  self->shown = g_ptr_array_new_with_free_func ((GDestroyNotify) vc_block_free);
+}
+
+GtkWidget *
+vc_markdown_view_new (void)
+{
+  return g_object_new (VC_TYPE_MARKDOWN_VIEW, NULL);
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+/* Text shown as Markdown blocks (vc-markdown.h): a selectable label per
+ * paragraph, heading, list item, quote or table row; code blocks in
+ * monospace with a copy button. Set again as an answer streams in, only
+ * the blocks that changed are touched (usually the last one, updated in
+ * place), so a frame costs what the new words cost, not the whole
+ * answer. */
+#define VC_TYPE_MARKDOWN_VIEW (vc_markdown_view_get_type ())
+G_DECLARE_FINAL_TYPE (VcMarkdownView, vc_markdown_view, VC, MARKDOWN_VIEW, GtkBox)
+
+GtkWidget *vc_markdown_view_new          (void);
+/* Shows @text as Markdown, or as written when @markdown is FALSE. */
+void       vc_markdown_view_set_text     (VcMarkdownView *self,
+                                          const char     *text,
+                                          gboolean        markdown);
+
+G_END_DECLS
