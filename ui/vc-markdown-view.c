@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "vc-markdown-view.h"
@@ -84,43 +86,163 @@ code_block (const VcBlock *block)
   return frame;
 }
 
+/* Longer label blocks are shown as several labels of about this many
+ * bytes, cut between words outside any markup element. Pango lays a label
+ * out whole whenever its text changes (and GTK measures it more than once
+ * a frame), so a paragraph growing while it streams would cost more every
+ * frame, tens of milliseconds past a few kilobytes (tools/ui-bench); cut,
+ * only its last piece changes. The cut shows as a line break. */
+#define PIECE_BYTES 1500
+
+/* @markup in pieces (char *), each ending before a space. */
+static GPtrArray *
+split_markup (const char *markup)
+{
+  GPtrArray *pieces = g_ptr_array_new_with_free_func (g_free);
+  const char *start = markup, *cut = NULL;
+  gboolean in_tag = FALSE, in_entity = FALSE;
+  int depth = 0;
+
+  for (const char *p = markup; *p != '\0'; p++)
+    {
+      if (in_tag)
+        {
+          if (*p == '>')
+            {
+              in_tag = FALSE;
+              /* "</b>" closes, "<b>" opens, "<br/>" does neither. */
+              if (p[-1] == '/')
+                depth--;
+            }
+          continue;
+        }
+      if (in_entity)
+        {
+          in_entity = *p != ';';
+          continue;
+        }
+      if (*p == '<')
+        {
+          in_tag = TRUE;
+          depth += p[1] == '/' ? -1 : 1;
+          continue;
+        }
+      if (*p == '&')
+        {
+          in_entity = TRUE;
+          continue;
+        }
+      if (*p == ' ' && depth == 0)
+        cut = p;
+      if (p - start >= PIECE_BYTES && cut != NULL && cut > start)
+        {
+          g_ptr_array_add (pieces, g_strndup (start, cut - start));
+          start = cut + 1;
+          cut = NULL;
+        }
+    }
+  g_ptr_array_add (pieces, g_strdup (start));
+  return pieces;
+}
+
+static void
+set_label_text (GtkWidget  *label,
+                const char *text,
+                gboolean    markdown)
+{
+  if (g_strcmp0 (gtk_label_get_label (GTK_LABEL (label)), text) == 0)
+    return;
+  if (markdown)
+    gtk_label_set_markup (GTK_LABEL (label), text);
+  else
+    gtk_label_set_text (GTK_LABEL (label), text);
+}
+
+/* The style a label block's kind gives each of its labels. */
+static void
+style_label (GtkWidget     *label,
+             const VcBlock *block)
+{
+  if (block->kind == VC_BLOCK_HEADING)
+    gtk_widget_add_css_class (label, block->level <= 1 ? "title-2" : block->level == 2 ? "title-3" : "title-4");
+  else if (block->kind == VC_BLOCK_QUOTE)
+    gtk_widget_add_css_class (label, "dim-label");
+  else if (block->kind == VC_BLOCK_TABLE_ROW && block->level > 0)
+    gtk_widget_add_css_class (label, "heading");
+}
+
+/* A label block: one label, or a column of them for a long one. */
+static GtkWidget *
+label_block (const VcBlock *block,
+             gboolean       markdown)
+{
+  g_autofree char *markup = label_markup (block);
+  g_autoptr(GPtrArray) pieces = markdown ? split_markup (markup) : NULL;
+  GtkWidget *widget;
+
+  if (pieces == NULL || pieces->len == 1)
+    {
+      widget = new_label ();
+      set_label_text (widget, markup, markdown);
+      style_label (widget, block);
+    }
+  else
+    {
+      widget = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+      for (guint i = 0; i < pieces->len; i++)
+        {
+          GtkWidget *label = new_label ();
+
+          set_label_text (label, pieces->pdata[i], TRUE);
+          style_label (label, block);
+          gtk_box_append (GTK_BOX (widget), label);
+        }
+    }
+  if (block->kind == VC_BLOCK_LIST_ITEM || block->kind == VC_BLOCK_QUOTE)
+    gtk_widget_set_margin_start (widget, 18 * block->level);
+  return widget;
+}
+
+/* A long label block's column made to show @markup's pieces: the pieces
+ * that did not change keep their labels. */
+static gboolean
+update_pieces (GtkWidget     *column,
+               const VcBlock *block,
+               const char    *markup)
+{
+  g_autoptr(GPtrArray) pieces = split_markup (markup);
+  GtkWidget *child = gtk_widget_get_first_child (column);
+
+  for (guint i = 0; i < pieces->len; i++)
+    {
+      if (child == NULL)
+        {
+          child = new_label ();
+          style_label (child, block);
+          gtk_box_append (GTK_BOX (column), child);
+        }
+      set_label_text (child, pieces->pdata[i], TRUE);
+      child = gtk_widget_get_next_sibling (child);
+    }
+  while (child != NULL)
+    {
+      GtkWidget *next = gtk_widget_get_next_sibling (child);
+
+      gtk_box_remove (GTK_BOX (column), child);
+      child = next;
+    }
+  return TRUE;
+}
+
 static GtkWidget *
 block_widget (const VcBlock *block,
               gboolean       markdown)
 {
-  g_autofree char *markup = NULL;
-  GtkWidget *widget;
-
   if (block->kind == VC_BLOCK_CODE)
     return code_block (block);
   if (block->kind == VC_BLOCK_RULE)
     return gtk_separator_new (GTK_ORIENTATION_HORIZONTAL);
-  widget = new_label ();
-  markup = label_markup (block);
-  if (markdown)
-    gtk_label_set_markup (GTK_LABEL (widget), markup);
-  else
-    gtk_label_set_text (GTK_LABEL (widget), markup);
-  switch (block->kind)
-    {
-    case VC_BLOCK_LIST_ITEM:
-      gtk_widget_set_margin_start (widget, 18 * block->level);
-      break;
-    case VC_BLOCK_HEADING:
-      gtk_widget_add_css_class (widget, block->level <= 1 ? "title-2" : block->level == 2 ? "title-3" : "title-4");
-      break;
-    case VC_BLOCK_QUOTE:
-      gtk_widget_add_css_class (widget, "dim-label");
-      gtk_widget_set_margin_start (widget, 18 * block->level);
-      break;
-    case VC_BLOCK_TABLE_ROW:
-      if (block->level > 0)
-        gtk_widget_add_css_class (widget, "heading");
-      break;
-    default:
-      break;
-    }
-  return widget;
+  return label_block (block, markdown);
 }
 
 static gboolean
@@ -156,10 +278,17 @@ update_in_place (GtkWidget     *widget,
   {
     g_autofree char *markup = label_markup (now);
 
-    if (markdown)
-      gtk_label_set_markup (GTK_LABEL (widget), markup);
-    else
-      gtk_label_set_text (GTK_LABEL (widget), markup);
+    if (GTK_IS_BOX (widget))
+      return markdown && update_pieces (widget, now, markup);
+    /* Grown past one piece: made again, as a column. */
+    if (markdown && strlen (markup) > PIECE_BYTES)
+      {
+        g_autoptr(GPtrArray) pieces = split_markup (markup);
+
+        if (pieces->len > 1)
+          return FALSE;
+      }
+    set_label_text (widget, markup, markdown);
   }
   return TRUE;
 }

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The transcript's Markdown rendering as an answer streams in: blocks
+ * that did not change keep their widgets, a growing block is updated in
+ * place, a long paragraph is cut into pieces of which only the last
+ * changes, and nothing of the text is lost in the cutting. */
+#include "config.h"
+
+#include <string.h>
+
+#include "vc-markdown-view.h"
+
+static GPtrArray *
+children_of (GtkWidget *widget)
+{
+  GPtrArray *children = g_ptr_array_new ();
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    g_ptr_array_add (children, child);
+  return children;
+}
+
+/* The words a label column shows, pieces joined by the spaces they were
+ * cut at. */
+static char *
+column_text (GtkWidget *column)
+{
+  GString *text = g_string_new (NULL);
+
+  for (GtkWidget *label = gtk_widget_get_first_child (column); label; label = gtk_widget_get_next_sibling (label))
+    g_string_append_printf (text, "%s%s", text->len ? " " : "", gtk_label_get_text (GTK_LABEL (label)));
+  return g_string_free (text, FALSE);
+}
+
+static void
+test_streaming (void)
+{
+  GtkWidget *view = g_object_ref_sink (vc_markdown_view_new ());
+  g_autoptr(GString) answer = g_string_new ("First paragraph, **bold** words.\n\n");
+  g_autoptr(GPtrArray) before = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+  GtkWidget *first_piece;
+  g_autofree char *shown = NULL;
+  GString *long_words = g_string_new (NULL);
+
+  vc_markdown_view_set_text (VC_MARKDOWN_VIEW (view), answer->str, TRUE);
+  before = children_of (view);
+  g_assert_cmpuint (before->len, ==, 1);
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (before->pdata[0])), ==, "First paragraph, bold words.");
+
+  /* A second paragraph streams in word by word: the first keeps its
+   * label, the second's label is the same one all along. */
+  g_string_append (answer, "Second");
+  vc_markdown_view_set_text (VC_MARKDOWN_VIEW (view), answer->str, TRUE);
+  g_clear_pointer (&before, g_ptr_array_unref);
+  before = children_of (view);
+  g_assert_cmpuint (before->len, ==, 2);
+  for (int i = 0; i < 700; i++)
+    {
+      g_string_append_printf (answer, " word%d", i);
+      g_string_append_printf (long_words, " word%d", i);
+      if (i == 20 || i == 699)
+        vc_markdown_view_set_text (VC_MARKDOWN_VIEW (view), answer->str, TRUE);
+      if (i == 20)
+        {
+          after = children_of (view);
+          g_assert_true (after->pdata[0] == before->pdata[0]);
+          g_assert_true (after->pdata[1] == before->pdata[1]);
+          g_clear_pointer (&after, g_ptr_array_unref);
+        }
+    }
+  /* Past a piece's length the paragraph became a column of labels; every
+   * word is in it, in order. */
+  after = children_of (view);
+  g_assert_cmpuint (after->len, ==, 2);
+  g_assert_true (after->pdata[0] == before->pdata[0]);
+  g_assert_true (GTK_IS_BOX (after->pdata[1]));
+  {
+    g_autofree char *expected = g_strconcat ("Second", long_words->str, NULL);
+
+    shown = column_text (after->pdata[1]);
+    g_assert_cmpstr (shown, ==, expected);
+  }
+  {
+    g_autoptr(GPtrArray) pieces = children_of (after->pdata[1]);
+
+    g_assert_cmpuint (pieces->len, >=, 3);
+  }
+  first_piece = gtk_widget_get_first_child (after->pdata[1]);
+
+  /* More words: the column and its first piece stay. */
+  g_string_append (answer, " and the end.");
+  vc_markdown_view_set_text (VC_MARKDOWN_VIEW (view), answer->str, TRUE);
+  g_clear_pointer (&before, g_ptr_array_unref);
+  before = children_of (view);
+  g_assert_true (before->pdata[1] == after->pdata[1]);
+  g_assert_true (gtk_widget_get_first_child (before->pdata[1]) == first_piece);
+
+  /* A code block grows in place, and its copy button copies all of it. */
+  g_string_append (answer, "\n\n```c\nint x;");
+  vc_markdown_view_set_text (VC_MARKDOWN_VIEW (view), answer->str, TRUE);
+  g_clear_pointer (&after, g_ptr_array_unref);
+  after = children_of (view);
+  g_assert_cmpuint (after->len, ==, 3);
+  g_string_append (answer, "\nint y;\n```\n");
+  vc_markdown_view_set_text (VC_MARKDOWN_VIEW (view), answer->str, TRUE);
+  g_clear_pointer (&before, g_ptr_array_unref);
+  before = children_of (view);
+  g_assert_true (before->pdata[2] == after->pdata[2]);
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (gtk_widget_get_last_child (before->pdata[2]))), ==,
+                   "int x;\nint y;");
+
+  /* Plain text is shown as written, markup and all. */
+  vc_markdown_view_set_text (VC_MARKDOWN_VIEW (view), "<b>not bold</b> *nor emphasis*", FALSE);
+  g_clear_pointer (&after, g_ptr_array_unref);
+  after = children_of (view);
+  g_assert_cmpuint (after->len, ==, 1);
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (after->pdata[0])), ==, "<b>not bold</b> *nor emphasis*");
+  g_string_free (long_words, TRUE);
+  g_object_unref (view);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  gtk_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/markdown-view/streaming", test_streaming);
+  return g_test_run ();
+}
