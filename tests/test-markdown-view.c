@@ -106,8 +106,13 @@ test_streaming (void)
   g_clear_pointer (&before, g_ptr_array_unref);
   before = children_of (view);
   g_assert_true (before->pdata[2] == after->pdata[2]);
-  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (gtk_widget_get_last_child (before->pdata[2]))), ==,
-                   "int x;\nint y;");
+  {
+    GtkWidget *scroller = gtk_widget_get_last_child (before->pdata[2]);
+    GtkWidget *viewport = gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scroller));
+
+    g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (gtk_viewport_get_child (GTK_VIEWPORT (viewport)))), ==,
+                     "int x;\nint y;");
+  }
 
   /* Plain text is shown as written, markup and all. */
   vc_markdown_view_set_text (VC_MARKDOWN_VIEW (view), "<b>not bold</b> *nor emphasis*", FALSE);

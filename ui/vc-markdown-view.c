@@ -82,7 +82,15 @@ code_block (const VcBlock *block)
   gtk_box_append (GTK_BOX (header), language);
   gtk_box_append (GTK_BOX (header), copy);
   gtk_box_append (GTK_BOX (frame), header);
-  gtk_box_append (GTK_BOX (frame), code);
+  {
+    /* Long lines scroll across rather than widen the transcript. */
+    GtkWidget *scroller = gtk_scrolled_window_new ();
+
+    gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_AUTOMATIC, GTK_POLICY_NEVER);
+    gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scroller), TRUE);
+    gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), code);
+    gtk_box_append (GTK_BOX (frame), scroller);
+  }
   return frame;
 }
 
@@ -254,6 +262,15 @@ same_block (const VcBlock *a,
          g_strcmp0 (a->language, b->language) == 0;
 }
 
+/* The label of a code block's frame (inside its scroller and viewport). */
+static GtkWidget *
+code_label (GtkWidget *frame)
+{
+  GtkWidget *scroller = gtk_widget_get_last_child (frame);
+
+  return gtk_viewport_get_child (GTK_VIEWPORT (gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scroller))));
+}
+
 /* @widget shows @old; made to show @now if only its words differ. */
 static gboolean
 update_in_place (GtkWidget     *widget,
@@ -272,7 +289,7 @@ update_in_place (GtkWidget     *widget,
       if (g_strcmp0 (old->language, now->language) != 0)
         return FALSE;
       g_object_set_data_full (G_OBJECT (copy), CODE_KEY, g_strdup (now->code), g_free);
-      gtk_label_set_text (GTK_LABEL (gtk_widget_get_last_child (widget)), now->code);
+      gtk_label_set_text (GTK_LABEL (code_label (widget)), now->code);
       return TRUE;
     }
   {
