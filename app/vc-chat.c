@@ -32,12 +32,14 @@ struct _VcChat
 
   /* The answer streaming now, if any. */
   gint64     answer;
+  gboolean   asking;         /* a question's images are being read */
   GString   *answer_text;
   gint64     last_save;
 };
 
 enum {
   SIGNAL_ANSWER_CHANGED,
+  SIGNAL_ANSWER_STARTED,
   N_SIGNALS
 };
 
@@ -75,6 +77,8 @@ vc_chat_class_init (VcChatClass *klass)
   object_class->dispose = vc_chat_dispose;
   object_class->finalize = vc_chat_finalize;
 
+  signals[SIGNAL_ANSWER_STARTED] = g_signal_new ("answer-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                 0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
   signals[SIGNAL_ANSWER_CHANGED] = g_signal_new ("answer-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT64, G_TYPE_STRING);
 }
@@ -242,6 +246,7 @@ answer (VcChat                   *self,
     }
   g_string_truncate (self->answer_text, 0);
   self->last_save = g_get_monotonic_time ();
+  g_signal_emit (self, signals[SIGNAL_ANSWER_STARTED], 0, self->answer);
   vc_worker_generate_async (self->worker, self->conversation, text, images, offsets, params, g_task_get_cancellable (task),
                             on_generated, task);
 }
@@ -267,7 +272,7 @@ new_task (VcChat              *self,
   g_task_set_source_tag (task, vc_chat_send_async);
   /* A stopped answer still returns what it wrote. */
   g_task_set_check_cancellable (task, FALSE);
-  if (self->answer == 0)
+  if (self->answer == 0 && !self->asking)
     return task;
   g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY, _("An answer is still being written"));
   g_object_unref (task);
@@ -293,58 +298,102 @@ vc_chat_set_system_prompt (VcChat     *self,
   self->in_step = FALSE;
 }
 
-/* The question (in place of @replaced and what follows it, when not 0)
- * into the store, then its answer. */
-static void
-ask (VcChat                   *self,
-     GTask                    *task,
-     gint64                    replaced,
-     const char               *text,
-     GPtrArray                *images,
-     GArray                   *offsets,
-     const VilaSamplingParams *params)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) stored = g_array_new (FALSE, FALSE, sizeof (VcMessageImage));
-  g_autoptr(GPtrArray) decoded = g_ptr_array_new_with_free_func ((GDestroyNotify) vc_image_free);
-  g_autoptr(GPtrArray) messages = NULL;
-  g_autoptr(GPtrArray) shas = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GArray) where = g_array_new (FALSE, FALSE, sizeof (gint64));
-  VcMessage question;
+/* A question on its way: what was asked, and what reading its images
+ * gave (in a thread: decoding photos takes long enough to freeze a
+ * window). */
+typedef struct {
+  gint64              replaced;
+  char               *text;
+  GPtrArray          *images;      /* GBytes, as given */
+  GArray             *offsets;     /* gint64, as given, or NULL */
+  VilaSamplingParams  params;
+  gboolean            has_params;
+  char               *folder;
+  GArray             *stored;      /* VcMessageImage */
+  GPtrArray          *decoded;     /* VcLoadedImage */
+  GArray             *where;       /* gint64: the offsets kept */
+  GPtrArray          *shas;
+} Question;
 
-  /* Images first: one that cannot be read stops the question before
-   * anything is stored. */
-  for (guint i = 0; images != NULL && i < images->len; i++)
+static void
+question_free (Question *q)
+{
+  g_free (q->text);
+  g_clear_pointer (&q->images, g_ptr_array_unref);
+  g_clear_pointer (&q->offsets, g_array_unref);
+  g_free (q->folder);
+  g_array_unref (q->stored);
+  g_ptr_array_unref (q->decoded);
+  g_array_unref (q->where);
+  g_ptr_array_unref (q->shas);
+  g_free (q);
+}
+
+/* Any thread: each image into the image store and decoded; one that
+ * cannot be read stops the question before anything is stored (and
+ * nothing of it stays in the image store). */
+static gboolean
+read_images (Question  *q,
+             GError   **error)
+{
+  for (guint i = 0; q->images != NULL && i < q->images->len; i++)
     {
-      const char *folder = vc_store_get_folder (self->store);
-      g_autofree char *sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, images->pdata[i]);
-      g_autofree char *path = vc_image_store_path (folder, sha);
+      g_autofree char *sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, q->images->pdata[i]);
+      g_autofree char *path = vc_image_store_path (q->folder, sha);
       gboolean existed = g_file_test (path, G_FILE_TEST_IS_REGULAR);
-      g_autofree char *added = vc_image_store_add (folder, images->pdata[i], &error);
+      g_autofree char *added = vc_image_store_add (q->folder, q->images->pdata[i], error);
       VcLoadedImage *image;
       gint64 offset;
 
       if (added == NULL)
-        break;
-      if (!(image = vc_image_load (path, &error)))
+        return FALSE;
+      if (!(image = vc_image_load (path, error)))
         {
-          /* Not an image: nothing of it stays in the store. */
           if (!existed)
             g_unlink (path);
-          break;
+          return FALSE;
         }
       /* An offset past the text or inside a character would split it. */
-      offset = offsets != NULL && i < offsets->len ? g_array_index (offsets, gint64, i) : -1;
-      if (offset > (gint64) strlen (text) || (offset > 0 && !is_character_boundary (text, offset)))
+      offset = q->offsets != NULL && i < q->offsets->len ? g_array_index (q->offsets, gint64, i) : -1;
+      if (offset > (gint64) strlen (q->text) || (offset > 0 && !is_character_boundary (q->text, offset)))
         offset = -1;
-      g_ptr_array_add (decoded, image);
-      g_array_append_val (where, offset);
-      g_array_append_val (stored, ((VcMessageImage) { sha, offset }));
-      g_ptr_array_add (shas, g_steal_pointer (&sha));
+      g_ptr_array_add (q->decoded, image);
+      g_array_append_val (q->where, offset);
+      g_array_append_val (q->stored, ((VcMessageImage) { sha, offset }));
+      g_ptr_array_add (q->shas, g_steal_pointer (&sha));
     }
+  return TRUE;
+}
+
+static void
+read_images_in_thread (GTask        *task,
+                       gpointer      source,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (read_images (task_data, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/* Main thread: the question (in place of the one it replaces, and what
+ * followed) into the store, then its answer. */
+static void
+store_question (VcChat   *self,
+                GTask    *task,
+                Question *q)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  const char *text = q->text;
+  VcMessage question;
+
   /* An edited question replaces the old one only once its images are
    * known good, so a failure loses nothing. */
-  if (error == NULL && replaced != 0 && vc_store_truncate_at (self->store, replaced, &error))
+  if (q->replaced != 0 && vc_store_truncate_at (self->store, q->replaced, &error))
     self->in_step = FALSE;
   if (error == NULL && bring_in_step (self, &error) &&
       (messages = vc_store_list_messages (self->store, self->conversation, &error)) != NULL)
@@ -352,7 +401,7 @@ ask (VcChat                   *self,
       question = (VcMessage) {
         .conversation_id = self->conversation, .role = VC_ROLE_USER, .text = (char *) text,
         .state = VC_MESSAGE_COMPLETE, .temperature = -1, .top_p = -1, .first_token_ms = -1,
-        .tokens_per_second = -1, .images = stored,
+        .tokens_per_second = -1, .images = q->stored,
       };
       if (vc_store_add_message (self->store, &question, &error) && messages->len == 0)
         {
@@ -367,7 +416,65 @@ ask (VcChat                   *self,
       g_object_unref (task);
       return;
     }
-  answer (self, task, text, decoded, where, params);
+  answer (self, task, text, q->decoded, q->where, q->has_params ? &q->params : NULL);
+}
+
+static void
+on_images_read (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  VcChat *self = VC_CHAT (source);
+  GTask *task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  self->asking = FALSE;
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  store_question (self, task, g_task_get_task_data (G_TASK (result)));
+}
+
+/* A question (in place of @replaced and what follows it, when not 0):
+ * its images are read in a thread, then it is stored and answered; a
+ * question of words alone is stored at once. */
+static void
+ask (VcChat                   *self,
+     GTask                    *task,
+     gint64                    replaced,
+     const char               *text,
+     GPtrArray                *images,
+     GArray                   *offsets,
+     const VilaSamplingParams *params)
+{
+  Question *q = g_new0 (Question, 1);
+  g_autoptr(GTask) reading = NULL;
+
+  q->replaced = replaced;
+  q->text = g_strdup (text);
+  q->images = images != NULL ? g_ptr_array_ref (images) : NULL;
+  q->offsets = offsets != NULL ? g_array_ref (offsets) : NULL;
+  q->has_params = params != NULL;
+  if (params != NULL)
+    q->params = *params;
+  q->folder = g_strdup (vc_store_get_folder (self->store));
+  q->stored = g_array_new (FALSE, FALSE, sizeof (VcMessageImage));
+  q->decoded = g_ptr_array_new_with_free_func ((GDestroyNotify) vc_image_free);
+  q->where = g_array_new (FALSE, FALSE, sizeof (gint64));
+  q->shas = g_ptr_array_new_with_free_func (g_free);
+  if (images == NULL || images->len == 0)
+    {
+      store_question (self, task, q);
+      question_free (q);
+      return;
+    }
+  self->asking = TRUE;
+  reading = g_task_new (self, NULL, on_images_read, task);
+  g_task_set_task_data (reading, q, (GDestroyNotify) question_free);
+  g_task_run_in_thread (reading, read_images_in_thread);
 }
 
 void
@@ -419,7 +526,7 @@ vc_chat_delete_message (VcChat  *self,
 
   g_return_val_if_fail (VC_IS_CHAT (self), FALSE);
 
-  if (self->answer != 0)
+  if (self->answer != 0 || self->asking)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, _("An answer is still being written"));
       return FALSE;

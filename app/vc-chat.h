@@ -16,6 +16,9 @@ G_BEGIN_DECLS
  * regenerated or edited turn drops what followed it. Main thread only.
  *
  * Signals:
+ *   ::answer-started (gint64 message): the question is stored and its
+ *     answer's message made (after a question's images were read, which
+ *     happens in a thread)
  *   ::answer-changed (gint64 message, const char *text_so_far) */
 #define VC_TYPE_CHAT (vc_chat_get_type ())
 G_DECLARE_FINAL_TYPE (VcChat, vc_chat, VC, CHAT, GObject)

@@ -182,8 +182,29 @@ test_interleaved (Fixture       *f,
   g_ptr_array_add (images, png_of_colour (0xe0e0e0ff));
   g_array_append_val (offsets, at_first);
   g_array_append_val (offsets, at_second);
-  send (chat, text, images, offsets, NULL, &error);
-  g_assert_no_error (error);
+  /* While the question's images are read (in a thread), the chat takes
+   * no other question and deletes nothing. */
+  {
+    Waiter first = { NULL, NULL, 0 }, second = { NULL, NULL, 0 };
+    VilaSamplingParams params;
+
+    vila_sampling_params_init (&params);
+    params.max_new_tokens = 24;
+    vc_chat_send_async (chat, text, images, offsets, &params, NULL, store_result, &first);
+    vc_chat_send_async (chat, "And this?", NULL, NULL, &params, NULL, store_result, &second);
+    g_assert_false (vc_chat_delete_message (chat, 1, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+    g_clear_error (&error);
+    while (first.result == NULL || second.result == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_cmpint (vc_chat_send_finish (chat, second.result, &error), ==, 0);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+    g_clear_error (&error);
+    g_assert_cmpint (vc_chat_send_finish (chat, first.result, &error), >, 0);
+    g_assert_no_error (error);
+    g_object_unref (first.result);
+    g_object_unref (second.result);
+  }
   messages = vc_store_list_messages (f->store, f->conversation, &error);
   g_assert_cmpuint (messages->len, ==, 2);
   question = message_at (messages, 0);

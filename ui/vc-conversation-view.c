@@ -216,6 +216,18 @@ on_answer_changed (VcChat             *chat,
   follow (self, was_at_bottom);
 }
 
+/* The question is stored and its answer begun (at once for words alone,
+ * once a question's images were read otherwise): shown, and followed. */
+static void
+on_answer_started (VcChat             *chat,
+                   gint64              answer,
+                   VcConversationView *self)
+{
+  reload (self);
+  follow (self, TRUE);
+  g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0, vc_chat_get_conversation (self->chat));
+}
+
 void
 vc_conversation_view_refresh_settings (VcConversationView *self)
 {
@@ -255,6 +267,7 @@ vc_conversation_view_show (VcConversationView *self,
   g_clear_object (&self->chat);
   self->chat = vc_chat_new (store, worker, conversation);
   g_signal_connect (self->chat, "answer-changed", G_CALLBACK (on_answer_changed), self);
+  g_signal_connect (self->chat, "answer-started", G_CALLBACK (on_answer_started), self);
   vc_conversation_view_refresh_settings (self);
   reload (self);
   follow (self, TRUE);
@@ -307,16 +320,6 @@ sampling_params (VcConversationView *self,
                                                            : (int) g_settings_get_uint (self->settings, "max-new-tokens");
 }
 
-/* After a question went (or an answer is asked again): the stored
- * messages shown, the stream followed. */
-static void
-answer_started (VcConversationView *self)
-{
-  reload (self);
-  follow (self, TRUE);
-  g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0, vc_chat_get_conversation (self->chat));
-}
-
 static void
 end_edit (VcConversationView *self)
 {
@@ -349,8 +352,6 @@ vc_conversation_view_send (VcConversationView *self)
   else
     vc_chat_send_async (self->chat, text, images, offsets, &params, self->answering, on_answered,
                         g_object_ref (self));
-  /* The question and the answer's empty message are stored by now. */
-  answer_started (self);
 }
 
 static VcMessage *
@@ -384,7 +385,6 @@ regenerate_action (GtkWidget  *widget,
   set_busy (self, TRUE);
   vc_chat_regenerate_async (self->chat, g_variant_get_int64 (parameter), &params, self->answering, on_answered,
                             g_object_ref (self));
-  answer_started (self);
 }
 
 static void
