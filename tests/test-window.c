@@ -358,6 +358,21 @@ count_thumbnails (VcConversationView *view)
   return n;
 }
 
+static gboolean
+has_three_attachments (gpointer composer)
+{
+  return vc_composer_get_n_attachments (composer) == 3;
+}
+
+static void
+keep_message (GtkWidget  *view,
+              const char *message,
+              char      **kept)
+{
+  g_free (*kept);
+  *kept = g_strdup (message);
+}
+
 /* The whole way through, on the tiny test model: the model loads, a new
  * conversation opens the chat, a question typed and sent is answered in
  * the transcript and stored complete, and the sidebar takes its title. */
@@ -419,6 +434,7 @@ test_ask (void)
     g_autoptr(GFile) not_an_image = g_file_new_for_path (model);
     g_autoptr(GError) error = NULL;
     g_autoptr(GPtrArray) after = NULL;
+    g_autofree char *refused = NULL;
     gboolean accepted = FALSE;
 
     for (guint i = 0; i < g_list_model_get_n_items (controllers) && drop == NULL; i++)
@@ -435,12 +451,19 @@ test_ask (void)
 
         files = g_slist_append (files, g_file_new_for_path (path));
       }
+    /* A folder among them: refused, by name, and the rest kept. */
+    files = g_slist_insert (files, g_object_ref (not_an_image), 1);
+    g_signal_connect (view, "error", G_CALLBACK (keep_message), &refused);
     g_value_init (&value, GDK_TYPE_FILE_LIST);
     g_value_take_boxed (&value, gdk_file_list_new_from_list (files));
     g_slist_free_full (files, g_object_unref);
     g_signal_emit_by_name (drop, "drop", &value, 10.0, 10.0, &accepted);
     g_assert_true (accepted);
-    g_assert_cmpuint (vc_composer_get_n_attachments (vc_conversation_view_get_composer (view)), ==, 3);
+    /* Read in a thread, then in the strip in the order dropped. */
+    iterate_until (has_three_attachments, vc_conversation_view_get_composer (view));
+    g_assert_nonnull (refused);
+    g_assert_nonnull (strstr (refused, "vila15-tiny"));
+    g_signal_handlers_disconnect_by_func (view, keep_message, &refused);
     g_assert_false (vc_composer_attach_file (vc_conversation_view_get_composer (view), not_an_image, &error));
     g_assert_nonnull (strstr (error->message, "vila15-tiny"));
     g_assert_cmpuint (vc_composer_get_n_attachments (vc_conversation_view_get_composer (view)), ==, 3);

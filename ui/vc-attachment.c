@@ -99,6 +99,26 @@ vc_attachment_new_from_bytes (GBytes      *bytes,
 }
 
 VcAttachment *
+vc_attachment_new_from_file (GFile   *file,
+                             GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autofree char *name = NULL;
+
+  g_return_val_if_fail (G_IS_FILE (file), NULL);
+
+  name = g_file_get_basename (file);
+  if (!(bytes = g_file_load_bytes (file, NULL, NULL, &local_error)))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("Cannot read the image %s: %s"), name,
+                   local_error->message);
+      return NULL;
+    }
+  return vc_attachment_new_from_bytes (bytes, name, error);
+}
+
+VcAttachment *
 vc_attachment_new_from_texture (GdkTexture  *texture,
                                 const char  *name,
                                 GError     **error)

@@ -19,9 +19,12 @@ G_DECLARE_FINAL_TYPE (VcAttachment, vc_attachment, VC, ATTACHMENT, GObject)
 
 /* Decodes @bytes (at thumbnail size) now, so that a file that is no image,
  * or one this system has no loader for, is named at once: the error says
- * @name. */
+ * @name. Any thread (the composer reads dropped files in one). */
 VcAttachment *vc_attachment_new_from_bytes   (GBytes       *bytes,
                                               const char   *name,
+                                              GError      **error);
+/* The image in @file, as above (named by the file's name). Any thread. */
+VcAttachment *vc_attachment_new_from_file    (GFile        *file,
                                               GError      **error);
 /* A picture that came as pixels (dragged from a browser, pasted); kept as
  * PNG, which is lossless. */

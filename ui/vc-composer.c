@@ -170,24 +170,15 @@ composed_text (VcComposer         *self,
 }
 
 gboolean
-vc_composer_attach_file (VcComposer          *self,
-                                  GFile               *file,
-                                  GError             **error)
+vc_composer_attach_file (VcComposer  *self,
+                         GFile       *file,
+                         GError     **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(GBytes) bytes = NULL;
   g_autoptr(VcAttachment) attachment = NULL;
-  g_autofree char *name = g_file_get_basename (file);
 
   g_return_val_if_fail (VC_IS_COMPOSER (self), FALSE);
 
-  if (!(bytes = g_file_load_bytes (file, NULL, NULL, &local_error)))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("Cannot read the image %s: %s"), name,
-                   local_error->message);
-      return FALSE;
-    }
-  if (!(attachment = vc_attachment_new_from_bytes (bytes, name, error)))
+  if (!(attachment = vc_attachment_new_from_file (file, error)))
     return FALSE;
   vc_attachment_strip_add (self->attachment_strip, attachment);
   return TRUE;
@@ -221,17 +212,74 @@ vc_composer_get_n_attachments (VcComposer         *self)
   return vc_attachment_strip_get_n_items (self->attachment_strip) + inline_images->len;
 }
 
+/* A file read in a thread: its attachment, or why there is none. */
+typedef struct {
+  VcAttachment *attachment;
+  char         *error;
+} ReadFile;
+
 static void
-attach_files (VcComposer         *self,
-              GSList             *files)
+read_file_clear (ReadFile *read)
 {
-  for (GSList *l = files; l != NULL; l = l->next)
+  g_clear_object (&read->attachment);
+  g_free (read->error);
+}
+
+static void
+read_files_in_thread (GTask        *task,
+                      gpointer      source,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  GPtrArray *files = task_data;
+  GArray *read = g_array_sized_new (FALSE, TRUE, sizeof (ReadFile), files->len);
+
+  g_array_set_clear_func (read, (GDestroyNotify) read_file_clear);
+  for (guint i = 0; i < files->len; i++)
     {
       g_autoptr(GError) error = NULL;
+      ReadFile one = { vc_attachment_new_from_file (files->pdata[i], &error), NULL };
 
-      if (!vc_composer_attach_file (self, l->data, &error))
-        g_signal_emit (self, signals[SIGNAL_ERROR], 0, error->message);
+      if (one.attachment == NULL)
+        one.error = g_strdup (error->message);
+      g_array_append_val (read, one);
     }
+  g_task_return_pointer (task, read, (GDestroyNotify) g_array_unref);
+}
+
+static void
+on_files_read (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  VcComposer *self = VC_COMPOSER (source);
+  g_autoptr(GArray) read = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  for (guint i = 0; read != NULL && i < read->len; i++)
+    {
+      ReadFile *one = &g_array_index (read, ReadFile, i);
+
+      if (one->attachment != NULL)
+        vc_attachment_strip_add (self->attachment_strip, one->attachment);
+      else
+        g_signal_emit (self, signals[SIGNAL_ERROR], 0, one->error);
+    }
+}
+
+/* Dropped, pasted or chosen files: decoding photos takes long enough to
+ * freeze the window, so it happens in a thread; they join the strip in
+ * the order given. */
+static void
+attach_files (VcComposer *self,
+              GSList     *files)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, on_files_read, NULL);
+  GPtrArray *list = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (GSList *l = files; l != NULL; l = l->next)
+    g_ptr_array_add (list, g_object_ref (l->data));
+  g_task_set_task_data (task, list, (GDestroyNotify) g_ptr_array_unref);
+  g_task_run_in_thread (task, read_files_in_thread);
 }
 
 static void
