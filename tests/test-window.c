@@ -358,6 +358,22 @@ count_thumbnails (VcConversationView *view)
   return n;
 }
 
+/* The window's drop target, to emit ::drop on as GTK does. */
+static GtkDropTarget *
+window_drop_target (VcWindow *window)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (window));
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_DROP_TARGET (controller))
+        return GTK_DROP_TARGET (controller);
+    }
+  g_assert_not_reached ();
+}
+
 static gboolean
 has_three_attachments (gpointer composer)
 {
@@ -427,8 +443,7 @@ test_ask (void)
   {
     g_autofree char *photos = g_build_filename (data_dir, "photos", NULL);
     const char *names[] = { "photo-rgb-333x251.png", "photo-420-257x199.jpg", "photo-exif6-120x81.jpg" };
-    g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (view));
-    GtkDropTarget *drop = NULL;
+    GtkDropTarget *drop = window_drop_target (window);
     GSList *files = NULL;
     g_auto(GValue) value = G_VALUE_INIT;
     g_autoptr(GFile) not_an_image = g_file_new_for_path (model);
@@ -437,14 +452,6 @@ test_ask (void)
     g_autofree char *refused = NULL;
     gboolean accepted = FALSE;
 
-    for (guint i = 0; i < g_list_model_get_n_items (controllers) && drop == NULL; i++)
-      {
-        g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
-
-        if (GTK_IS_DROP_TARGET (controller))
-          drop = GTK_DROP_TARGET (controller);
-      }
-    g_assert_nonnull (drop);
     for (guint i = 0; i < G_N_ELEMENTS (names); i++)
       {
         g_autofree char *path = g_build_filename (photos, names[i], NULL);
@@ -780,6 +787,38 @@ test_reopen (void)
   close_window (GTK_WINDOW (window));
 }
 
+static gboolean
+has_one_attachment (gpointer composer)
+{
+  return vc_composer_get_n_attachments (composer) == 1;
+}
+
+/* A photo dropped on the window before any conversation is open starts
+ * one, with the photo in its composer. */
+static void
+test_drop_on_ready (void)
+{
+  g_autofree char *photo = g_build_filename (data_dir, "photos", "photo-grey-50x77.png", NULL);
+  g_auto(GValue) value = G_VALUE_INIT;
+  VcWindow *window = open_with_model ();
+  GtkDropTarget *drop = window_drop_target (window);
+  VcConversationView *view;
+  guint before = n_rows (window);
+  gboolean accepted = FALSE;
+  GSList *files = g_slist_append (NULL, g_file_new_for_path (photo));
+
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&value, gdk_file_list_new_from_list (files));
+  g_slist_free_full (files, g_object_unref);
+  g_signal_emit_by_name (drop, "drop", &value, 10.0, 10.0, &accepted);
+  g_assert_true (accepted);
+  g_assert_cmpstr (vc_window_get_page (window), ==, "chat");
+  g_assert_cmpuint (n_rows (window), ==, before + 1);
+  view = VC_CONVERSATION_VIEW (find_widget (GTK_WIDGET (window), VC_TYPE_CONVERSATION_VIEW));
+  iterate_until (has_one_attachment, vc_conversation_view_get_composer (view));
+  close_window (GTK_WINDOW (window));
+}
+
 static AdwMessageDialog *
 find_message_dialog (void)
 {
@@ -863,6 +902,7 @@ main (int    argc,
   g_test_add_func ("/window/ask", test_ask);
   g_test_add_func ("/window/settings", test_settings);
   g_test_add_func ("/window/reopen", test_reopen);
+  g_test_add_func ("/window/drop-on-ready", test_drop_on_ready);
 
   status = g_test_run ();
   g_object_unref (app);

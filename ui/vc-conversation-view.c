@@ -471,18 +471,6 @@ on_composer_error (VcConversationView *self,
   g_signal_emit (self, signals[SIGNAL_ERROR], 0, message);
 }
 
-/* Image files (one or many) or a picture from a browser, dropped anywhere
- * on the conversation. */
-static gboolean
-on_drop (GtkDropTarget      *target,
-         const GValue       *value,
-         double              x,
-         double              y,
-         VcConversationView *self)
-{
-  return vc_composer_add_dropped (self->composer, value);
-}
-
 /* Esc stops the answer being written, or else gives up an edit. */
 static gboolean
 stop_shortcut (GtkWidget *widget,
@@ -561,12 +549,4 @@ vc_conversation_view_init (VcConversationView *self)
   gtk_list_view_set_factory (self->transcript, factory);
   gtk_list_view_set_model (self->transcript,
                            GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->messages)))));
-  {
-    GtkDropTarget *drop = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
-    GType types[] = { GDK_TYPE_FILE_LIST, GDK_TYPE_TEXTURE };
-
-    gtk_drop_target_set_gtypes (drop, types, G_N_ELEMENTS (types));
-    g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
-    gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
-  }
 }

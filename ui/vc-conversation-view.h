@@ -11,8 +11,8 @@ G_BEGIN_DECLS
 
 /* A conversation's transcript and its composer: the stored messages, the
  * answer streaming in (the view follows it while it is scrolled to the
- * bottom), the composer below, images dropped anywhere on it attached,
- * and Stop (or Esc) while an answer is written.
+ * bottom), the composer below, and Stop (or Esc) while an answer is
+ * written.
  *
  * Signals:
  *   ::conversation-changed (gint64 conversation): its title or order may

@@ -298,6 +298,27 @@ new_conversation (GtkWidget  *widget,
     show_conversation (self, id, _("New Conversation"));
 }
 
+/* Image files (one or many) or a picture from a browser, dropped anywhere
+ * on the window: into the conversation shown, or a new one when none is. */
+static gboolean
+on_drop (GtkDropTarget *target,
+         const GValue  *value,
+         double         x,
+         double         y,
+         VcWindow      *self)
+{
+  const char *page = gtk_stack_get_visible_child_name (self->stack);
+
+  if (g_strcmp0 (page, "ready") == 0)
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.new-conversation", NULL);
+  else if (g_strcmp0 (page, "chat") != 0)
+    {
+      show_toast (self, _("Choose a model before adding images"));
+      return FALSE;
+    }
+  return vc_composer_add_dropped (vc_conversation_view_get_composer (self->conversation_view), value);
+}
+
 static void
 on_conversation_settings_changed (VcWindow *self,
                                   gint64    conversation)
@@ -699,6 +720,14 @@ vc_window_init (VcWindow *self)
   self->settings = g_settings_new (BASE_APP_ID);
   g_signal_connect_object (self->settings, "changed::backend", G_CALLBACK (on_backend_changed), self,
                            G_CONNECT_SWAPPED);
+  {
+    GtkDropTarget *drop = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
+    GType types[] = { GDK_TYPE_FILE_LIST, GDK_TYPE_TEXTURE };
+
+    gtk_drop_target_set_gtypes (drop, types, G_N_ELEMENTS (types));
+    g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
+    gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+  }
   restore_window_state (self);
 }
 
