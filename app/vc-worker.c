@@ -32,6 +32,7 @@ typedef enum {
   JOB_FORGET,
   JOB_RESTORE,
   JOB_SET_PROMPT,
+  JOB_UNLOAD,
   JOB_QUIT,
 } JobKind;
 
@@ -509,6 +510,13 @@ worker_thread (gpointer data)
           run_set_prompt (self, job);
           job_free (job);
           continue;
+        case JOB_UNLOAD:
+          /* Every session's KV cache goes with the model. */
+          job_free (job);
+          g_hash_table_remove_all (self->sessions);
+          g_hash_table_remove_all (self->restore_errors);
+          g_clear_pointer (&self->model, vila_model_unref);
+          continue;
         case JOB_QUIT:
           job_free (job);
           g_hash_table_remove_all (self->sessions);
@@ -659,6 +667,15 @@ vc_worker_load_finish (VcWorker      *self,
   g_clear_pointer (&self->shown_model, vila_model_unref);
   self->shown_model = model;
   return TRUE;
+}
+
+void
+vc_worker_unload (VcWorker *self)
+{
+  g_return_if_fail (VC_IS_WORKER (self));
+
+  g_clear_pointer (&self->shown_model, vila_model_unref);
+  submit (self, job_new (JOB_UNLOAD, NULL, NULL));
 }
 
 const VilaModelInfo *

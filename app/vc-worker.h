@@ -78,6 +78,10 @@ void       vc_worker_restore          (VcWorker                  *self,
 void       vc_worker_set_system_prompt (VcWorker                 *self,
                                         gint64                    conversation,
                                         const char               *prompt);
+/* Frees the model and every conversation's session (after the answer
+ * being written, if any: stop it first). The model info is NULL at once;
+ * an answer asked for after this fails with "No model is loaded". */
+void       vc_worker_unload           (VcWorker                  *self);
 /* Drops the session of @conversation (deleted, or edited before its last
  * turn: the next answer starts from the conversation's beginning). */
 void       vc_worker_forget           (VcWorker                  *self,

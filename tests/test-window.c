@@ -816,6 +816,12 @@ test_drop_on_ready (void)
   g_assert_cmpuint (n_rows (window), ==, before + 1);
   view = VC_CONVERSATION_VIEW (find_widget (GTK_WIDGET (window), VC_TYPE_CONVERSATION_VIEW));
   iterate_until (has_one_attachment, vc_conversation_view_get_composer (view));
+
+  /* Unloaded: the welcome page, no model, the conversations still there. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.unload-model", NULL));
+  g_assert_cmpstr (vc_window_get_page (window), ==, "welcome");
+  g_assert_null (vc_worker_get_model_info (vc_application_get_worker (app)));
+  g_assert_cmpuint (n_rows (window), ==, before + 1);
   close_window (GTK_WINDOW (window));
 }
 

@@ -186,6 +186,32 @@ test_tokens_in_order (void)
 
   g_signal_handler_disconnect (worker, id);
   g_string_free (collector.text, TRUE);
+
+  /* Unloaded: no model, and an answer says so; loaded again, the
+   * conversation starts afresh (its cache went with the model). */
+  vc_worker_unload (worker);
+  g_assert_null (vc_worker_get_model_info (worker));
+  waiter.result = NULL;
+  vc_worker_generate_async (worker, 7, "And then?", NULL, NULL, &params, NULL, store_result, &waiter);
+  g_assert_false (vc_worker_generate_finish (worker, wait_for (&waiter), NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED);
+  g_clear_error (&error);
+  g_object_unref (waiter.result);
+  {
+    g_autofree char *path = checkpoint ();
+    VilaGenerateStats again;
+
+    waiter.result = NULL;
+    vc_worker_load_async (worker, path, NULL, NULL, store_result, &waiter);
+    g_assert_true (vc_worker_load_finish (worker, wait_for (&waiter), &error));
+    g_object_unref (waiter.result);
+    waiter.result = NULL;
+    vc_worker_generate_async (worker, 7, "Tell me a story about a lighthouse.", NULL, NULL, &params, NULL,
+                              store_result, &waiter);
+    g_assert_true (vc_worker_generate_finish (worker, wait_for (&waiter), &again, &error));
+    g_object_unref (waiter.result);
+    g_assert_cmpuint (again.n_prompt_tokens, ==, stats.n_prompt_tokens);
+  }
 }
 
 static void

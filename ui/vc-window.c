@@ -185,6 +185,25 @@ cancel_load (GtkWidget  *widget,
   gtk_stack_set_visible_child_name (self->stack, "welcome");
 }
 
+/* Frees the model's memory (a user switching to other work): the answer
+ * being written stops, the conversations stay, the welcome page offers to
+ * load one again. */
+static void
+unload_model (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  VcWindow *self = VC_WINDOW (widget);
+
+  g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
+  vc_conversation_view_stop (self->conversation_view);
+  vc_worker_unload (worker_of (self));
+  g_clear_pointer (&self->model_path, g_free);
+  set_model_name (self, NULL);
+  gtk_stack_set_visible_child_name (self->stack, "welcome");
+}
+
 static void
 on_model_folder_chosen (GtkNativeDialog *dialog,
                         int              response,
@@ -704,6 +723,7 @@ vc_window_class_init (VcWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.toggle-sidebar", NULL, toggle_sidebar);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_conversations);
   gtk_widget_class_install_action (widget_class, "win.cancel-load", NULL, cancel_load);
+  gtk_widget_class_install_action (widget_class, "win.unload-model", NULL, unload_model);
   gtk_widget_class_install_action (widget_class, "win.new-conversation", NULL, new_conversation);
   gtk_widget_class_install_action (widget_class, "win.delete-conversation", "x", delete_conversation);
   gtk_widget_class_install_action (widget_class, "win.undo-delete", "x", undo_delete);
