@@ -345,17 +345,41 @@ answer_written (gpointer view)
 }
 
 static guint
+count_pictures (GtkWidget *widget)
+{
+  guint n = GTK_IS_PICTURE (widget) && gtk_widget_get_visible (widget) &&
+            gtk_picture_get_paintable (GTK_PICTURE (widget)) != NULL;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    if (gtk_widget_get_visible (child))
+      n += count_pictures (child);
+  return n;
+}
+
+static GtkWidget *
+find_label (GtkWidget  *widget,
+            const char *text)
+{
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_label (child, text);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The thumbnails the first question of the transcript shows, before its
+ * text and between its words. */
+static guint
 count_thumbnails (VcConversationView *view)
 {
   GtkWidget *question = find_widget (GTK_WIDGET (view), VC_TYPE_MESSAGE_WIDGET);
-  GtkWidget *thumbnails = question ? find_widget (question, GTK_TYPE_FLOW_BOX) : NULL;
-  guint n = 0;
 
-  for (GtkWidget *child = thumbnails ? gtk_widget_get_first_child (thumbnails) : NULL; child;
-       child = gtk_widget_get_next_sibling (child))
-    if (find_widget (child, GTK_TYPE_PICTURE) != NULL)
-      n++;
-  return n;
+  return question ? count_pictures (question) : 0;
 }
 
 /* The window's drop target, to emit ::drop on as GTK does. */
@@ -531,8 +555,18 @@ test_ask (void)
         }
       g_assert_cmpint (((VcMessage *) after->pdata[1])->state, ==, VC_MESSAGE_COMPLETE);
 
-      /* The question in the transcript shows a thumbnail of each image. */
+      /* The question in the transcript shows a thumbnail of each image,
+       * the third between the words it was put between. */
       g_assert_cmpuint (count_thumbnails (view), ==, 3);
+      {
+        GtkWidget *words = find_label (find_widget (GTK_WIDGET (view), VC_TYPE_MESSAGE_WIDGET), before);
+        GtkWidget *picture = words ? gtk_widget_get_next_sibling (words) : NULL;
+        GtkWidget *rest = picture ? gtk_widget_get_next_sibling (picture) : NULL;
+
+        g_assert_nonnull (rest);
+        g_assert_nonnull (find_widget (picture, GTK_TYPE_PICTURE));
+        g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (rest)), ==, "this one?");
+      }
 
       /* Regenerated and stopped at once: the answer is kept, marked
        * stopped; regenerated again: complete. */

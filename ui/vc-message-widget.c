@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "vc-image-store.h"
@@ -25,7 +27,8 @@ struct _VcMessageWidget
   GtkWidget *edit;       /* the actions that take the message's id */
   GtkWidget *regenerate;
   GtkWidget *delete;
-  GStrv      shown_images;
+  GtkWidget *interleaved; /* GtkBox: a question's words and images in order */
+  char      *shown_question;
   char      *text;
 };
 
@@ -80,34 +83,88 @@ thumbnail_button (VcMessageWidget *self,
   return button;
 }
 
-/* The images of a user's message, in order; rebuilt only when they are
- * other images than those shown (an answer's text changes every frame
- * while it streams; its images never do). */
-static void
-show_images (VcMessageWidget *self,
-             const char      *folder,
-             GArray          *images)
+static gboolean
+is_inline (const VcMessageImage *image,
+           gsize                 text_length)
 {
-  guint n = images != NULL ? images->len : 0;
-  gboolean same = self->shown_images != NULL && g_strv_length (self->shown_images) == n;
+  return image->text_offset > 0 && (gsize) image->text_offset < text_length;
+}
+
+static GtkWidget *
+plain_label (const char *text,
+             gssize      length)
+{
+  g_autofree char *part = g_strndup (text, length < 0 ? strlen (text) : (gsize) length);
+  GtkWidget *label = gtk_label_new (g_strstrip (part));
+
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  return label;
+}
+
+/* A question: the images before its text in a row of thumbnails, then
+ * its text with the images placed between its words where they were put
+ * ("insert at cursor"), as the model saw them. Rebuilt only when it is
+ * another question than the one shown (rows are recycled). */
+static void
+show_question (VcMessageWidget *self,
+               const VcMessage *message,
+               const char      *folder)
+{
+  GArray *images = message->images;
+  gsize length = strlen (message->text);
+  g_autoptr(GString) key = g_string_new (message->text);
+  gboolean interleaved = FALSE;
+  guint n_before = 0;
   GtkWidget *child;
 
-  for (guint i = 0; same && i < n; i++)
-    same = g_str_equal (self->shown_images[i], g_array_index (images, VcMessageImage, i).sha256);
-  if (same)
+  for (guint i = 0; images != NULL && i < images->len; i++)
+    {
+      const VcMessageImage *image = &g_array_index (images, VcMessageImage, i);
+
+      g_string_append_printf (key, "\n%s@%" G_GINT64_FORMAT, image->sha256, image->text_offset);
+      interleaved |= is_inline (image, length);
+    }
+  if (g_strcmp0 (self->shown_question, key->str) == 0)
     return;
-  g_strfreev (self->shown_images);
-  self->shown_images = g_new0 (char *, n + 1);
+  g_free (self->shown_question);
+  self->shown_question = g_strdup (key->str);
+
   while ((child = gtk_widget_get_first_child (self->images)) != NULL)
     gtk_flow_box_remove (GTK_FLOW_BOX (self->images), child);
-  for (guint i = 0; i < n; i++)
-    {
-      const char *sha256 = g_array_index (images, VcMessageImage, i).sha256;
+  while ((child = gtk_widget_get_first_child (self->interleaved)) != NULL)
+    gtk_box_remove (GTK_BOX (self->interleaved), child);
+  {
+    gsize done = 0;
 
-      self->shown_images[i] = g_strdup (sha256);
-      gtk_flow_box_append (GTK_FLOW_BOX (self->images), thumbnail_button (self, folder, sha256));
-    }
-  gtk_widget_set_visible (self->images, n > 0);
+    for (guint i = 0; images != NULL && i < images->len; i++)
+      {
+        const VcMessageImage *image = &g_array_index (images, VcMessageImage, i);
+        GtkWidget *thumbnail = thumbnail_button (self, folder, image->sha256);
+
+        if (!is_inline (image, length))
+          {
+            gtk_flow_box_append (GTK_FLOW_BOX (self->images), thumbnail);
+            n_before++;
+            continue;
+          }
+        if ((gsize) image->text_offset > done)
+          gtk_box_append (GTK_BOX (self->interleaved),
+                          plain_label (message->text + done, (gssize) image->text_offset - (gssize) done));
+        gtk_widget_set_halign (thumbnail, GTK_ALIGN_START);
+        gtk_box_append (GTK_BOX (self->interleaved), thumbnail);
+        done = MAX (done, (gsize) image->text_offset);
+      }
+    if (interleaved && done < length)
+      gtk_box_append (GTK_BOX (self->interleaved), plain_label (message->text + done, -1));
+  }
+  gtk_widget_set_visible (self->images, n_before > 0);
+  gtk_widget_set_visible (self->interleaved, interleaved);
+  gtk_widget_set_visible (self->body, !interleaved);
+  if (!interleaved)
+    vc_markdown_view_set_text (VC_MARKDOWN_VIEW (self->body), message->text, FALSE);
 }
 
 /* A small flat button of the message's actions. */
@@ -163,10 +220,18 @@ vc_message_widget_set (VcMessageWidget *self,
   g_free (self->text);
   self->text = g_strdup (text);
   gtk_label_set_text (GTK_LABEL (self->role), role == VC_ROLE_USER ? _("You") : _("VILA"));
-  show_images (self, folder, message->images);
   show_actions (self, message);
-  /* A question as written; an answer from its Markdown. */
-  vc_markdown_view_set_text (VC_MARKDOWN_VIEW (self->body), text, role == VC_ROLE_ASSISTANT);
+  /* A question as written, with its images; an answer from its Markdown. */
+  if (role == VC_ROLE_USER)
+    show_question (self, message, folder);
+  else
+    {
+      g_clear_pointer (&self->shown_question, g_free);
+      gtk_widget_set_visible (self->images, FALSE);
+      gtk_widget_set_visible (self->interleaved, FALSE);
+      gtk_widget_set_visible (self->body, TRUE);
+      vc_markdown_view_set_text (VC_MARKDOWN_VIEW (self->body), text, TRUE);
+    }
 
   if (message->state == VC_MESSAGE_STOPPED)
     g_string_append (footer, _("Stopped"));
@@ -200,7 +265,7 @@ copy_action (GtkWidget  *widget,
 static void
 vc_message_widget_finalize (GObject *object)
 {
-  g_strfreev (VC_MESSAGE_WIDGET (object)->shown_images);
+  g_free (VC_MESSAGE_WIDGET (object)->shown_question);
   g_free (VC_MESSAGE_WIDGET (object)->text);
   G_OBJECT_CLASS (vc_message_widget_parent_class)->finalize (object);
 }
@@ -234,12 +299,15 @@ vc_message_widget_init (VcMessageWidget *self)
   gtk_widget_set_visible (self->images, FALSE);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->images), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Images"), -1);
   self->body = vc_markdown_view_new ();
+  self->interleaved = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  gtk_widget_set_visible (self->interleaved, FALSE);
   self->footer = gtk_label_new (NULL);
   gtk_widget_add_css_class (self->footer, "dim-label");
   gtk_widget_add_css_class (self->footer, "caption");
   gtk_box_append (GTK_BOX (self), self->role);
   gtk_box_append (GTK_BOX (self), self->images);
   gtk_box_append (GTK_BOX (self), self->body);
+  gtk_box_append (GTK_BOX (self), self->interleaved);
   {
     GtkWidget *bottom = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
     GtkWidget *actions = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
