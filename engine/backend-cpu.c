@@ -174,7 +174,7 @@ gemm_blocks (gpointer data,
 {
   GemmJob *job = data;
   const VilaMatrix *w = job->w;
-  g_autofree float *block = g_new (float, GEMM_BLOCK_ROWS * w->cols);
+  float *block = vila_cpu_scratch (GEMM_BLOCK_ROWS * w->cols);
 
   for (gsize b = first; b < last; b++)
     {
@@ -232,6 +232,94 @@ cpu_matmul (float            *out,
 #endif
   /* Weight rows are split across the threads: each streams its share. */
   vila_cpu_parallel_for (w->rows, 16, matmul_range, &job);
+}
+
+/* Decoding: several products of the same input (q, k and v; gate and up)
+ * as one job over all their rows, so the threads stream them without
+ * stopping to meet in between. */
+typedef struct {
+  const float      *x;
+  gsize             n;
+  guint             count;
+  float            *outs[3];
+  const VilaMatrix *ws[3];
+  const float      *biases[3];
+  gsize             ends[3];
+} MatmulsJob;
+
+static void
+matmuls_range (gpointer data,
+               gsize    first,
+               gsize    last)
+{
+  MatmulsJob *job = data;
+
+  for (guint j = 0; j < job->count; j++)
+    {
+      gsize begin = j > 0 ? job->ends[j - 1] : 0;
+      gsize lo = MAX (first, begin), hi = MIN (last, job->ends[j]);
+
+      if (lo < hi)
+        vila_cpu_matmul_rows (job->outs[j], job->x, job->n, job->ws[j], job->biases[j], lo - begin, hi - begin);
+    }
+}
+
+static gboolean
+cpu_matmuls (const float              *x,
+             gsize                     n,
+             guint                     count,
+             float * const            *outs,
+             const VilaMatrix * const *ws,
+             const VilaMatrix * const *biases)
+{
+  MatmulsJob job = { x, n, count };
+  g_autofree float *bias_values = NULL;
+  gsize bias_floats = 0;
+
+#if VILA_HAVE_OPENBLAS
+  if (n >= 16)
+    return FALSE;
+#endif
+  g_return_val_if_fail (count <= G_N_ELEMENTS (job.outs), FALSE);
+  for (guint j = 0; j < count; j++)
+    bias_floats += biases ? ws[j]->rows : 0;
+  bias_values = biases ? g_new (float, bias_floats) : NULL;
+  bias_floats = 0;
+  for (guint j = 0; j < count; j++)
+    {
+      job.outs[j] = outs[j];
+      job.ws[j] = ws[j];
+      job.ends[j] = (j > 0 ? job.ends[j - 1] : 0) + ws[j]->rows;
+      if (biases != NULL)
+        {
+          vila_matrix_row (biases[j], 0, bias_values + bias_floats);
+          job.biases[j] = bias_values + bias_floats;
+          bias_floats += ws[j]->rows;
+        }
+    }
+  vila_cpu_parallel_for (job.ends[count - 1], 16, matmuls_range, &job);
+  return TRUE;
+}
+
+static void cpu_silu_mul (float       *gate,
+                          const float *up,
+                          gsize        n);
+
+static gboolean
+cpu_gate_up (float            *gate,
+             const float      *x,
+             gsize             n,
+             const VilaMatrix *w_gate,
+             const VilaMatrix *w_up)
+{
+  const VilaMatrix *ws[] = { w_gate, w_up };
+  g_autofree float *up = g_new (float, n * w_up->rows);
+  float * const outs[] = { gate, up };
+
+  if (!cpu_matmuls (x, n, 2, outs, ws, NULL))
+    return FALSE;
+  cpu_silu_mul (gate, up, n * w_up->rows);
+  return TRUE;
 }
 
 static void
@@ -319,22 +407,6 @@ cpu_rope (float       *x,
       }
 }
 
-/* Softmax of the first @visible scores, in place (the causal mask hides
- * the rest). */
-static void
-softmax_visible (float *row,
-                 gsize  visible)
-{
-  float max = -INFINITY, total = 0.0f;
-
-  for (gsize t = 0; t < visible; t++)
-    max = MAX (max, row[t]);
-  for (gsize t = 0; t < visible; t++)
-    total += (row[t] = expf (row[t] - max));
-  for (gsize t = 0; t < visible; t++)
-    row[t] /= total;
-}
-
 typedef struct {
   float       *out;
   const float *q, *k, *v;
@@ -352,7 +424,7 @@ attention_heads (gpointer data,
                  gsize    last)
 {
   AttentionJob *a = data;
-  g_autofree float *scores = g_new (float, a->n_q * a->n_kv);
+  float *scores = vila_cpu_scratch (a->n_q * a->n_kv);
   gsize group = a->n_heads / a->n_kv_heads, n_q = a->n_q, n_kv = a->n_kv, head_dim = a->head_dim;
   float scale = 1.0f / sqrtf ((float) head_dim);
 
@@ -368,7 +440,7 @@ attention_heads (gpointer data,
           float *row = scores + i * n_kv;
           gsize visible = a->causal ? MIN (n_kv, a->q_start + i + 1) : n_kv;
 
-          softmax_visible (row, visible);
+          vila_cpu_softmax (row, visible);
           for (gsize t = visible; t < n_kv; t++)
             row[t] = 0.0f;
         }
@@ -379,8 +451,7 @@ attention_heads (gpointer data,
 }
 #endif
 
-/* (query, head) pairs [first, last) one at a time: scores, softmax, and
- * the weighted sum of values. */
+/* (query, head) pairs [first, last) one at a time. */
 static void
 attention_pairs (gpointer data,
                  gsize    first,
@@ -389,34 +460,17 @@ attention_pairs (gpointer data,
   AttentionJob *a = data;
   g_autofree float *scores = g_new (float, a->n_kv);
   gsize group = a->n_heads / a->n_kv_heads, head_dim = a->head_dim;
+  gsize stride = a->n_kv_heads * head_dim;
   float scale = 1.0f / sqrtf ((float) head_dim);
 
   for (gsize pair = first; pair < last; pair++)
     {
       gsize i = pair / a->n_heads, h = pair % a->n_heads;
-      const float *qi = a->q + (i * a->n_heads + h) * head_dim;
-      gsize kv_head = h / group;
+      gsize kv_offset = (h / group) * head_dim;
       gsize visible = a->causal ? MIN (a->n_kv, a->q_start + i + 1) : a->n_kv;
-      float *oi = a->out + (i * a->n_heads + h) * head_dim;
 
-      for (gsize t = 0; t < visible; t++)
-        {
-          const float *kt = a->k + (t * a->n_kv_heads + kv_head) * head_dim;
-          float dot = 0.0f;
-
-          for (gsize d = 0; d < head_dim; d++)
-            dot += qi[d] * kt[d];
-          scores[t] = dot * scale;
-        }
-      softmax_visible (scores, visible);
-      memset (oi, 0, head_dim * sizeof (float));
-      for (gsize t = 0; t < visible; t++)
-        {
-          const float *vt = a->v + (t * a->n_kv_heads + kv_head) * head_dim;
-
-          for (gsize d = 0; d < head_dim; d++)
-            oi[d] += scores[t] * vt[d];
-        }
+      vila_cpu_attend (a->out + (i * a->n_heads + h) * head_dim, a->q + (i * a->n_heads + h) * head_dim,
+                       a->k + kv_offset, a->v + kv_offset, visible, stride, head_dim, scale, scores);
     }
 }
 
@@ -650,4 +704,6 @@ const VilaBackendOps vila_cpu_backend = {
   .downsample = cpu_downsample,
   .argmax = cpu_argmax,
   .kv_store = cpu_kv_store,
+  .matmuls = cpu_matmuls,
+  .gate_up = cpu_gate_up,
 };

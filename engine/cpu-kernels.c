@@ -11,6 +11,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #if defined(__x86_64__)
@@ -115,6 +116,8 @@ matmul_rows_avx2 (float            *out,
 
           for (k = 0; k < vec4; k += 32)
             {
+              /* Two rows ahead, as in decode_rows_bf16(). */
+              _mm_prefetch ((const char *) (wrow + 2 * cols * element) + k * element, _MM_HINT_T1);
               a0 = _mm256_fmadd_ps (load8 (wrow + k * element, w->type), _mm256_loadu_ps (x + k), a0);
               a1 = _mm256_fmadd_ps (load8 (wrow + (k + 8) * element, w->type), _mm256_loadu_ps (x + k + 8), a1);
               a2 = _mm256_fmadd_ps (load8 (wrow + (k + 16) * element, w->type), _mm256_loadu_ps (x + k + 16), a2);
@@ -205,6 +208,14 @@ decode_rows_bf16 (float            *out,
         {
           __m256 x0 = _mm256_loadu_ps (x + k), x1 = _mm256_loadu_ps (x + k + 8);
 
+          /* The pair of rows after the next, one cache line per step,
+           * into L2 (L1 keeps the input): the two streams restart every
+           * few kilobytes (rows of 2,560 weights are 5 KB), and with the
+           * hardware prefetcher alone this loop read at ~75% of a plain
+           * read sweep; with this, ~85% (the 2-core VM, medians of
+           * alternating runs; one pair ahead or into L1: within 3%). */
+          _mm_prefetch ((const char *) (r1 + cols * 6) + k * 4, _MM_HINT_T1);
+
           a0 = _mm256_fmadd_ps (widen_bf16 (r0 + k * 2), x0, a0);
           a1 = _mm256_fmadd_ps (widen_bf16 (r0 + k * 2 + 16), x1, a1);
           b0 = _mm256_fmadd_ps (widen_bf16 (r1 + k * 2), x0, b0);
@@ -225,14 +236,150 @@ decode_rows_bf16 (float            *out,
     matmul_rows_avx2 (out, x, 1, w, bias, j, last);
 }
 
+/* One query of one head against @visible keys and values that lie
+ * @stride floats apart (heads are interleaved in the cache): scores, their
+ * softmax and the weighted sum of the values, as the reference computes
+ * them (scores scaled, then softmax with the maximum taken out). */
+static void
+attend_portable (float       *out,
+                 const float *q,
+                 const float *k,
+                 const float *v,
+                 gsize        visible,
+                 gsize        stride,
+                 gsize        head_dim,
+                 float        scale,
+                 float       *scores)
+{
+  for (gsize t = 0; t < visible; t++)
+    {
+      const float *kt = k + t * stride;
+      float dot = 0.0f;
+
+      for (gsize d = 0; d < head_dim; d++)
+        dot += q[d] * kt[d];
+      scores[t] = dot * scale;
+    }
+  vila_cpu_softmax (scores, visible);
+  memset (out, 0, head_dim * sizeof (float));
+  for (gsize t = 0; t < visible; t++)
+    {
+      const float *vt = v + t * stride;
+
+      for (gsize d = 0; d < head_dim; d++)
+        out[d] += scores[t] * vt[d];
+    }
+}
+
+#if defined(__x86_64__)
+/* Four keys at a time share each load of the query; for a head dimension
+ * that is a multiple of 8 (64, 72, 80 and 128 all are). */
+__attribute__ ((target ("avx2,fma,f16c")))
+static void
+attend_avx2 (float       *out,
+             const float *q,
+             const float *k,
+             const float *v,
+             gsize        visible,
+             gsize        stride,
+             gsize        head_dim,
+             float        scale,
+             float       *scores)
+{
+  gsize t = 0;
+
+  for (; t + 4 <= visible; t += 4)
+    {
+      const float *k0 = k + t * stride;
+      __m256 a0 = _mm256_setzero_ps (), a1 = _mm256_setzero_ps ();
+      __m256 a2 = _mm256_setzero_ps (), a3 = _mm256_setzero_ps ();
+      __m128 sums;
+
+      for (gsize d = 0; d < head_dim; d += 8)
+        {
+          __m256 qd = _mm256_loadu_ps (q + d);
+
+          a0 = _mm256_fmadd_ps (_mm256_loadu_ps (k0 + d), qd, a0);
+          a1 = _mm256_fmadd_ps (_mm256_loadu_ps (k0 + stride + d), qd, a1);
+          a2 = _mm256_fmadd_ps (_mm256_loadu_ps (k0 + 2 * stride + d), qd, a2);
+          a3 = _mm256_fmadd_ps (_mm256_loadu_ps (k0 + 3 * stride + d), qd, a3);
+        }
+      /* Four horizontal sums at once: pairwise adds leave the totals of
+       * a0..a3 in the four lanes, in order, once the halves are added. */
+      a0 = _mm256_hadd_ps (a0, a1);
+      a2 = _mm256_hadd_ps (a2, a3);
+      a0 = _mm256_hadd_ps (a0, a2);
+      sums = _mm_add_ps (_mm256_castps256_ps128 (a0), _mm256_extractf128_ps (a0, 1));
+      _mm_storeu_ps (scores + t, _mm_mul_ps (sums, _mm_set1_ps (scale)));
+    }
+  for (; t < visible; t++)
+    {
+      const float *kt = k + t * stride;
+      __m256 a = _mm256_setzero_ps ();
+
+      for (gsize d = 0; d < head_dim; d += 8)
+        a = _mm256_fmadd_ps (_mm256_loadu_ps (kt + d), _mm256_loadu_ps (q + d), a);
+      scores[t] = sum8 (a) * scale;
+    }
+
+  vila_cpu_softmax (scores, visible);
+
+  /* Values: 32 output floats at a time held in registers across all
+   * positions, then 8 at a time for what is left. */
+  for (gsize d = 0; d < head_dim; )
+    {
+      if (d + 32 <= head_dim)
+        {
+          __m256 o0 = _mm256_setzero_ps (), o1 = _mm256_setzero_ps ();
+          __m256 o2 = _mm256_setzero_ps (), o3 = _mm256_setzero_ps ();
+
+          for (gsize u = 0; u < visible; u++)
+            {
+              const float *vu = v + u * stride + d;
+              __m256 p = _mm256_set1_ps (scores[u]);
+
+              o0 = _mm256_fmadd_ps (p, _mm256_loadu_ps (vu), o0);
+              o1 = _mm256_fmadd_ps (p, _mm256_loadu_ps (vu + 8), o1);
+              o2 = _mm256_fmadd_ps (p, _mm256_loadu_ps (vu + 16), o2);
+              o3 = _mm256_fmadd_ps (p, _mm256_loadu_ps (vu + 24), o3);
+            }
+          _mm256_storeu_ps (out + d, o0);
+          _mm256_storeu_ps (out + d + 8, o1);
+          _mm256_storeu_ps (out + d + 16, o2);
+          _mm256_storeu_ps (out + d + 24, o3);
+          d += 32;
+        }
+      else
+        {
+          __m256 o = _mm256_setzero_ps ();
+
+          for (gsize u = 0; u < visible; u++)
+            o = _mm256_fmadd_ps (_mm256_set1_ps (scores[u]), _mm256_loadu_ps (v + u * stride + d), o);
+          _mm256_storeu_ps (out + d, o);
+          d += 8;
+        }
+    }
+}
+#endif
+
 void
-vila_cpu_matmul_rows (float            *out,
-                      const float      *x,
-                      gsize             n,
-                      const VilaMatrix *w,
-                      const float      *bias,
-                      gsize             first,
-                      gsize             last)
+vila_cpu_softmax (float *row,
+                  gsize  n)
+{
+  float max = -INFINITY, total = 0.0f;
+
+  for (gsize t = 0; t < n; t++)
+    max = MAX (max, row[t]);
+  for (gsize t = 0; t < n; t++)
+    total += (row[t] = expf (row[t] - max));
+  for (gsize t = 0; t < n; t++)
+    row[t] /= total;
+}
+
+/* AVX2, FMA and F16C, checked once at run time; VILA_CPU_PORTABLE forces
+ * the portable loops (the tests run both). */
+static gboolean
+cpu_has_avx2 (void)
 {
 #if defined(__x86_64__)
   static gint has_avx2 = -1;
@@ -243,9 +390,91 @@ vila_cpu_matmul_rows (float            *out,
 
       /* F16C is CPUID leaf 1, ECX bit 29 (clang's builtin does not know it). */
       has_avx2 = __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma") &&
-                 __get_cpuid (1, &eax, &ebx, &ecx, &edx) && (ecx & (1u << 29)) != 0;
+                 __get_cpuid (1, &eax, &ebx, &ecx, &edx) && (ecx & (1u << 29)) != 0 &&
+                 g_getenv ("VILA_CPU_PORTABLE") == NULL;
     }
-  if (has_avx2 && g_getenv ("VILA_CPU_PORTABLE") == NULL)
+  return has_avx2;
+#else
+  return FALSE;
+#endif
+}
+
+void
+vila_cpu_attend (float       *out,
+                 const float *q,
+                 const float *k,
+                 const float *v,
+                 gsize        visible,
+                 gsize        stride,
+                 gsize        head_dim,
+                 float        scale,
+                 float       *scores)
+{
+#if defined(__x86_64__)
+  if (cpu_has_avx2 () && head_dim % 8 == 0)
+    {
+      attend_avx2 (out, q, k, v, visible, stride, head_dim, scale, scores);
+      return;
+    }
+#endif
+  attend_portable (out, q, k, v, visible, stride, head_dim, scale, scores);
+}
+
+#if defined(__x86_64__)
+__attribute__ ((target ("avx2,fma,f16c")))
+static double
+sum_avx2 (const float *x,
+          gsize        n)
+{
+  __m256 s0 = _mm256_setzero_ps (), s1 = _mm256_setzero_ps ();
+  __m256 s2 = _mm256_setzero_ps (), s3 = _mm256_setzero_ps ();
+  gsize i = 0;
+  double total;
+
+  for (; i + 32 <= n; i += 32)
+    {
+      s0 = _mm256_add_ps (s0, _mm256_loadu_ps (x + i));
+      s1 = _mm256_add_ps (s1, _mm256_loadu_ps (x + i + 8));
+      s2 = _mm256_add_ps (s2, _mm256_loadu_ps (x + i + 16));
+      s3 = _mm256_add_ps (s3, _mm256_loadu_ps (x + i + 24));
+    }
+  total = sum8 (_mm256_add_ps (_mm256_add_ps (s0, s1), _mm256_add_ps (s2, s3)));
+  for (; i < n; i++)
+    total += x[i];
+  return total;
+}
+#endif
+
+double
+vila_cpu_sum (const float *x,
+              gsize        n)
+{
+  float s[4] = { 0, 0, 0, 0 };
+  gsize i = 0;
+
+#if defined(__x86_64__)
+  if (cpu_has_avx2 ())
+    return sum_avx2 (x, n);
+#endif
+  for (; i + 4 <= n; i += 4)
+    for (guint j = 0; j < 4; j++)
+      s[j] += x[i + j];
+  for (; i < n; i++)
+    s[0] += x[i];
+  return (double) s[0] + s[1] + s[2] + s[3];
+}
+
+void
+vila_cpu_matmul_rows (float            *out,
+                      const float      *x,
+                      gsize             n,
+                      const VilaMatrix *w,
+                      const float      *bias,
+                      gsize             first,
+                      gsize             last)
+{
+#if defined(__x86_64__)
+  if (cpu_has_avx2 ())
     {
       if (n == 1 && w->type == VILA_TENSOR_BF16)
         decode_rows_bf16 (out, x, w, bias, first, last);
@@ -257,56 +486,113 @@ vila_cpu_matmul_rows (float            *out,
   matmul_rows_portable (out, x, n, w, bias, first, last);
 }
 
-/* A fixed pool: the caller takes the first share and waits for the rest. */
+typedef struct {
+  gsize  n_floats;
+  float *data;
+} Scratch;
+
+static void
+scratch_free (gpointer data)
+{
+  Scratch *scratch = data;
+
+  g_free (scratch->data);
+  g_free (scratch);
+}
+
+float *
+vila_cpu_scratch (gsize n_floats)
+{
+  static GPrivate key = G_PRIVATE_INIT (scratch_free);
+  Scratch *scratch = g_private_get (&key);
+
+  if (scratch == NULL)
+    {
+      scratch = g_new0 (Scratch, 1);
+      g_private_set (&key, scratch);
+    }
+  if (scratch->n_floats < n_floats)
+    {
+      g_free (scratch->data);
+      scratch->data = g_new (float, n_floats);
+      scratch->n_floats = n_floats;
+    }
+  return scratch->data;
+}
+
+/* A fixed pool. A job is cut into chunks that the caller and the workers
+ * take in turn from a shared counter, so a thread that a busy machine slows
+ * down does not hold the others up (the caller starts at once, the others
+ * as they wake); decoding runs a few hundred short jobs
+ * per token, so a thread that has finished one first spins a little before
+ * it sleeps: on a virtual machine a wake-up through the kernel costs tens of
+ * microseconds, a tenth of a token in all. */
 typedef struct {
   GMutex        lock;
   GCond         work;
   GCond         done;
   guint         n_threads;
-  guint64       generation;
-  guint         pending;
+  guint         generation;   /* atomic; changes when a job is posted */
+  gint          pending;      /* atomic; workers still in the job */
   VilaRangeFunc func;
   gpointer      data;
   gsize         n;
+  gsize         chunk;
+  gsize         next;         /* atomic; the first item nobody has taken */
 } Pool;
 
 static Pool pool;
 
-static void
-share (guint   index,
-       gsize  *first,
-       gsize  *last)
-{
-  gsize per = (pool.n + pool.n_threads - 1) / pool.n_threads;
+/* About 50 µs of polling (a pause is ~40 cycles on recent x86). */
+enum { SPIN_ROUNDS = 4000 };
 
-  *first = MIN (pool.n, index * per);
-  *last = MIN (pool.n, *first + per);
+static inline void
+cpu_relax (void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause ();
+#endif
+}
+
+static void
+run_chunks (void)
+{
+  for (;;)
+    {
+      gsize first = __atomic_fetch_add (&pool.next, pool.chunk, __ATOMIC_RELAXED);
+
+      if (first >= pool.n)
+        return;
+      pool.func (pool.data, first, MIN (pool.n, first + pool.chunk));
+    }
 }
 
 static gpointer
 worker (gpointer data)
 {
-  guint index = GPOINTER_TO_UINT (data);
-  guint64 seen = 0;
+  guint seen = 0;
 
   for (;;)
     {
-      gsize first, last;
+      for (guint spin = 0; spin < SPIN_ROUNDS && g_atomic_int_get (&pool.generation) == seen; spin++)
+        cpu_relax ();
+      if (g_atomic_int_get (&pool.generation) == seen)
+        {
+          g_mutex_lock (&pool.lock);
+          while (g_atomic_int_get (&pool.generation) == seen)
+            g_cond_wait (&pool.work, &pool.lock);
+          g_mutex_unlock (&pool.lock);
+        }
+      seen = g_atomic_int_get (&pool.generation);
 
-      g_mutex_lock (&pool.lock);
-      while (pool.generation == seen)
-        g_cond_wait (&pool.work, &pool.lock);
-      seen = pool.generation;
-      share (index, &first, &last);
-      g_mutex_unlock (&pool.lock);
+      run_chunks ();
 
-      if (first < last)
-        pool.func (pool.data, first, last);
-
-      g_mutex_lock (&pool.lock);
-      if (--pool.pending == 0)
-        g_cond_signal (&pool.done);
-      g_mutex_unlock (&pool.lock);
+      if (g_atomic_int_dec_and_test (&pool.pending))
+        {
+          g_mutex_lock (&pool.lock);
+          g_cond_signal (&pool.done);
+          g_mutex_unlock (&pool.lock);
+        }
     }
   return NULL;
 }
@@ -326,7 +612,7 @@ vila_cpu_n_threads (void)
       g_cond_init (&pool.done);
       pool.n_threads = CLAMP (n, 1, 256);
       for (guint i = 1; i < pool.n_threads; i++)
-        g_thread_unref (g_thread_new ("vila-cpu", worker, GUINT_TO_POINTER (i)));
+        g_thread_unref (g_thread_new ("vila-cpu", worker, NULL));
       g_once_init_leave (&once, 1);
     }
   return pool.n_threads;
@@ -340,7 +626,6 @@ vila_cpu_parallel_for (gsize          n,
 {
   static GMutex callers;
   guint threads = vila_cpu_n_threads ();
-  gsize first, last;
 
   /* Small jobs are not worth waking anyone. */
   if (threads == 1 || n < 2 * min_chunk)
@@ -349,24 +634,32 @@ vila_cpu_parallel_for (gsize          n,
       return;
     }
 
-  /* One job at a time: sessions on several threads take turns. */
+  /* One job at a time: sessions on several threads take turns. A few
+   * heavy items (blocks of a product, heads) are taken one by one, so the
+   * threads end together; many light ones (weight rows) in sixteen chunks
+   * per thread, each still a long stretch of memory. */
   g_mutex_lock (&callers);
-  g_mutex_lock (&pool.lock);
   pool.func = func;
   pool.data = data;
   pool.n = n;
-  pool.pending = threads - 1;
-  pool.generation++;
+  pool.chunk = n / min_chunk <= 64 * threads ? min_chunk : MAX (min_chunk, n / (16 * threads));
+  __atomic_store_n (&pool.next, 0, __ATOMIC_RELAXED);
+  g_atomic_int_set (&pool.pending, threads - 1);
+  g_mutex_lock (&pool.lock);
+  g_atomic_int_inc (&pool.generation);
   g_cond_broadcast (&pool.work);
   g_mutex_unlock (&pool.lock);
 
-  share (0, &first, &last);
-  if (first < last)
-    func (data, first, last);
+  run_chunks ();
 
-  g_mutex_lock (&pool.lock);
-  while (pool.pending > 0)
-    g_cond_wait (&pool.done, &pool.lock);
-  g_mutex_unlock (&pool.lock);
+  for (guint spin = 0; spin < SPIN_ROUNDS && g_atomic_int_get (&pool.pending) > 0; spin++)
+    cpu_relax ();
+  if (g_atomic_int_get (&pool.pending) > 0)
+    {
+      g_mutex_lock (&pool.lock);
+      while (g_atomic_int_get (&pool.pending) > 0)
+        g_cond_wait (&pool.done, &pool.lock);
+      g_mutex_unlock (&pool.lock);
+    }
   g_mutex_unlock (&callers);
 }

@@ -276,8 +276,10 @@ typedef struct {
   VilaBackendKind backend;         /* the one that ran */
   char    device[128];             /* "CPU" or the GPU's name */
   guint   threads;
-  double  read_gb_s;               /* CPU: the decode kernel on one plain buffer;
-                                    * CUDA: a device-to-device copy (read + write) */
+  double  read_gb_s;               /* CPU: loads from one plain buffer on every core
+                                    * (the median of the sweeps taken between decode
+                                    * blocks); CUDA: a device-to-device copy
+                                    * (read + write) */
   double  load_s;
   double  vision_s;
   double  prefill_s;
@@ -290,6 +292,9 @@ typedef struct {
   guint64 weight_bytes_per_token;
   guint64 kv_bytes_per_token;
   double  decode_gb_s;
+  double  bandwidth_fraction;      /* of read_gb_s; on the CPU the median over
+                                    * decode blocks, each against the sweeps
+                                    * beside it */
 } VilaBenchResult;
 
 void     vila_bench_options_init (VilaBenchOptions        *options);

@@ -123,7 +123,7 @@ bench_engine (const char             *name,
                "\"bandwidth_fraction\": %.3f}\n",
                name, vila_backend_kind_to_string (r.backend), r.device, r.threads, r.read_gb_s, r.load_s, r.ttft_ms, r.vision_s, r.prompt_tokens,
                r.prefill_tok_s, r.prefill_gflop_s, r.gen_tokens, r.decode_tok_s, r.weight_bytes_per_token,
-               r.kv_bytes_per_token, r.decode_gb_s, r.decode_gb_s / r.read_gb_s);
+               r.kv_bytes_per_token, r.decode_gb_s, r.bandwidth_fraction);
       return VC_CLI_EXIT_OK;
     }
 
@@ -144,7 +144,7 @@ bench_engine (const char             *name,
   g_print ("  %-24s %.2f tokens/s (%u tokens)\n", _("decode"), r.decode_tok_s, r.gen_tokens);
   g_print ("  %-24s %.2f GB weights + %.3f GB keys/values per token: %.1f GB/s, %.0f%% of the sweep\n",
            _("bandwidth"), r.weight_bytes_per_token / 1e9, r.kv_bytes_per_token / 1e9, r.decode_gb_s,
-           100 * r.decode_gb_s / r.read_gb_s);
+           100 * r.bandwidth_fraction);
   return VC_CLI_EXIT_OK;
 }
 
