@@ -16,9 +16,7 @@
 #include "cpu-kernels.h"
 #include "vila.h"
 
-#if VILA_HAVE_OPENBLAS
-#include <cblas.h>
-#endif
+#include "blas.h"
 
 float
 vila_bf16_to_f32 (guint16 bf16)
@@ -139,28 +137,17 @@ matmul_range (gpointer data,
   vila_cpu_matmul_rows (job->out, job->x, job->n, job->w, job->bias, first, last);
 }
 
-#if VILA_HAVE_OPENBLAS
-/* OpenBLAS runs single-threaded inside our own pool's threads: two pools
- * taking turns on two cores spent a tenth of prefill in the scheduler
- * (OpenBLAS's idle workers yield in a loop while ours widen weights). */
-static void
-blas_use_one_thread (void)
-{
-  static gsize once = 0;
-
-  if (g_once_init_enter (&once))
-    {
-      openblas_set_num_threads (1);
-      g_once_init_leave (&once, 1);
-    }
-}
-
+/* Many input rows (prefill, the vision tower): OpenBLAS's sgemm where
+ * the system has it (blas.c; single-threaded inside our pool's threads:
+ * two pools taking turns on two cores spent a tenth of prefill in the
+ * scheduler), the row kernels otherwise. */
 typedef struct {
   float            *out;
   const float      *x;
   gsize             n;
   const VilaMatrix *w;
   const float      *bias;
+  VilaSgemmFunc     sgemm;
 } GemmJob;
 
 enum { GEMM_BLOCK_ROWS = 128 };
@@ -182,8 +169,8 @@ gemm_blocks (gpointer data,
 
       for (gsize j = 0; j < rows; j++)
         vila_matrix_row (w, j0 + j, block + j * w->cols);
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, job->n, rows, w->cols, 1.0f, job->x, w->cols,
-                   block, w->cols, 0.0f, job->out + j0, w->rows);
+      job->sgemm (VILA_BLAS_ROW_MAJOR, VILA_BLAS_NO_TRANS, VILA_BLAS_TRANS, job->n, rows, w->cols, 1.0f, job->x,
+                  w->cols, block, w->cols, 0.0f, job->out + j0, w->rows);
       if (job->bias != NULL)
         for (gsize i = 0; i < job->n; i++)
           for (gsize j = 0; j < rows; j++)
@@ -198,14 +185,13 @@ matmul_gemm (float            *out,
              const float      *x,
              gsize             n,
              const VilaMatrix *w,
-             const float      *bias)
+             const float      *bias,
+             VilaSgemmFunc     sgemm)
 {
-  GemmJob job = { out, x, n, w, bias };
+  GemmJob job = { out, x, n, w, bias, sgemm };
 
-  blas_use_one_thread ();
   vila_cpu_parallel_for ((w->rows + GEMM_BLOCK_ROWS - 1) / GEMM_BLOCK_ROWS, 1, gemm_blocks, &job);
 }
-#endif
 
 static void
 cpu_matmul (float            *out,
@@ -223,13 +209,11 @@ cpu_matmul (float            *out,
       vila_matrix_row (bias, 0, b);
       job.bias = b;
     }
-#if VILA_HAVE_OPENBLAS
-  if (n >= 16)
+  if (n >= 16 && vila_blas_sgemm () != NULL)
     {
-      matmul_gemm (out, x, n, w, job.bias);
+      matmul_gemm (out, x, n, w, job.bias, vila_blas_sgemm ());
       return;
     }
-#endif
   /* Weight rows are split across the threads: each streams its share. */
   vila_cpu_parallel_for (w->rows, 16, matmul_range, &job);
 }
@@ -276,10 +260,8 @@ cpu_matmuls (const float              *x,
   g_autofree float *bias_values = NULL;
   gsize bias_floats = 0;
 
-#if VILA_HAVE_OPENBLAS
-  if (n >= 16)
+  if (n >= 16 && vila_blas_sgemm () != NULL)
     return FALSE;
-#endif
   g_return_val_if_fail (count <= G_N_ELEMENTS (job.outs), FALSE);
   for (guint j = 0; j < count; j++)
     bias_floats += biases ? ws[j]->rows : 0;
@@ -412,9 +394,9 @@ typedef struct {
   const float *q, *k, *v;
   gsize        n_q, n_kv, q_start, n_heads, n_kv_heads, head_dim;
   gboolean     causal;
+  VilaSgemmFunc sgemm;
 } AttentionJob;
 
-#if VILA_HAVE_OPENBLAS
 /* Heads [first, last): scores = Q·Kᵀ and out = softmax(scores)·V as matrix
  * products; heads are interleaved in the rows, so each head is a strided
  * view. */
@@ -432,9 +414,9 @@ attention_heads (gpointer data,
     {
       gsize kv_head = h / group;
 
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n_q, n_kv, head_dim, scale,
-                   a->q + h * head_dim, a->n_heads * head_dim, a->k + kv_head * head_dim,
-                   a->n_kv_heads * head_dim, 0.0f, scores, n_kv);
+      a->sgemm (VILA_BLAS_ROW_MAJOR, VILA_BLAS_NO_TRANS, VILA_BLAS_TRANS, n_q, n_kv, head_dim, scale,
+                a->q + h * head_dim, a->n_heads * head_dim, a->k + kv_head * head_dim,
+                a->n_kv_heads * head_dim, 0.0f, scores, n_kv);
       for (gsize i = 0; i < n_q; i++)
         {
           float *row = scores + i * n_kv;
@@ -444,12 +426,11 @@ attention_heads (gpointer data,
           for (gsize t = visible; t < n_kv; t++)
             row[t] = 0.0f;
         }
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n_q, head_dim, n_kv, 1.0f,
-                   scores, n_kv, a->v + kv_head * head_dim, a->n_kv_heads * head_dim,
-                   0.0f, a->out + h * head_dim, a->n_heads * head_dim);
+      a->sgemm (VILA_BLAS_ROW_MAJOR, VILA_BLAS_NO_TRANS, VILA_BLAS_NO_TRANS, n_q, head_dim, n_kv, 1.0f,
+                scores, n_kv, a->v + kv_head * head_dim, a->n_kv_heads * head_dim,
+                0.0f, a->out + h * head_dim, a->n_heads * head_dim);
     }
 }
-#endif
 
 /* (query, head) pairs [first, last) one at a time. */
 static void
@@ -487,17 +468,14 @@ cpu_attention (float       *out,
                gsize        head_dim,
                gboolean     causal)
 {
-  AttentionJob job = { out, q, k, v, n_q, n_kv, q_start, n_heads, n_kv_heads, head_dim, causal };
+  AttentionJob job = { out, q, k, v, n_q, n_kv, q_start, n_heads, n_kv_heads, head_dim, causal, vila_blas_sgemm () };
 
-#if VILA_HAVE_OPENBLAS
   /* Many queries: matrix products per head, heads shared out. */
-  if (n_q >= 16)
+  if (n_q >= 16 && job.sgemm != NULL)
     {
-      blas_use_one_thread ();
       vila_cpu_parallel_for (n_heads, 1, attention_heads, &job);
       return;
     }
-#endif
   /* Decoding: one (query, head) pair per item, shared across the pool;
    * with a long context this is a good part of each step. */
   vila_cpu_parallel_for (n_q * n_heads, 1, attention_pairs, &job);

@@ -30,18 +30,51 @@ fail (Scanner    *s,
   return FALSE;
 }
 
-/* UTF-8 validation that takes runs of ASCII eight bytes at a time (most
- * of a vocabulary's bytes); characters beyond ASCII one by one. */
-static gboolean
-validate_utf8 (const char  *text,
-               gsize        length,
-               const char **bad)
+/* The length of the well-formed UTF-8 sequence of more than one byte at
+ * @p, or 0 where there is none: the Unicode Standard's table of
+ * well-formed byte sequences (chapter 3, table 3-7), which leaves out
+ * overlong forms, surrogates and code points past U+10FFFF. Inline,
+ * because a byte-level vocabulary has a two-byte character in most of its
+ * entries ("Ġ" stands for a space). */
+static inline gsize
+utf8_sequence_length (const guchar *p,
+                      gsize         left)
 {
-  const char *p = text, *end = text + length;
+  guchar b0 = p[0], lo = 0x80, hi = 0xbf;
+
+  if (b0 >= 0xc2 && b0 <= 0xdf)
+    return left >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
+  if (b0 >= 0xe0 && b0 <= 0xef)
+    {
+      if (b0 == 0xe0)
+        lo = 0xa0;
+      else if (b0 == 0xed)
+        hi = 0x9f;
+      return left >= 3 && p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 ? 3 : 0;
+    }
+  if (b0 >= 0xf0 && b0 <= 0xf4)
+    {
+      if (b0 == 0xf0)
+        lo = 0x90;
+      else if (b0 == 0xf4)
+        hi = 0x8f;
+      return left >= 4 && p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80 ? 4 : 0;
+    }
+  return 0;
+}
+
+/* UTF-8 validation that takes runs of ASCII eight bytes at a time (most
+ * of a vocabulary's bytes), the rest a character at a time. */
+gboolean
+vila_utf8_validate (const char  *text,
+                    gsize        length,
+                    const char **bad)
+{
+  const guchar *p = (const guchar *) text, *end = p + length;
 
   while (p < end)
     {
-      gunichar c;
+      gsize n;
 
       while (end - p >= 8)
         {
@@ -54,18 +87,17 @@ validate_utf8 (const char  *text,
         }
       if (p >= end)
         break;
-      if ((guchar) *p < 0x80)
+      if (*p < 0x80)
         {
           p++;
           continue;
         }
-      c = g_utf8_get_char_validated (p, end - p);
-      if (c == (gunichar) -1 || c == (gunichar) -2 || (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+      if ((n = utf8_sequence_length (p, end - p)) == 0)
         {
-          *bad = p;
+          *bad = (const char *) p;
           return FALSE;
         }
-      p = g_utf8_next_char (p);
+      p += n;
     }
   return TRUE;
 }
@@ -198,7 +230,7 @@ vila_json_flat_parse (const char        *json,
   Scanner s = { json, json, json + length, error };
   g_autoptr(GString) key = g_string_sized_new (64);
 
-  if (!validate_utf8 (json, length, &s.p))
+  if (!vila_utf8_validate (json, length, &s.p))
     return fail (&s, "the text is not UTF-8");
   skip_space (&s);
   if (s.p >= s.end || *s.p != '{')
@@ -371,7 +403,7 @@ vila_json_flat_parse_merges (const char         *json,
   g_autoptr(GString) left = g_string_sized_new (64);
   g_autoptr(GString) right = g_string_sized_new (64);
 
-  if (!validate_utf8 (json, length, &s.p))
+  if (!vila_utf8_validate (json, length, &s.p))
     return fail (&s, "the text is not UTF-8");
   skip_space (&s);
   if (s.p >= s.end || *s.p != '[')

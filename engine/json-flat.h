@@ -5,6 +5,12 @@
 
 G_BEGIN_DECLS
 
+/* Whether @text is well-formed UTF-8 (NUL bytes allowed), as fast as runs
+ * of ASCII allow; on failure *@bad points at the first byte that is not. */
+gboolean vila_utf8_validate (const char  *text,
+                             gsize        length,
+                             const char **bad);
+
 /* Called for each member of the object; return FALSE to stop (with @error
  * set). @key is decoded UTF-8, valid until the next call. */
 typedef gboolean (*VilaJsonFlatFunc) (const char  *key,

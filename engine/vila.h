@@ -34,6 +34,11 @@ typedef enum {
 
 GQuark vila_error_quark (void);
 
+/* Call at the start of main(), before any other thread runs: settles
+ * what libraries the engine opens later read from the environment (it
+ * keeps OpenBLAS from starting threads of its own). */
+void vila_init (void);
+
 /* Where the arithmetic runs. AUTO picks CUDA when a usable GPU exists. */
 typedef enum {
   VILA_BACKEND_AUTO,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fuzz/fuzz-common.h"
+#include "json-flat.h"
 
 static const char *data_dir;
 
@@ -291,6 +292,62 @@ test_missing_files (void)
   g_rmdir (dir);
 }
 
+/* The vocabulary readers' UTF-8 check against GLib's on every sequence
+ * of one to three bytes and on four-byte ones around every boundary,
+ * alone and after ASCII (the eight-byte fast path). */
+static void
+check_utf8_sequence (const guchar *bytes,
+                     gsize         n)
+{
+  char text[16];
+  const char *bad = NULL;
+
+  for (gsize prefix = 0; prefix <= 9; prefix += 9)
+    {
+      gboolean ours, glib;
+
+      memset (text, 'a', prefix);
+      memcpy (text + prefix, bytes, n);
+      ours = vila_utf8_validate (text, prefix + n, &bad);
+      glib = g_utf8_validate_len (text, prefix + n, NULL);
+      if (ours != glib)
+        g_error ("%02x %02x %02x %02x (%zu bytes after %zu ASCII): ours %d, GLib's %d", bytes[0],
+                 n > 1 ? bytes[1] : 0, n > 2 ? bytes[2] : 0, n > 3 ? bytes[3] : 0, n, prefix, ours, glib);
+      if (!ours)
+        g_assert_true (bad >= text + prefix && bad < text + prefix + n);
+    }
+}
+
+static void
+test_utf8_validation (void)
+{
+  static const guchar edges[] = { 0x00, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xff };
+  guchar b[4];
+
+  for (guint x = 1; x < 0x100; x++)
+    {
+      b[0] = x;
+      check_utf8_sequence (b, 1);
+      for (guint y = 1; y < 0x100; y++)
+        {
+          b[1] = y;
+          check_utf8_sequence (b, 2);
+          for (guint z = 1; z < 0x100 && x >= 0xe0 && x < 0xf0; z++)
+            {
+              b[2] = z;
+              check_utf8_sequence (b, 3);
+            }
+          for (guint i = 0; i < G_N_ELEMENTS (edges) * G_N_ELEMENTS (edges) && x >= 0xf0; i++)
+            {
+              b[2] = edges[i / G_N_ELEMENTS (edges)];
+              b[3] = edges[i % G_N_ELEMENTS (edges)];
+              if (b[2] != 0 && b[3] != 0)
+                check_utf8_sequence (b, 4);
+            }
+        }
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -301,6 +358,7 @@ main (int    argc,
     g_error ("usage: %s TESTS-DATA-DIR", argv[0]);
   data_dir = argv[1];
 
+  g_test_add_func ("/tokenizer/files/utf8-validation", test_utf8_validation);
   g_test_add_func ("/tokenizer/files/fuzz-regressions", test_fuzz_regressions);
   g_test_add_func ("/tokenizer/files/truncated-sentencepiece", test_truncated_sentencepiece);
   g_test_add_func ("/tokenizer/files/sentencepiece-kinds", test_sentencepiece_kinds);

@@ -2,13 +2,14 @@
 # Sourced by ./run and ./run-tests: installs what building and testing VILA
 # Chat needs on Debian 12, with apt-get, only when something is missing.
 
-# Build: compilers, meson and the libraries of DESIGN.md's stack.
+# Build: compilers, meson and the libraries of DESIGN.md's stack (OpenBLAS
+# only at run time: the engine opens it when there, engine/blas.c).
 VC_BUILD_PACKAGES="
   ca-certificates gcc libc6-dev pkg-config meson ninja-build
   libglib2.0-dev libglib2.0-dev-bin libglib2.0-bin
   libgtk-4-dev libadwaita-1-dev libgdk-pixbuf-2.0-dev
   libjson-glib-dev libsqlite3-dev libsoup-3.0-dev libmd4c-dev
-  libopenblas-dev
+  libopenblas0
   gettext desktop-file-utils appstream
   adwaita-icon-theme fonts-cantarell
 "

@@ -7,6 +7,7 @@
 #include <locale.h>
 
 #include "vc-application.h"
+#include "vila.h"
 
 int
 main (int    argc,
@@ -14,6 +15,7 @@ main (int    argc,
 {
   g_autoptr(VcApplication) app = NULL;
 
+  vila_init ();
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

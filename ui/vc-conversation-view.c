@@ -134,6 +134,10 @@ scroll_to_bottom (gpointer data)
   VcConversationView *self = data;
   GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
 
+  /* GTK 4.8's list warns when scrolled while it has no rows (the window
+   * closed, or another conversation emptied it, since this was queued). */
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)) || g_list_model_get_n_items (G_LIST_MODEL (self->messages)) == 0)
+    return G_SOURCE_REMOVE;
   gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
   return G_SOURCE_REMOVE;
 }

@@ -81,6 +81,7 @@ main (int    argc,
     { NULL }
   };
 
+  vila_init ();
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "vc-application.h"
+#include "vila.h"
 #include "vc-conversation-list.h"
 #include "vc-conversation-view.h"
 #include "vc-sidebar.h"
@@ -385,6 +386,7 @@ main (int    argc,
   char *app_argv[4];
   int status;
 
+  vila_init ();
   bench.main_start = g_get_monotonic_time ();
   bench.exec_to_main_ms = started >= 0 ? boottime_ms () - started : -1;
   if (argc < 2)
