@@ -283,6 +283,12 @@ n_rows (VcWindow *window)
   return g_list_model_get_n_items (G_LIST_MODEL (gtk_list_view_get_model (view)));
 }
 
+static gboolean
+list_has_menu_button (gpointer view)
+{
+  return find_widget (view, GTK_TYPE_MENU_BUTTON) != NULL;
+}
+
 static gint64
 newest_conversation (void)
 {
@@ -317,6 +323,31 @@ test_conversations (void)
   g_assert_cmpuint (n_rows (window), ==, before + 1);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo-delete", "x", second));
   g_assert_cmpuint (n_rows (window), ==, before + 2);
+
+  /* A row's own menu, made when it is first opened, deletes the
+   * conversation the row shows; undone again. */
+  {
+    GtkListView *view = find_list_view (find_widget (GTK_WIDGET (window), VC_TYPE_SIDEBAR));
+    GtkWidget *menu_button;
+    const gint64 *shown;
+    gint64 deleted;
+
+    iterate_until (list_has_menu_button, view);
+    menu_button = find_widget (GTK_WIDGET (view), GTK_TYPE_MENU_BUTTON);
+    g_assert_nonnull (menu_button);
+    g_assert_null (gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (menu_button)));
+    gtk_menu_button_popup (GTK_MENU_BUTTON (menu_button));
+    g_assert_nonnull (gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (menu_button)));
+    gtk_menu_button_popdown (GTK_MENU_BUTTON (menu_button));
+    shown = g_object_get_data (G_OBJECT (gtk_widget_get_parent (menu_button)), "vc-conversation");
+    g_assert_nonnull (shown);
+    deleted = *shown;
+    g_assert_true (deleted == first || deleted == second);
+    g_assert_true (gtk_widget_activate_action (menu_button, "row.delete", NULL));
+    g_assert_cmpuint (n_rows (window), ==, before + 1);
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo-delete", "x", deleted));
+    g_assert_cmpuint (n_rows (window), ==, before + 2);
+  }
 
   /* Deleted and left so: gone from the store when the window closes. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.delete-conversation", "x", first));
@@ -909,6 +940,43 @@ test_broken_database (void)
   close_window (GTK_WINDOW (window));
 }
 
+typedef struct {
+  VcWindow *window;
+  guint     expected;
+} RowCount;
+
+static gboolean
+shows_rows (gpointer data)
+{
+  RowCount *count = data;
+
+  return n_rows (count->window) == count->expected;
+}
+
+/* More conversations than the sidebar shows before its first frame: all
+ * of them are in the list once the window is painted. */
+static void
+test_many_conversations (void)
+{
+  VcStore *store = vc_application_get_store (app, NULL);
+  g_autoptr(GPtrArray) all = NULL;
+  RowCount count;
+
+  for (guint i = 0; i < 80; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("Conversation %u", i);
+
+      g_assert_cmpint (vc_store_add_conversation (store, title, NULL), >, 0);
+    }
+  all = vc_store_list_conversations (store, NULL, NULL);
+  g_assert_cmpuint (all->len, >=, 80);
+  count.window = open_main_window ();
+  count.expected = all->len;
+  iterate_until (shows_rows, &count);
+  g_assert_cmpuint (n_rows (count.window), ==, all->len);
+  close_window (GTK_WINDOW (count.window));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -943,6 +1011,7 @@ main (int    argc,
   g_test_add_func ("/window/settings", test_settings);
   g_test_add_func ("/window/reopen", test_reopen);
   g_test_add_func ("/window/drop-on-ready", test_drop_on_ready);
+  g_test_add_func ("/window/many-conversations", test_many_conversations);
 
   status = g_test_run ();
   g_object_unref (app);
