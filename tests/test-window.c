@@ -788,6 +788,32 @@ open_with_model (void)
   return window;
 }
 
+/* Opens @conversation as a user would: its row in the sidebar, which
+ * shows @title. */
+static void
+open_from_sidebar (VcWindow   *window,
+                   gint64      conversation,
+                   const char *title)
+{
+  GtkListView *list = find_list_view (find_widget (GTK_WIDGET (window), VC_TYPE_SIDEBAR));
+  GListModel *rows = G_LIST_MODEL (gtk_list_view_get_model (list));
+  int position = -1;
+
+  for (guint i = 0; i < g_list_model_get_n_items (rows) && position < 0; i++)
+    {
+      g_autoptr(VcConversationItem) item = g_list_model_get_item (rows, i);
+
+      if (vc_conversation_item_get_id (item) == conversation)
+        {
+          g_assert_cmpstr (vc_conversation_item_get_title (item), ==, title);
+          position = (int) i;
+        }
+    }
+  g_assert_cmpint (position, >=, 0);
+  g_signal_emit_by_name (list, "activate", (guint) position);
+  iterate_until (window_shows_chat, window);
+}
+
 /* A question with three photos, the window closed and opened again: the
  * conversation is in the list, and clicking it shows the question with
  * its three thumbnails and the answer. */
@@ -799,11 +825,8 @@ test_reopen (void)
   VcWindow *window = open_with_model ();
   VcConversationView *view;
   VcComposer *composer;
-  GtkListView *list;
-  GListModel *rows;
   g_autofree char *answer = NULL;
   gint64 conversation;
-  int position = -1;
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new-conversation", NULL));
   iterate_until (window_shows_chat, window);
@@ -830,21 +853,7 @@ test_reopen (void)
   close_window (GTK_WINDOW (window));
 
   window = open_with_model ();
-  list = find_list_view (find_widget (GTK_WIDGET (window), VC_TYPE_SIDEBAR));
-  rows = G_LIST_MODEL (gtk_list_view_get_model (list));
-  for (guint i = 0; i < g_list_model_get_n_items (rows) && position < 0; i++)
-    {
-      g_autoptr(VcConversationItem) item = g_list_model_get_item (rows, i);
-
-      if (vc_conversation_item_get_id (item) == conversation)
-        {
-          g_assert_cmpstr (vc_conversation_item_get_title (item), ==, "Which of these is the oldest photo?");
-          position = (int) i;
-        }
-    }
-  g_assert_cmpint (position, >=, 0);
-  g_signal_emit_by_name (list, "activate", (guint) position);
-  iterate_until (window_shows_chat, window);
+  open_from_sidebar (window, conversation, "Which of these is the oldest photo?");
   view = VC_CONVERSATION_VIEW (find_widget (GTK_WIDGET (window), VC_TYPE_CONVERSATION_VIEW));
   g_assert_cmpuint (vc_conversation_view_get_n_messages (view), ==, 2);
   iterate_until (widget_is_mapped, find_widget (GTK_WIDGET (view), VC_TYPE_MESSAGE_WIDGET));
@@ -977,6 +986,53 @@ test_many_conversations (void)
   close_window (GTK_WINDOW (count.window));
 }
 
+/* A conversation longer than the transcript lists at first: its newest
+ * fifty messages, and fifty more each time the view reaches its top. */
+static void
+test_long_conversation (void)
+{
+  VcStore *store = vc_application_get_store (app, NULL);
+  gint64 conversation = vc_store_add_conversation (store, "A long talk", NULL);
+  VcWindow *window;
+  GListModel *listed;
+  VcConversationView *view;
+  GtkWidget *scroller;
+
+  g_assert_cmpint (conversation, >, 0);
+  for (guint i = 0; i < 120; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("Message %u", i);
+      VcMessage message = {
+        .conversation_id = conversation, .role = i % 2 ? VC_ROLE_ASSISTANT : VC_ROLE_USER, .text = text,
+        .state = VC_MESSAGE_COMPLETE, .temperature = -1, .top_p = -1, .first_token_ms = -1, .tokens_per_second = -1,
+      };
+
+      g_assert_cmpint (vc_store_add_message (store, &message, NULL), >, 0);
+    }
+  window = open_with_model ();
+  open_from_sidebar (window, conversation, "A long talk");
+  view = VC_CONVERSATION_VIEW (find_widget (GTK_WIDGET (window), VC_TYPE_CONVERSATION_VIEW));
+  listed = G_LIST_MODEL (gtk_list_view_get_model (find_list_view (GTK_WIDGET (view))));
+  scroller = find_widget (GTK_WIDGET (view), GTK_TYPE_SCROLLED_WINDOW);
+  g_assert_cmpuint (vc_conversation_view_get_n_messages (view), ==, 120);
+  g_assert_cmpuint (g_list_model_get_n_items (listed), ==, 50);
+  /* A question and its answer join what is listed. */
+  vc_composer_set_text (vc_conversation_view_get_composer (view), "And then?");
+  vc_conversation_view_send (view);
+  iterate_until (answer_written, view);
+  g_assert_cmpuint (vc_conversation_view_get_n_messages (view), ==, 122);
+  g_assert_cmpuint (g_list_model_get_n_items (listed), ==, 52);
+  g_signal_emit_by_name (scroller, "edge-reached", GTK_POS_BOTTOM);
+  g_assert_cmpuint (g_list_model_get_n_items (listed), ==, 52);
+  g_signal_emit_by_name (scroller, "edge-reached", GTK_POS_TOP);
+  g_assert_cmpuint (g_list_model_get_n_items (listed), ==, 102);
+  g_signal_emit_by_name (scroller, "edge-reached", GTK_POS_TOP);
+  g_assert_cmpuint (g_list_model_get_n_items (listed), ==, 122);
+  g_signal_emit_by_name (scroller, "edge-reached", GTK_POS_TOP);
+  g_assert_cmpuint (g_list_model_get_n_items (listed), ==, 122);
+  close_window (GTK_WINDOW (window));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1012,6 +1068,7 @@ main (int    argc,
   g_test_add_func ("/window/reopen", test_reopen);
   g_test_add_func ("/window/drop-on-ready", test_drop_on_ready);
   g_test_add_func ("/window/many-conversations", test_many_conversations);
+  g_test_add_func ("/window/long-conversation", test_long_conversation);
 
   status = g_test_run ();
   g_object_unref (app);

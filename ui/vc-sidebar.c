@@ -70,7 +70,7 @@ show_every_row (VcSidebar *self)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self->conversation_view), self->show_all_tick);
   self->show_all_tick = 0;
   if (self->first_rows != NULL)
-    gtk_slice_list_model_set_size (self->first_rows, G_MAXUINT);
+    gtk_slice_list_model_set_size (self->first_rows, G_MAXINT);
 }
 
 static gboolean
@@ -348,8 +348,8 @@ vc_sidebar_set_store (VcSidebar  *self,
   if (!vc_conversation_list_reload (self->conversations, query, error))
     return FALSE;
   self->first_rows = gtk_slice_list_model_new (g_object_ref (G_LIST_MODEL (self->conversations)), 0,
-                                               gtk_widget_get_mapped (GTK_WIDGET (self)) ? G_MAXUINT : FIRST_ROWS);
-  if (gtk_slice_list_model_get_size (self->first_rows) != G_MAXUINT)
+                                               gtk_widget_get_mapped (GTK_WIDGET (self)) ? G_MAXINT : FIRST_ROWS);
+  if (gtk_slice_list_model_get_size (self->first_rows) != G_MAXINT)
     {
       self->ticks_seen = 0;
       self->show_all_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->conversation_view),
