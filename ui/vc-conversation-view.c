@@ -62,7 +62,6 @@ struct _VcConversationView
   VcWorker     *worker;
   VcChat       *chat;
   GListStore   *messages;     /* VcMessageItem */
-  GtkSliceListModel *shown;   /* the newest of them, what the transcript lists */
   GCancellable *answering;    /* while an answer is written */
   gint64        editing;      /* the question being edited, or 0 */
   GSettings    *settings;
@@ -163,31 +162,6 @@ same_message (const VcMessage *a,
          a->tokens_per_second == b->tokens_per_second && a->first_token_ms == b->first_token_ms;
 }
 
-/* The transcript lists the newest messages and reaches back as the user
- * scrolls to its top. GTK 4.8's list view keeps up to 200 rows alive
- * whatever fits on screen, and measures each: opening a conversation of
- * 300 messages laid out 200 answers (1.2 s on two cores); fifty are
- * plenty to fill a window and to scroll through before more come. */
-enum { NEWEST_MESSAGES = 50, EARLIER_MESSAGES = 50 };
-
-static void
-show_newest (VcConversationView *self)
-{
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
-
-  gtk_slice_list_model_set_offset (self->shown, n > NEWEST_MESSAGES ? n - NEWEST_MESSAGES : 0);
-}
-
-static void
-on_edge_reached (VcConversationView *self,
-                 GtkPositionType     position)
-{
-  guint offset = gtk_slice_list_model_get_offset (self->shown);
-
-  if (position == GTK_POS_TOP && offset > 0)
-    gtk_slice_list_model_set_offset (self->shown, offset > EARLIER_MESSAGES ? offset - EARLIER_MESSAGES : 0);
-}
-
 /* The transcript again from the store. */
 static void
 reload (VcConversationView *self)
@@ -225,10 +199,6 @@ reload (VcConversationView *self)
     }
   if (same < shown || items->len > 0)
     g_list_store_splice (self->messages, same, shown - same, items->pdata, items->len);
-  /* Messages taken away from before what is listed (an edit far back):
-   * the newest again. */
-  if (gtk_slice_list_model_get_offset (self->shown) >= messages->len)
-    show_newest (self);
   follow (self, was_at_bottom);
 }
 
@@ -303,9 +273,7 @@ vc_conversation_view_show (VcConversationView *self,
   g_signal_connect (self->chat, "answer-changed", G_CALLBACK (on_answer_changed), self);
   g_signal_connect (self->chat, "answer-started", G_CALLBACK (on_answer_started), self);
   vc_conversation_view_refresh_settings (self);
-  gtk_slice_list_model_set_offset (self->shown, 0);
   reload (self);
-  show_newest (self);
   follow (self, TRUE);
   vc_composer_focus (self->composer);
 }
@@ -535,7 +503,6 @@ vc_conversation_view_dispose (GObject *object)
   g_clear_object (&self->chat);
   g_clear_object (&self->store);
   g_clear_object (&self->worker);
-  g_clear_object (&self->shown);
   g_clear_object (&self->messages);
   g_clear_object (&self->settings);
   gtk_widget_dispose_template (GTK_WIDGET (self), VC_TYPE_CONVERSATION_VIEW);
@@ -584,10 +551,6 @@ vc_conversation_view_init (VcConversationView *self)
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row), NULL);
   g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row), NULL);
   gtk_list_view_set_factory (self->transcript, factory);
-  /* Any size will do while it is beyond the end: not G_MAXUINT, which
-   * GTK 4.8's slice adds to the offset (it wrapped and hid new rows). */
-  self->shown = gtk_slice_list_model_new (g_object_ref (G_LIST_MODEL (self->messages)), 0, G_MAXINT);
   gtk_list_view_set_model (self->transcript,
-                           GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->shown)))));
-  g_signal_connect_object (self->scroller, "edge-reached", G_CALLBACK (on_edge_reached), self, G_CONNECT_SWAPPED);
+                           GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->messages)))));
 }
