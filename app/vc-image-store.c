@@ -21,6 +21,20 @@ vc_image_store_path (const char *folder,
   return g_build_filename (folder, "images", prefix, sha256, NULL);
 }
 
+GBytes *
+vc_image_store_read (const char  *folder,
+                     const char  *sha256,
+                     GError     **error)
+{
+  g_autofree char *path = vc_image_store_path (folder, sha256);
+  char *contents = NULL;
+  gsize length = 0;
+
+  if (!g_file_get_contents (path, &contents, &length, error))
+    return NULL;
+  return g_bytes_new_take (contents, length);
+}
+
 char *
 vc_image_store_add (const char  *folder,
                     GBytes      *bytes,

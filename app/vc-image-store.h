@@ -19,6 +19,10 @@ char *vc_image_store_add  (const char  *folder,
 /* The file of @sha256 (whether or not it exists). */
 char *vc_image_store_path (const char  *folder,
                            const char  *sha256);
+/* The bytes of @sha256 as they were stored, or NULL and @error. */
+GBytes *vc_image_store_read (const char  *folder,
+                             const char  *sha256,
+                             GError     **error);
 
 /* The image of @sha256 turned as its EXIF orientation says and scaled
  * (high quality) to fit @size × @size pixels, kept beside it as a PNG so

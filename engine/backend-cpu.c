@@ -119,24 +119,6 @@ vila_matrix_row (const VilaMatrix *m,
     }
 }
 
-typedef struct {
-  float            *out;
-  const float      *x;
-  gsize             n;
-  const VilaMatrix *w;
-  const float      *bias;
-} MatmulJob;
-
-static void
-matmul_range (gpointer data,
-              gsize    first,
-              gsize    last)
-{
-  MatmulJob *job = data;
-
-  vila_cpu_matmul_rows (job->out, job->x, job->n, job->w, job->bias, first, last);
-}
-
 /* Many input rows (prefill, the vision tower): OpenBLAS's sgemm where
  * the system has it (blas.c; single-threaded inside our pool's threads:
  * two pools taking turns on two cores spent a tenth of prefill in the
@@ -193,34 +175,10 @@ matmul_gemm (float            *out,
   vila_cpu_parallel_for ((w->rows + GEMM_BLOCK_ROWS - 1) / GEMM_BLOCK_ROWS, 1, gemm_blocks, &job);
 }
 
-static void
-cpu_matmul (float            *out,
-            const float      *x,
-            gsize             n,
-            const VilaMatrix *w,
-            const VilaMatrix *bias)
-{
-  g_autofree float *b = NULL;
-  MatmulJob job = { out, x, n, w, NULL };
-
-  if (bias != NULL)
-    {
-      b = g_new (float, bias->cols);
-      vila_matrix_row (bias, 0, b);
-      job.bias = b;
-    }
-  if (n >= 16 && vila_blas_sgemm () != NULL)
-    {
-      matmul_gemm (out, x, n, w, job.bias, vila_blas_sgemm ());
-      return;
-    }
-  /* Weight rows are split across the threads: each streams its share. */
-  vila_cpu_parallel_for (w->rows, 16, matmul_range, &job);
-}
-
-/* Decoding: several products of the same input (q, k and v; gate and up)
- * as one job over all their rows, so the threads stream them without
- * stopping to meet in between. */
+/* Few input rows (decoding): the rows of one or several weight matrices
+ * with the same input (q, k and v; gate and up) as one job, split across
+ * the threads so that each streams its share without stopping to meet
+ * the others between matrices. */
 typedef struct {
   const float      *x;
   gsize             n;
@@ -281,6 +239,26 @@ cpu_matmuls (const float              *x,
     }
   vila_cpu_parallel_for (job.ends[count - 1], 16, matmuls_range, &job);
   return TRUE;
+}
+
+static void
+cpu_matmul (float            *out,
+            const float      *x,
+            gsize             n,
+            const VilaMatrix *w,
+            const VilaMatrix *bias)
+{
+  const VilaMatrix * const biases[] = { bias };
+  g_autofree float *b = NULL;
+
+  if (cpu_matmuls (x, n, 1, &out, &w, bias != NULL ? biases : NULL))
+    return;
+  if (bias != NULL)
+    {
+      b = g_new (float, bias->cols);
+      vila_matrix_row (bias, 0, b);
+    }
+  matmul_gemm (out, x, n, w, b, vila_blas_sgemm ());
 }
 
 static void cpu_silu_mul (float       *gate,

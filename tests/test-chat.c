@@ -111,19 +111,24 @@ collect (const char *text,
   return TRUE;
 }
 
-/* The engine's own answer to @question (after @earlier question and
- * answer, when given). */
+/* The engine's own answer under @prompt, after @earlier_question and
+ * @earlier_answer when given. */
 static char *
-direct (const char *earlier_question,
-        const char *earlier_answer,
-        const char *question)
+direct_under (const char *prompt,
+              const char *earlier_question,
+              const char *earlier_answer,
+              const char *question)
 {
   g_autofree char *path = g_build_filename (data_dir, "checkpoints", "vila15-tiny", NULL);
   g_autoptr(VilaModel) model = vila_model_load (path, NULL, NULL);
-  g_autoptr(VilaSession) session = vila_session_new (model, NULL, NULL);
+  g_autoptr(VilaSession) session = NULL;
   GString *text = g_string_new (NULL);
+  VilaSessionOptions options;
   VilaSamplingParams params;
 
+  vila_session_options_init (&options);
+  options.system_prompt = prompt;
+  session = vila_session_new (model, &options, NULL);
   vila_sampling_params_init (&params);
   params.max_new_tokens = 24;
   if (earlier_question != NULL)
@@ -134,6 +139,16 @@ direct (const char *earlier_question,
   g_assert_true (vila_session_append_text (session, question, NULL));
   g_assert_true (vila_session_generate (session, &params, collect, text, NULL, NULL, NULL));
   return g_string_free (text, FALSE);
+}
+
+/* The engine's own answer to @question (after @earlier question and
+ * answer, when given), under the template's own system prompt. */
+static char *
+direct (const char *earlier_question,
+        const char *earlier_answer,
+        const char *question)
+{
+  return direct_under (NULL, earlier_question, earlier_answer, question);
 }
 
 static VcMessage *
@@ -458,36 +473,6 @@ test_edit_and_delete (Fixture       *f,
     g_assert_cmpuint (messages->len, ==, 4);
     g_assert_cmpstr (message_at (messages, 3)->text, ==, follow_up);
   }
-}
-
-/* The engine's own answer under @prompt, after @earlier_question and
- * @earlier_answer when given. */
-static char *
-direct_under (const char *prompt,
-              const char *earlier_question,
-              const char *earlier_answer,
-              const char *question)
-{
-  g_autofree char *path = g_build_filename (data_dir, "checkpoints", "vila15-tiny", NULL);
-  g_autoptr(VilaModel) model = vila_model_load (path, NULL, NULL);
-  g_autoptr(VilaSession) session = NULL;
-  GString *text = g_string_new (NULL);
-  VilaSessionOptions options;
-  VilaSamplingParams params;
-
-  vila_session_options_init (&options);
-  options.system_prompt = prompt;
-  session = vila_session_new (model, &options, NULL);
-  vila_sampling_params_init (&params);
-  params.max_new_tokens = 24;
-  if (earlier_question != NULL)
-    {
-      g_assert_true (vila_session_append_text (session, earlier_question, NULL));
-      g_assert_true (vila_session_append_answer (session, earlier_answer, NULL));
-    }
-  g_assert_true (vila_session_append_text (session, question, NULL));
-  g_assert_true (vila_session_generate (session, &params, collect, text, NULL, NULL, NULL));
-  return g_string_free (text, FALSE);
 }
 
 /* The system prompt reaches the model; a new one puts the conversation

@@ -468,16 +468,11 @@ vc_composer_begin_edit (VcComposer      *self,
   for (guint i = 0; question->images != NULL && i < question->images->len; i++)
     {
       const VcMessageImage *image = &g_array_index (question->images, VcMessageImage, i);
-      g_autofree char *path = vc_image_store_path (folder, image->sha256);
       g_autofree char *name = g_strdup_printf (_("Image %u"), i + 1);
       g_autoptr(GError) error = NULL;
-      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(GBytes) bytes = vc_image_store_read (folder, image->sha256, &error);
       g_autoptr(VcAttachment) attachment = NULL;
-      char *contents = NULL;
-      gsize length = 0;
 
-      if (g_file_get_contents (path, &contents, &length, &error))
-        bytes = g_bytes_new_take (contents, length);
       if (bytes == NULL || !(attachment = vc_attachment_new_from_bytes (bytes, name, &error)))
         {
           g_signal_emit (self, signals[SIGNAL_ERROR], 0, error->message);
