@@ -9,6 +9,7 @@
 #pragma once
 
 #include "safetensors.h"
+#include "vila.h"
 
 G_BEGIN_DECLS
 
@@ -95,6 +96,15 @@ typedef struct {
   /* The first index of the largest of @x[n]: greedy decoding without the
    * logits leaving the backend. */
   gint32 (*argmax)    (const float *x, gsize n);
+  /* The next token from @logits as vila_sample() draws it, with @uniform
+   * as its random number (vila_sample_uniform(); unused when greedy) and
+   * the penalty over @history (host memory) applied to @logits in place;
+   * -1 when the draw cannot be made here (see vc_sample()), and the
+   * caller then draws on the host from the downloaded logits with the
+   * same number (vila_sample_draw()). NULL where logits are host memory
+   * anyway. */
+  gint32 (*sample)    (float *logits, gsize vocab, const VilaSamplingParams *params, const gint32 *history,
+                       gsize n_history, double uniform);
   /* cache[start + i] = rows[i] for rows of @width: new keys and values */
   void (*kv_store)    (float *cache, const float *rows, gsize start, gsize n, gsize width);
 
@@ -141,6 +151,16 @@ gboolean              vila_cuda_memory_info (guint64 *free_bytes,
 /* Device-to-device copy speed (bytes read + written per second). */
 double                vila_cuda_copy_bandwidth (void);
 const char           *vila_cuda_device_name (void);
+/* Times the products of a decoding step at these sizes in every shape
+ * of the product kernel, into @report (kernel-bench.c). */
+gboolean              vila_cuda_bench_products (guint     hidden,
+                                                guint     intermediate,
+                                                guint     q_width,
+                                                guint     kv_width,
+                                                guint     vocab,
+                                                guint     n_layers,
+                                                GString  *report,
+                                                GError  **error);
 #endif
 
 /* Reports binding (an upload to a GPU: seconds for a large model) as a

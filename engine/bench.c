@@ -225,7 +225,43 @@ vila_bench_options_init (VilaBenchOptions *options)
 {
   *options = (VilaBenchOptions) {
     .n_images = 1, .prompt_tokens = 64, .gen_tokens = 32, .backend = VILA_BACKEND_CPU, .dtype = VILA_DTYPE_F16,
+    .temperature = 0.0f, .top_p = 1.0f,
   };
+}
+
+static const Shape *
+find_shape (const char  *synthetic,
+            GError     **error)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
+    if (g_strcmp0 (shapes[i].name, synthetic) == 0)
+      return &shapes[i];
+  g_set_error (error, VILA_ERROR, VILA_ERROR_INVALID_ARGUMENT,
+               "Unknown synthetic model “%s” (vila1.5-3b, llama3-vila1.5-8b, vila1.5-13b)", synthetic);
+  return NULL;
+}
+
+char *
+vila_bench_kernels (const char  *synthetic,
+                    GError     **error)
+{
+  const Shape *shape = find_shape (synthetic, error);
+#if VILA_HAVE_CUDA
+  g_autoptr(GString) report = g_string_new (NULL);
+  guint head_dim;
+
+  if (shape == NULL)
+    return NULL;
+  head_dim = shape->hidden / shape->heads;
+  if (!vila_cuda_bench_products (shape->hidden, shape->intermediate, shape->heads * head_dim,
+                                 shape->kv_heads * head_dim, shape->vocab, shape->layers, report, error))
+    return NULL;
+  return g_string_free (g_steal_pointer (&report), FALSE);
+#else
+  if (shape != NULL)
+    g_set_error_literal (error, VILA_ERROR, VILA_ERROR_NO_DEVICE, "This build has no CUDA backend");
+  return NULL;
+#endif
 }
 
 gboolean
@@ -253,15 +289,8 @@ vila_bench_run (const char              *synthetic,
   g_autofree float *sweep_data = NULL;
   g_autofree double *sweep_sums = NULL;
 
-  for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
-    if (g_strcmp0 (shapes[i].name, synthetic) == 0)
-      shape = &shapes[i];
-  if (shape == NULL)
-    {
-      g_set_error (error, VILA_ERROR, VILA_ERROR_INVALID_ARGUMENT,
-                   "Unknown synthetic model “%s” (vila1.5-3b, llama3-vila1.5-8b, vila1.5-13b)", synthetic);
-      return FALSE;
-    }
+  if ((shape = find_shape (synthetic, error)) == NULL)
+    return FALSE;
 
   fill_config (&config, shape);
   hidden = config.llm.hidden;
@@ -388,6 +417,14 @@ vila_bench_run (const char              *synthetic,
     guint64 kv_per_position = 2ull * config.llm.n_layers * config.llm.n_kv_heads * config.llm.head_dim * sizeof (float);
     guint64 bytes = 0;
     double decode_s = 0;
+    /* Sampling (temperature > 0) draws over the ids so far, as a chat's
+     * session does; the image rows are -1 there. */
+    VilaSamplingParams sampling = { options->temperature, options->top_p, 0, 1.0f, 1, options->gen_tokens };
+    g_autofree gint32 *history = g_new (gint32, n_prompt + options->gen_tokens);
+    guint64 rng_state = 20261126;
+
+    for (gsize i = 0; i < n_prompt; i++)
+      history[i] = i < (gsize) options->n_images * config.tokens_per_image ? -1 : 100 + (gint32) i;
 
     if (sweep.data)
       sweeps[0] = read_sweep_gb_s (&sweep);
@@ -402,11 +439,13 @@ vila_bench_run (const char              *synthetic,
           {
             gint32 token = 200 + i, next;
 
-            /* Greedy: on a GPU only the token comes back, as in a chat.
-             * Per token every weight is read once, and the keys and values
-             * of every position so far. */
+            /* On a GPU only the token comes back, as in a chat. Per token
+             * every weight is read once, and the keys and values of every
+             * position so far. */
             vila_llm_embed (llm, &token, 1, embeddings);
-            if (!vila_llm_forward_greedy (llm, cache, embeddings, 1, &next, error))
+            history[n_prompt + i] = token;
+            if (!vila_llm_forward_sample (llm, cache, embeddings, 1, &sampling, history, n_prompt + i + 1, &rng_state,
+                                          &next, error))
               return FALSE;
             block_bytes += result->weight_bytes_per_token + kv_per_position * (n_prompt + i + 1);
           }

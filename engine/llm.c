@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "llm.h"
+#include "sampler.h"
 #include "vila.h"
 
 typedef struct {
@@ -408,17 +409,59 @@ decode_step (VilaLlm           *llm,
     run_layers (llm, cache, a, 1, start, llm->inv_freq, FALSE);
 }
 
+/* How the next token is chosen where the logits are computed. */
+typedef struct {
+  const VilaSamplingParams *params;
+  const gint32             *history;
+  gsize                     n_history;
+  guint64                  *rng_state;
+} SampleRequest;
+
+/* The token @request draws from @logits (backend memory, changed): on
+ * the backend where it can, else from a download. */
+static gint32
+choose_token (VilaLlm             *llm,
+              float               *logits,
+              const SampleRequest *request)
+{
+  const VilaBackendOps *ops = llm->ops;
+  const VilaSamplingParams *params = request->params;
+  gsize vocab = llm->config->vocab;
+  g_autofree float *host = NULL;
+  double uniform;
+  gint32 token;
+
+  if (params->temperature <= 0 && (params->repetition_penalty <= 0 || params->repetition_penalty == 1.0f))
+    return ops->argmax (logits, vocab);
+  if (ops->sample == NULL)
+    {
+      host = g_new (float, vocab);
+      ops->download (host, logits, vocab);
+      return vila_sample (host, vocab, params, request->history, request->n_history, request->rng_state);
+    }
+  uniform = params->temperature > 0 ? vila_sample_uniform (request->rng_state) : 0.0;
+  token = ops->sample (logits, vocab, params, request->history, request->n_history, uniform);
+  if (token >= 0)
+    return token;
+  /* The kept tokens reach past what the backend sorts: the same draw on
+   * the host, from the logits it has penalised. */
+  host = g_new (float, vocab);
+  ops->download (host, logits, vocab);
+  return vila_sample_draw (host, vocab, params, uniform);
+}
+
 /* Logits of every position into @logits (host), or of the last one into
- * @logits, or only its greedy choice into @token. */
+ * @logits, or only the token @request chooses into @token. */
 static gboolean
-forward (VilaLlm      *llm,
-         VilaKvCache  *cache,
-         const float  *embeddings,
-         gsize         n,
-         gboolean      all_logits,
-         float        *logits,
-         gint32       *token,
-         GError      **error)
+forward (VilaLlm             *llm,
+         VilaKvCache         *cache,
+         const float         *embeddings,
+         gsize                n,
+         gboolean             all_logits,
+         float               *logits,
+         const SampleRequest *request,
+         gint32              *token,
+         GError             **error)
 {
   const VilaLlmConfig *c = llm->config;
   const VilaBackendOps *ops = llm->ops;
@@ -499,7 +542,7 @@ forward (VilaLlm      *llm,
       ops->free (all);
     }
   else if (token != NULL)
-    *token = ops->argmax (a.last_logits, c->vocab);
+    *token = request != NULL ? choose_token (llm, a.last_logits, request) : ops->argmax (a.last_logits, c->vocab);
   else
     ops->download (logits, a.last_logits, c->vocab);
   if (arena != cache->scratch)
@@ -516,7 +559,7 @@ vila_llm_forward (VilaLlm      *llm,
                   float        *logits,
                   GError      **error)
 {
-  return forward (llm, cache, embeddings, n, all_logits, logits, NULL, error);
+  return forward (llm, cache, embeddings, n, all_logits, logits, NULL, NULL, error);
 }
 
 gboolean
@@ -527,5 +570,22 @@ vila_llm_forward_greedy (VilaLlm      *llm,
                          gint32       *token,
                          GError      **error)
 {
-  return forward (llm, cache, embeddings, n, FALSE, NULL, token, error);
+  return forward (llm, cache, embeddings, n, FALSE, NULL, NULL, token, error);
+}
+
+gboolean
+vila_llm_forward_sample (VilaLlm                  *llm,
+                         VilaKvCache              *cache,
+                         const float              *embeddings,
+                         gsize                     n,
+                         const VilaSamplingParams *params,
+                         const gint32             *history,
+                         gsize                     n_history,
+                         guint64                  *rng_state,
+                         gint32                   *token,
+                         GError                  **error)
+{
+  SampleRequest request = { params, history, n_history, rng_state };
+
+  return forward (llm, cache, embeddings, n, FALSE, NULL, &request, token, error);
 }

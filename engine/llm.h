@@ -64,6 +64,21 @@ gboolean     vila_llm_forward_greedy (VilaLlm               *llm,
                                       gint32                *token,
                                       GError               **error);
 
+/* The same, with the token drawn as vila_sample() draws it from the last
+ * position's logits over @history (which should hold the ids of the
+ * cache's positions and of these new ones): where the backend can, the
+ * logits stay there and only the token comes back. */
+gboolean     vila_llm_forward_sample (VilaLlm                  *llm,
+                                      VilaKvCache              *cache,
+                                      const float              *embeddings,
+                                      gsize                     n,
+                                      const VilaSamplingParams *params,
+                                      const gint32             *history,
+                                      gsize                     n_history,
+                                      guint64                  *rng_state,
+                                      gint32                   *token,
+                                      GError                  **error);
+
 /* A cache for up to @max_capacity positions, allocated as it fills. */
 VilaKvCache *vila_kv_cache_new       (VilaLlm               *llm,
                                       guint                  max_capacity);

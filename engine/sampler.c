@@ -36,44 +36,45 @@ by_value_descending (gconstpointer a,
   return x->id - y->id;
 }
 
+double
+vila_sample_uniform (guint64 *rng_state)
+{
+  return next_uniform (rng_state);
+}
+
+void
+vila_sample_penalize (float                    *logits,
+                      gsize                     vocab,
+                      float                     penalty,
+                      const gint32             *history,
+                      gsize                     n_history)
+{
+  g_autoptr(GHashTable) seen = NULL;
+
+  /* RepetitionPenaltyLogitsProcessor: each seen token once. */
+  if (penalty <= 0 || penalty == 1.0f)
+    return;
+  seen = g_hash_table_new (NULL, NULL);
+  for (gsize i = 0; i < n_history; i++)
+    {
+      gint32 id = history[i];
+
+      if (id < 0 || (gsize) id >= vocab || !g_hash_table_add (seen, GINT_TO_POINTER (id + 1)))
+        continue;
+      logits[id] = logits[id] < 0 ? logits[id] * penalty : logits[id] / penalty;
+    }
+}
+
 gint32
-vila_sample (float                    *logits,
-             gsize                     vocab,
-             const VilaSamplingParams *params,
-             const gint32             *history,
-             gsize                     n_history,
-             guint64                  *rng_state)
+vila_sample_draw (const float              *logits,
+                  gsize                     vocab,
+                  const VilaSamplingParams *params,
+                  double                    uniform)
 {
   g_autofree Candidate *candidates = NULL;
   gsize n = vocab, keep;
   double total = 0, cumulative = 0, draw;
   float max;
-
-  /* RepetitionPenaltyLogitsProcessor: each seen token once. */
-  if (params->repetition_penalty > 0 && params->repetition_penalty != 1.0f)
-    {
-      g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
-
-      for (gsize i = 0; i < n_history; i++)
-        {
-          gint32 id = history[i];
-
-          if (id < 0 || (gsize) id >= vocab || !g_hash_table_add (seen, GINT_TO_POINTER (id + 1)))
-            continue;
-          logits[id] = logits[id] < 0 ? logits[id] * params->repetition_penalty
-                                      : logits[id] / params->repetition_penalty;
-        }
-    }
-
-  if (params->temperature <= 0)
-    {
-      gsize best = 0;
-
-      for (gsize i = 1; i < vocab; i++)
-        if (logits[i] > logits[best])
-          best = i;
-      return (gint32) best;
-    }
 
   candidates = g_new (Candidate, vocab);
   for (gsize i = 0; i < vocab; i++)
@@ -103,7 +104,7 @@ vila_sample (float                    *logits,
   total = 0;
   for (gsize i = 0; i < keep; i++)
     total += exp ((double) candidates[i].value - max);
-  draw = next_uniform (rng_state) * total;
+  draw = uniform * total;
   for (gsize i = 0; i < keep; i++)
     {
       draw -= exp ((double) candidates[i].value - max);
@@ -111,4 +112,25 @@ vila_sample (float                    *logits,
         return candidates[i].id;
     }
   return candidates[keep - 1].id;
+}
+
+gint32
+vila_sample (float                    *logits,
+             gsize                     vocab,
+             const VilaSamplingParams *params,
+             const gint32             *history,
+             gsize                     n_history,
+             guint64                  *rng_state)
+{
+  vila_sample_penalize (logits, vocab, params->repetition_penalty, history, n_history);
+  if (params->temperature <= 0)
+    {
+      gsize best = 0;
+
+      for (gsize i = 1; i < vocab; i++)
+        if (logits[i] > logits[best])
+          best = i;
+      return (gint32) best;
+    }
+  return vila_sample_draw (logits, vocab, params, next_uniform (rng_state));
 }

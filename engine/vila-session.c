@@ -537,7 +537,7 @@ vila_session_generate (VilaSession               *self,
   g_autofree float *scratch = NULL;
   Rows rows;
   gint32 eos, stop, next = -1;
-  gboolean greedy_on_device;
+  gboolean sample_on_device;
   guint64 rng;
   gint64 start, first_token = 0;
   gsize vocab;
@@ -600,10 +600,9 @@ vila_session_generate (VilaSession               *self,
   stop = stop_token (self);
   rng = params->seed ^ G_GUINT64_CONSTANT (0x5851f42d4c957f2d);
   detokenizer = vila_detokenizer_new (model->tokenizer, TRUE);
-  /* Plain greedy decoding on a GPU: the argmax is taken there and only the
-   * token comes back, not the logits. */
-  greedy_on_device = model->ops != &vila_cpu_backend && params->temperature <= 0 &&
-                     params->repetition_penalty == 1.0f;
+  /* On a GPU the token is chosen there and only it comes back, not the
+   * logits. */
+  sample_on_device = model->ops != &vila_cpu_backend;
 
   for (;;)
     {
@@ -670,9 +669,14 @@ vila_session_generate (VilaSession               *self,
         g_autoptr(GError) local_error = NULL;
 
         vila_llm_embed (model->llm, &token, 1, row);
-        if (greedy_on_device ? !vila_llm_forward_greedy (model->llm, self->cache, row, 1, &next, &local_error)
+        g_array_append_val (self->history, token);
+        if (sample_on_device ? !vila_llm_forward_sample (model->llm, self->cache, row, 1, params,
+                                                         &g_array_index (self->history, gint32, 0),
+                                                         self->history->len, &rng, &next, &local_error)
                              : !vila_llm_forward (model->llm, self->cache, row, 1, FALSE, self->logits, &local_error))
           {
+            /* The history follows the cache, which did not take it. */
+            g_array_set_size (self->history, self->history->len - 1);
             if (g_error_matches (local_error, VILA_ERROR, VILA_ERROR_CONTEXT_FULL))
               {
                 stats->stop_reason = VILA_STOP_CONTEXT_FULL;
@@ -681,7 +685,6 @@ vila_session_generate (VilaSession               *self,
             g_propagate_error (error, g_steal_pointer (&local_error));
             return FALSE;
           }
-        g_array_append_val (self->history, token);
       }
     }
 

@@ -210,9 +210,9 @@ gboolean     vila_session_truncate     (VilaSession               *session,
                                         GError                   **error);
 guint        vila_session_get_n_tokens (VilaSession               *session);
 /* The logits the last generated token was drawn from (after a generate()
- * with max_new_tokens 1: those of the prompt's last position). Greedy
- * decoding on a GPU leaves the later ones there: then they stay those of
- * the prompt's last position. */
+ * with max_new_tokens 1: those of the prompt's last position). Decoding
+ * on a GPU chooses tokens there and leaves the later logits there: then
+ * they stay those of the prompt's last position. */
 const float  *vila_session_get_logits  (VilaSession               *session,
                                         guint                     *n_vocab);
 /* The token of each position in the cache, -1 for image rows. */
@@ -275,6 +275,8 @@ typedef struct {
   guint           gen_tokens;        /* 32 */
   VilaBackendKind backend;           /* CPU */
   VilaDtype       dtype;             /* of the weights on a GPU, F16 */
+  float           temperature;       /* of decoding: 0 = greedy */
+  float           top_p;             /* 1 = off */
 } VilaBenchOptions;
 
 typedef struct {
@@ -307,6 +309,12 @@ void     vila_bench_options_init (VilaBenchOptions        *options);
 gboolean vila_bench_run          (const char              *synthetic,
                                   const VilaBenchOptions  *options,
                                   VilaBenchResult         *result,
+                                  GError                 **error);
+
+/* The products of a decoding step at @synthetic's sizes, timed on the
+ * GPU in each shape of our product kernel: a report of a few lines, or
+ * NULL and @error (no GPU, or built without CUDA). */
+char    *vila_bench_kernels      (const char              *synthetic,
                                   GError                 **error);
 
 const char *vila_version (void);

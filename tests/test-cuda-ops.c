@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "sampler.h"
 #include "vila-test-util.h"
 #include "vila-test-backend.h"
 
@@ -458,6 +459,81 @@ test_argmax (void)
     }
 }
 
+/* Sampling on the device against the host sampler with the same random
+ * numbers: the same token every time, whether the device draws or hands
+ * the draw back (-1) for the host to make from its penalised logits. */
+typedef struct {
+  float temperature, top_p;
+  guint top_k;
+  float penalty;
+  float quantum;   /* logits rounded to multiples of it (ties), or 0 */
+  float scale;
+} SampleCase;
+
+static void
+test_sample (void)
+{
+  const VilaBackendOps *ops = cuda_ops (VILA_DTYPE_F32);
+  const gsize vocabs[] = { 1, 7, 1000, 32000, 151643 };
+  const SampleCase cases[] = {
+    { 0.0f, 1.0f, 0, 1.3f, 0.0f, 8.0f },     /* greedy after the penalty */
+    { 0.7f, 0.9f, 0, 1.0f, 0.0f, 8.0f },
+    { 1.0f, 1.0f, 0, 1.0f, 0.0f, 8.0f },     /* the draw may land past the head */
+    { 0.8f, 1.0f, 40, 1.2f, 0.0f, 8.0f },
+    { 0.8f, 1.0f, 40, 1.0f, 0.5f, 4.0f },    /* ties across the top-k boundary */
+    { 1.5f, 0.95f, 5000, 1.0f, 0.0f, 8.0f }, /* top-k wider than the head */
+    { 0.5f, 0.5f, 1, 1.0f, 0.0f, 8.0f },
+    { 2.0f, 0.999f, 0, 1.1f, 0.0f, 1.0f },   /* flat: top-p's mass past the head */
+  };
+  guint on_device = 0, handed_back = 0;
+
+  for (guint v = 0; v < G_N_ELEMENTS (vocabs); v++)
+    for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+      for (guint round = 0; round < 4; round++)
+        {
+          const SampleCase *sc = &cases[c];
+          gsize vocab = vocabs[v], n_history = 1 + g_rand_int_range (rng, 0, 300);
+          VilaSamplingParams params = { sc->temperature, sc->top_p, sc->top_k, sc->penalty, 0, 1 };
+          g_autofree float *logits = random_floats (vocab, sc->scale);
+          g_autofree float *expected_logits = NULL, *device_logits = g_new (float, vocab);
+          g_autofree gint32 *history = g_new (gint32, n_history);
+          double uniform = g_rand_double (rng);
+          gint32 expected, token;
+          float *dlogits;
+
+          if (sc->quantum > 0)
+            for (gsize i = 0; i < vocab; i++)
+              logits[i] = roundf (logits[i] / sc->quantum) * sc->quantum;
+          /* Repeats, image rows (-1) and ids past the vocabulary among them. */
+          for (gsize i = 0; i < n_history; i++)
+            history[i] = g_rand_int_range (rng, -1, (gint32) MIN (vocab + 2, 400));
+          expected_logits = g_memdup2 (logits, vocab * sizeof (float));
+          vila_sample_penalize (expected_logits, vocab, sc->penalty, history, n_history);
+          expected = sc->temperature > 0 ? vila_sample_draw (expected_logits, vocab, &params, uniform)
+                                         : vila_cpu_backend.argmax (expected_logits, vocab);
+
+          dlogits = to_device (ops, logits, vocab);
+          token = ops->sample (dlogits, vocab, &params, history, n_history, uniform);
+          ops->download (device_logits, dlogits, vocab);
+          ops->free (dlogits);
+          g_assert_cmpmem (device_logits, vocab * sizeof (float), expected_logits, vocab * sizeof (float));
+          if (token < 0)
+            {
+              handed_back++;
+              token = vila_sample_draw (device_logits, vocab, &params, uniform);
+            }
+          else
+            on_device++;
+          if (token != expected)
+            g_error ("vocabulary %" G_GSIZE_FORMAT ", case %u, round %u: the device chose %d, the host %d", vocab,
+                     c, round, token, expected);
+        }
+  /* Both ways were taken. */
+  g_test_message ("%u draws on the device, %u handed back", on_device, handed_back);
+  g_assert_cmpuint (on_device, >, 0);
+  g_assert_cmpuint (handed_back, >, 0);
+}
+
 #endif
 
 int
@@ -476,6 +552,7 @@ main (int    argc,
   g_test_add_func ("/cuda/ops/elementwise", test_elementwise);
   g_test_add_func ("/cuda/ops/embed", test_embed);
   g_test_add_func ("/cuda/ops/argmax", test_argmax);
+  g_test_add_func ("/cuda/ops/sample", test_sample);
   g_test_add_func ("/cuda/ops/fusions", test_fusions);
   g_test_add_func ("/cuda/ops/downsample", test_downsample);
 #endif

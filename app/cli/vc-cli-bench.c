@@ -2,7 +2,8 @@
 /*
  * vila-cli bench --tokenizer -m PATH [-m PATH…] [--text FILE] [--json]
  * vila-cli bench --synthetic NAME [--images K] [--prompt-tokens N]
- *                [--gen-tokens N] [--json]
+ *                [--gen-tokens N] [--temperature T] [--top-p P] [--json]
+ * vila-cli bench --synthetic NAME --kernels     (the GPU's decoding products)
  *
  * Tokenizers: load time and encode/decode throughput. Engine: time to
  * first token, prefill and decode speed on a model with the real shapes
@@ -120,10 +121,11 @@ bench_engine (const char             *name,
                "\"prefill_tok_s\": %.2f, \"prefill_gflop_s\": %.2f, \"gen_tokens\": %u, "
                "\"decode_tok_s\": %.3f, \"weight_bytes_per_token\": %" G_GUINT64_FORMAT ", "
                "\"kv_bytes_per_token\": %" G_GUINT64_FORMAT ", \"decode_gb_s\": %.2f, "
-               "\"bandwidth_fraction\": %.3f}\n",
+               "\"bandwidth_fraction\": %.3f, \"temperature\": %.2f, \"top_p\": %.2f, \"images\": %u}\n",
                name, vila_backend_kind_to_string (r.backend), r.device, r.threads, r.read_gb_s, r.load_s, r.ttft_ms, r.vision_s, r.prompt_tokens,
                r.prefill_tok_s, r.prefill_gflop_s, r.gen_tokens, r.decode_tok_s, r.weight_bytes_per_token,
-               r.kv_bytes_per_token, r.decode_gb_s, r.bandwidth_fraction);
+               r.kv_bytes_per_token, r.decode_gb_s, r.bandwidth_fraction, options->temperature, options->top_p,
+               options->n_images);
       return VC_CLI_EXIT_OK;
     }
 
@@ -141,7 +143,11 @@ bench_engine (const char             *name,
   g_print ("  %-24s %.0f ms (%u images: %.2f s)\n", _("time to first token"), r.ttft_ms, options->n_images, r.vision_s);
   g_print ("  %-24s %.1f tokens/s, %.1f GFLOP/s (%u positions)\n", _("prefill"), r.prefill_tok_s,
            r.prefill_gflop_s, r.prompt_tokens);
-  g_print ("  %-24s %.2f tokens/s (%u tokens)\n", _("decode"), r.decode_tok_s, r.gen_tokens);
+  if (options->temperature > 0)
+    g_print ("  %-24s %.2f tokens/s (%u tokens, sampled at temperature %.2f, top-p %.2f)\n", _("decode"),
+             r.decode_tok_s, r.gen_tokens, options->temperature, options->top_p);
+  else
+    g_print ("  %-24s %.2f tokens/s (%u tokens)\n", _("decode"), r.decode_tok_s, r.gen_tokens);
   g_print ("  %-24s %.2f GB weights + %.3f GB keys/values per token: %.1f GB/s, %.0f%% of the sweep\n",
            _("bandwidth"), r.weight_bytes_per_token / 1e9, r.kv_bytes_per_token / 1e9, r.decode_gb_s,
            100 * r.bandwidth_fraction);
@@ -157,8 +163,9 @@ vc_cli_bench (int    argc,
   g_auto(GStrv) models = NULL;
   g_autofree char *text_path = NULL;
   g_autoptr(GString) text = NULL;
-  gboolean tokenizer = FALSE;
+  gboolean tokenizer = FALSE, kernels = FALSE;
   gboolean json = FALSE;
+  double temperature = 0, top_p = 1;
   g_autofree char *synthetic = NULL;
   g_autofree char *backend = NULL, *dtype = NULL;
   VilaBenchOptions engine;
@@ -166,6 +173,10 @@ vc_cli_bench (int    argc,
     { "tokenizer", 0, 0, G_OPTION_ARG_NONE, &tokenizer, N_("Measure tokenizers"), NULL },
     { "synthetic", 0, 0, G_OPTION_ARG_STRING, &synthetic,
       N_("Measure the engine on a model of these shapes: vila1.5-3b, llama3-vila1.5-8b, vila1.5-13b"), N_("NAME") },
+    { "kernels", 0, 0, G_OPTION_ARG_NONE, &kernels,
+      N_("With --synthetic: time the GPU's decoding products in each kernel shape"), NULL },
+    { "temperature", 0, 0, G_OPTION_ARG_DOUBLE, &temperature, N_("Sample while decoding (default 0: greedy)"), "T" },
+    { "top-p", 0, 0, G_OPTION_ARG_DOUBLE, &top_p, N_("Top-p while sampling (default 1: off)"), "P" },
     { "images", 0, 0, G_OPTION_ARG_INT, &engine.n_images, N_("Images in the prompt (default 1)"), "K" },
     { "prompt-tokens", 0, 0, G_OPTION_ARG_INT, &engine.prompt_tokens, N_("Text tokens in the prompt (default 64)"), "N" },
     { "gen-tokens", 0, 0, G_OPTION_ARG_INT, &engine.gen_tokens, N_("Tokens to generate (default 32)"), "N" },
@@ -193,6 +204,25 @@ vc_cli_bench (int    argc,
     }
   if (!vc_cli_parse_backend ("bench", backend, dtype, &engine.backend, &engine.dtype))
     return VC_CLI_EXIT_USAGE;
+  if (temperature < 0 || top_p <= 0 || top_p > 1)
+    {
+      g_printerr (_("%s bench: the temperature must be 0 or more and top-p above 0 and at most 1\n"), CLI_BINARY);
+      return VC_CLI_EXIT_USAGE;
+    }
+  engine.temperature = (float) temperature;
+  engine.top_p = (float) top_p;
+  if (synthetic != NULL && kernels)
+    {
+      g_autofree char *report = vila_bench_kernels (synthetic, &error);
+
+      if (report == NULL)
+        {
+          g_printerr ("%s: %s\n", CLI_BINARY, error->message);
+          return VC_CLI_EXIT_ERROR;
+        }
+      g_print ("%s", report);
+      return VC_CLI_EXIT_OK;
+    }
   if (synthetic != NULL)
     return bench_engine (synthetic, &engine, json);
   if (!tokenizer)

@@ -85,8 +85,12 @@ typedef struct {
   gsize          partial_floats;
   float         *scores;          /* attention as matrix products */
   gsize          scores_floats;
-  int           *argmax;          /* device */
+  int           *argmax;          /* device: a token chosen there */
   int           *argmax_host;     /* pinned */
+  int           *history;         /* device: token ids for the repetition penalty */
+  gsize          history_capacity;
+  unsigned      *seen;            /* device: the penalty's bitmap */
+  gsize          seen_words;
   void          *workspace;       /* cuBLAS's */
   Step          *recording;       /* the step being recorded, or NULL */
   gsize          recording_narrow_floats;
@@ -110,6 +114,10 @@ thread_state_free (gpointer data)
     cudaFree (state->argmax);
   if (state->argmax_host != NULL)
     cudaFreeHost (state->argmax_host);
+  if (state->history != NULL)
+    cudaFree (state->history);
+  if (state->seen != NULL)
+    cudaFree (state->seen);
   if (state->workspace != NULL)
     cudaFree (state->workspace);
   if (state->handle != NULL)
@@ -713,9 +721,17 @@ cuda_rope_store (float *q, const float *k, const float *v, gsize n, gsize n_head
   return TRUE;
 }
 
+/* The token a kernel chose into state->argmax, brought back. */
 static gint32
-cuda_argmax (const float *x,
-             gsize        n)
+chosen_token (ThreadState *state)
+{
+  check (cudaMemcpyAsync (state->argmax_host, state->argmax, sizeof (int), cudaMemcpyDeviceToHost, STREAM), "download");
+  check (cudaStreamSynchronize (STREAM), "computation");
+  return *state->argmax_host;
+}
+
+static ThreadState *
+choice_state (void)
 {
   ThreadState *state = thread_state ();
 
@@ -724,10 +740,57 @@ cuda_argmax (const float *x,
       check (cudaMalloc ((void **) &state->argmax, sizeof (int)), "allocation");
       check (cudaMallocHost ((void **) &state->argmax_host, sizeof (int)), "allocation");
     }
+  return state;
+}
+
+static gint32
+cuda_argmax (const float *x,
+             gsize        n)
+{
+  ThreadState *state = choice_state ();
+
   check (vc_argmax (x, n, state->argmax, STREAM), "argmax");
-  check (cudaMemcpyAsync (state->argmax_host, state->argmax, sizeof (int), cudaMemcpyDeviceToHost, STREAM), "download");
-  check (cudaStreamSynchronize (STREAM), "computation");
-  return *state->argmax_host;
+  return chosen_token (state);
+}
+
+static gint32
+cuda_sample (float                    *logits,
+             gsize                     vocab,
+             const VilaSamplingParams *params,
+             const gint32             *history,
+             gsize                     n_history,
+             double                    uniform)
+{
+  ThreadState *state = choice_state ();
+  gboolean penalised = params->repetition_penalty > 0 && params->repetition_penalty != 1.0f && n_history > 0;
+
+  thread_state_changed ();
+  if (penalised)
+    {
+      gsize words = (vocab + 31) / 32;
+
+      if (n_history > state->history_capacity)
+        {
+          if (state->history != NULL)
+            check (cudaFree (state->history), "free");
+          /* Room to grow: the history gains a token a step. */
+          state->history_capacity = MAX (n_history * 2, 4096);
+          check (cudaMalloc ((void **) &state->history, state->history_capacity * sizeof (int)), "allocation");
+        }
+      if (words > state->seen_words)
+        {
+          if (state->seen != NULL)
+            check (cudaFree (state->seen), "free");
+          check (cudaMalloc ((void **) &state->seen, words * sizeof (unsigned)), "allocation");
+          state->seen_words = words;
+        }
+      check (cudaMemcpyAsync (state->history, history, n_history * sizeof (int), cudaMemcpyHostToDevice, STREAM),
+             "upload");
+    }
+  check (vc_sample (logits, vocab, state->history, penalised ? n_history : 0, params->repetition_penalty,
+                    state->seen, params->temperature, params->top_k, params->top_p, uniform, state->argmax, STREAM),
+         "sampling");
+  return chosen_token (state);
 }
 
 static void
@@ -810,6 +873,7 @@ cuda_embed (float *out, const VilaMatrix *table, const gint32 *ids, gsize n)
     .embed = cuda_embed,                 \
     .downsample = cuda_downsample,       \
     .argmax = cuda_argmax,               \
+    .sample = cuda_sample,               \
     .kv_store = cuda_kv_store,           \
     .matmuls = cuda_matmuls,             \
     .gate_up = cuda_gate_up,             \

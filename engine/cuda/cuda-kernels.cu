@@ -9,6 +9,7 @@
 #include <cuda_fp16.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "cuda-kernels.h"
 
@@ -187,7 +188,7 @@ attention_kernel (float *out, float *partial, const float *q, const float *k, co
   int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const float *qi = q + ((size_t) i * n_heads + h) * head_dim;
   float scale = 1.0f / sqrtf ((float) head_dim);
-  __shared__ float q_shared[VC_MAX_HEAD_DIM];
+  __shared__ __align__ (16) float q_shared[VC_MAX_HEAD_DIM];
   float acc[PER_LANE];
   float m = -INFINITY, l = 0.0f;
 
@@ -211,8 +212,27 @@ attention_kernel (float *out, float *partial, const float *q, const float *k, co
           const float *kt = k + (size_t) t * kv_width + (size_t) kv_head * head_dim;
           float dot = 0.0f;
 
-          for (int d = 0; d < head_dim; d++)
-            dot += q_shared[d] * kt[d];
+          /* Sixteen bytes a load where the rows allow, several loads in
+           * flight; the sum in the same order either way. */
+          if (head_dim % 4 == 0 && kv_width % 4 == 0 && (uintptr_t) k % 16 == 0)
+            {
+              const float4 *k4 = reinterpret_cast<const float4 *> (kt);
+              const float4 *q4 = reinterpret_cast<const float4 *> (q_shared);
+
+#pragma unroll 8
+              for (int d = 0; d < head_dim / 4; d++)
+                {
+                  float4 kk = k4[d], qq = q4[d];
+
+                  dot += qq.x * kk.x;
+                  dot += qq.y * kk.y;
+                  dot += qq.z * kk.z;
+                  dot += qq.w * kk.w;
+                }
+            }
+          else
+            for (int d = 0; d < head_dim; d++)
+              dot += q_shared[d] * kt[d];
           score = dot * scale;
         }
       m_group = score;
@@ -228,18 +248,34 @@ attention_kernel (float *out, float *partial, const float *q, const float *k, co
 #pragma unroll
       for (int p = 0; p < PER_LANE; p++)
         acc[p] *= correction;
-      for (int j = 0; j < count; j++)
+      /* The values eight keys at a time, loaded before they are used, so
+       * that eight loads are in flight rather than one. */
+      for (int j0 = 0; j0 < count; j0 += 8)
         {
-          float pj = __shfl_sync (0xffffffff, weight, j);
-          const float *vt = v + (size_t) (t0 + j) * kv_width + (size_t) kv_head * head_dim;
+          float values[8][PER_LANE];
 
 #pragma unroll
-          for (int p = 0; p < PER_LANE; p++)
+          for (int jj = 0; jj < 8; jj++)
             {
-              int d = lane + 32 * p;
+              const float *vt = v + (size_t) (t0 + j0 + jj) * kv_width + (size_t) kv_head * head_dim;
 
-              if (d < head_dim)
-                acc[p] += pj * vt[d];
+#pragma unroll
+              for (int p = 0; p < PER_LANE; p++)
+                {
+                  int d = lane + 32 * p;
+
+                  values[jj][p] = j0 + jj < count && d < head_dim ? vt[d] : 0.0f;
+                }
+            }
+#pragma unroll
+          for (int jj = 0; jj < 8; jj++)
+            {
+              float pj = __shfl_sync (0xffffffff, weight, j0 + jj);
+
+              if (j0 + jj < count)
+#pragma unroll
+                for (int p = 0; p < PER_LANE; p++)
+                  acc[p] += pj * values[jj][p];
             }
         }
       m = m_new;
@@ -443,67 +479,113 @@ dot8 (uint4 packed, float4 a, float4 b, VcType type)
          w[2].x * b.x + w[2].y * b.y + w[3].x * b.z + w[3].y * b.w;
 }
 
-constexpr int kGemvWarps = 8;
-
-/* Decoding's products, bound by how fast the weights stream: one warp per
- * output row, each lane loading 16 bytes (eight weights) at a time with
- * several loads in flight, the float32 input read as it is (no
- * narrowing), float32 sums. A launch serves several jobs:
+/* Decoding's products, bound by how fast the weights stream: each warp
+ * takes ROWS consecutive output rows of one job, each lane loading 16
+ * bytes (eight weights) of every row at a time, UNROLL steps unrolled so
+ * that ROWS x UNROLL loads are in flight, the float32 input read as it is
+ * (no narrowing; each load of it serves ROWS rows), float32 sums. A row's
+ * sum is made in the same order whatever ROWS and UNROLL are. A launch
+ * serves several jobs:
  *   VC_GEMV_PLAIN:   out_j[row] = w_j[row] · x (+ bias_j[row]), j < n_jobs
- *                    (rows of the jobs numbered one after the other)
+ *                    (warps of the jobs numbered one after the other)
  *   VC_GEMV_ADD:     out_0[row] += w_0[row] · x (a residual)
  *   VC_GEMV_SILU:    out_0[row] = silu(w_0[row] · x) * (w_1[row] · x)
  * so that q, k and v (or gate and up) take one launch and the residual
  * and SiLU none of their own. (Folding RMSNorm in as well, each block
  * finding the scale first, measured slower on an H200: the loads then
  * start later.) */
-__global__ void __launch_bounds__ (kGemvWarps * 32)
+/* field[job] with constant indices only: indexing a kernel parameter's
+ * array at run time copies the whole parameter to local memory first. */
+template <typename T>
+__device__ T
+job_field (const T (&field)[VC_GEMV_MAX_JOBS], int job)
+{
+  static_assert (VC_GEMV_MAX_JOBS == 3, "one branch per job");
+  return job == 0 ? field[0] : job == 1 ? field[1] : field[2];
+}
+
+template <int ROWS, int UNROLL>
+__global__ void __launch_bounds__ (256)
 fused_gemv_kernel (VcGemvJobs jobs, VcType type, const float4 *x, int cols)
 {
-  int warp_row = blockIdx.x * kGemvWarps + threadIdx.x / 32, lane = threadIdx.x % 32;
-  int n_vectors = cols / 8, job = 0, row;
-  float sum = 0.0f, other = 0.0f;
+  int warp_index = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32, lane = threadIdx.x % 32;
+  int n_vectors = cols / 8, job = 0, row0, n_rows;
+  float sum[ROWS], other[ROWS];
 
-  while (job + 1 < jobs.n_jobs && jobs.mode == VC_GEMV_PLAIN && warp_row >= jobs.first_row[job + 1])
-    job++;
-  row = warp_row - jobs.first_row[job];
-  if (row >= jobs.rows[job])
+  if (jobs.mode == VC_GEMV_PLAIN)
+    job = warp_index >= jobs.first_row[2] && jobs.n_jobs > 2 ? 2 : warp_index >= jobs.first_row[1] && jobs.n_jobs > 1;
+  row0 = (warp_index - job_field (jobs.first_row, job)) * ROWS;
+  if (row0 >= job_field (jobs.rows, job))
     return;
+  n_rows = min (ROWS, job_field (jobs.rows, job) - row0);
 
   {
-    const uint4 *w = static_cast<const uint4 *> (jobs.w[job]) + (size_t) row * n_vectors;
-    const uint4 *w_up = jobs.mode == VC_GEMV_SILU ? static_cast<const uint4 *> (jobs.w[1]) + (size_t) row * n_vectors
+    const uint4 *w = static_cast<const uint4 *> (job_field (jobs.w, job)) + (size_t) row0 * n_vectors;
+    const uint4 *w_up = jobs.mode == VC_GEMV_SILU ? static_cast<const uint4 *> (jobs.w[1]) + (size_t) row0 * n_vectors
                                                   : nullptr;
 
-#pragma unroll 4
+#pragma unroll
+    for (int r = 0; r < ROWS; r++)
+      sum[r] = other[r] = 0.0f;
+#pragma unroll UNROLL
     for (int i = lane; i < n_vectors; i += 32)
       {
         float4 a = x[2 * i], b = x[2 * i + 1];
 
-        sum += dot8 (__ldg (w + i), a, b, type);
-        if (w_up != nullptr)
-          other += dot8 (__ldg (w_up + i), a, b, type);
+#pragma unroll
+        for (int r = 0; r < ROWS; r++)
+          if (r < n_rows)
+            {
+              sum[r] += dot8 (__ldg (w + (size_t) r * n_vectors + i), a, b, type);
+              if (w_up != nullptr)
+                other[r] += dot8 (__ldg (w_up + (size_t) r * n_vectors + i), a, b, type);
+            }
       }
   }
-  for (int offset = 16; offset > 0; offset /= 2)
+#pragma unroll
+  for (int r = 0; r < ROWS; r++)
+    for (int offset = 16; offset > 0; offset /= 2)
+      {
+        sum[r] += __shfl_xor_sync (0xffffffff, sum[r], offset);
+        other[r] += __shfl_xor_sync (0xffffffff, other[r], offset);
+      }
+#pragma unroll
+  for (int r = 0; r < ROWS; r++)
     {
-      sum += __shfl_xor_sync (0xffffffff, sum, offset);
-      other += __shfl_xor_sync (0xffffffff, other, offset);
-    }
-  if (lane != 0)
-    return;
-  switch (jobs.mode)
-    {
-    case VC_GEMV_ADD:
-      jobs.out[0][row] += sum;
-      break;
-    case VC_GEMV_SILU:
-      jobs.out[0][row] = sum / (1.0f + expf (-sum)) * other;
-      break;
-    default:
-      jobs.out[job][row] = jobs.bias[job] != nullptr ? sum + jobs.bias[job][row] : sum;
+      int row = row0 + r;
+
+      /* Lane r writes row r. */
+      if (lane != r || r >= n_rows)
+        continue;
+      switch (jobs.mode)
+        {
+        case VC_GEMV_ADD:
+          jobs.out[0][row] += sum[r];
+          break;
+        case VC_GEMV_SILU:
+          jobs.out[0][row] = sum[r] / (1.0f + expf (-sum[r])) * other[r];
+          break;
+        default:
+          {
+            const float *bias = job_field (jobs.bias, job);
+
+            job_field (jobs.out, job)[row] = bias != nullptr ? sum[r] + bias[row] : sum[r];
+          }
+        }
     }
 }
+
+/* The shapes of the product kernel a launch may take (VILA_GEMV_VARIANT
+ * picks one, for measuring them against each other: tools/gpu-check). */
+struct GemvVariant {
+  int rows, unroll, warps;
+};
+
+constexpr int kGemvDefault = 0;
+
+constexpr GemvVariant kGemvVariants[] = {
+  { 1, 4, 8 }, { 1, 8, 8 }, { 2, 4, 4 }, { 4, 2, 2 }, { 4, 4, 2 }, { 2, 8, 4 },
+};
 
 /* Decoding's rotary embedding and cache store in one, a block per head:
  * q rotated in place, k rotated into the key cache and v copied into the
@@ -742,26 +824,72 @@ vc_gemv (float *out, const void *w, VcType type, const float *x, const float *bi
   return vc_fused_gemv (&jobs, type, x, cols, stream);
 }
 
+int
+vc_gemv_variant_count (void)
+{
+  return (int) (sizeof kGemvVariants / sizeof kGemvVariants[0]);
+}
+
+static int gemv_variant = -1;
+
+void
+vc_gemv_set_variant (int variant)
+{
+  gemv_variant = variant >= 0 && variant < vc_gemv_variant_count () ? variant : -1;
+}
+
+/* The shape set last, or VILA_GEMV_VARIANT's, or the default. */
+static int
+current_gemv_variant (void)
+{
+  if (gemv_variant < 0)
+    {
+      const char *chosen = getenv ("VILA_GEMV_VARIANT");
+      int variant = chosen != nullptr && *chosen != '\0' ? atoi (chosen) : kGemvDefault;
+
+      gemv_variant = variant >= 0 && variant < vc_gemv_variant_count () ? variant : kGemvDefault;
+    }
+  return gemv_variant;
+}
+
 cudaError_t
 vc_fused_gemv (const VcGemvJobs *jobs, VcType type, const float *x, size_t cols, cudaStream_t stream)
 {
   VcGemvJobs j = *jobs;
   size_t total = 0;
+  GemvVariant variant;
+  unsigned blocks;
 
+  int chosen = current_gemv_variant ();
+
+  variant = kGemvVariants[chosen];
   if (type == VC_F32 || !vc_gemv_supports (cols) || (uintptr_t) x % 16 != 0 ||
       j.n_jobs < 1 || j.n_jobs > VC_GEMV_MAX_JOBS)
     return cudaErrorInvalidValue;
+  /* first_row counts warps: each takes variant.rows rows of one job. */
   for (int i = 0; i < j.n_jobs; i++)
     {
       if ((uintptr_t) j.w[i] % 16 != 0)
         return cudaErrorInvalidValue;
       j.first_row[i] = (int) total;
-      total += j.mode == VC_GEMV_PLAIN || i == 0 ? j.rows[i] : 0;
+      total += j.mode == VC_GEMV_PLAIN || i == 0 ? (j.rows[i] + variant.rows - 1) / variant.rows : 0;
     }
   if (total == 0)
     return cudaSuccess;
-  fused_gemv_kernel<<<(unsigned) ((total + kGemvWarps - 1) / kGemvWarps), kGemvWarps * 32, 0, stream>>> (
-    j, type, reinterpret_cast<const float4 *> (x), (int) cols);
+  blocks = (unsigned) ((total + variant.warps - 1) / variant.warps);
+#define LAUNCH(R, U) \
+  fused_gemv_kernel<R, U><<<blocks, variant.warps * 32, 0, stream>>> (j, type, reinterpret_cast<const float4 *> (x), \
+                                                                     (int) cols)
+  switch (chosen)
+    {
+    case 0: LAUNCH (1, 4); break;
+    case 1: LAUNCH (1, 8); break;
+    case 2: LAUNCH (2, 4); break;
+    case 3: LAUNCH (4, 2); break;
+    case 4: LAUNCH (4, 4); break;
+    default: LAUNCH (2, 8); break;
+    }
+#undef LAUNCH
   return launched ();
 }
 

@@ -51,6 +51,11 @@ typedef struct {
   VcGemvMode   mode;
 } VcGemvJobs;
 
+/* The product kernel's shapes (rows per warp, loads in flight), to be
+ * measured against each other (kernel-bench.c). Until one is set (or
+ * after -1) launches take VILA_GEMV_VARIANT's, or the default. */
+int         vc_gemv_variant_count (void);
+void        vc_gemv_set_variant (int variant);
 /* Same alignment rules as vc_gemv(). */
 cudaError_t vc_fused_gemv  (const VcGemvJobs *jobs, VcType type, const float *x, size_t cols, cudaStream_t stream);
 /* One row: q rotated in place, k rotated into @cache_k and v copied into
@@ -89,6 +94,17 @@ cudaError_t vc_softmax_rows (float *scores, size_t n_heads, size_t n_rows, size_
                              int causal, cudaStream_t stream);
 /* *@result (device) = the first index of the largest of @x[n] */
 cudaError_t vc_argmax      (const float *x, size_t n, int *result, cudaStream_t stream);
+/* Sampling (cuda-sample.cu): the repetition penalty over @history (device
+ * ids, repeats and ids outside the vocabulary ignored; @seen is
+ * (vocab + 31) / 32 words of scratch) applied to @logits in place, then
+ * greedy (temperature <= 0) or a draw with @uniform as vila_sample_draw()
+ * makes it, into *@result (device). The draw looks at the VC_SAMPLE_HEAD
+ * most likely tokens; where the kept ones reach past them *@result is -1
+ * and the host draws from the (penalised) logits instead. */
+#define VC_SAMPLE_HEAD 2048
+cudaError_t vc_sample      (float *logits, size_t vocab, const int *history, size_t n_history, float penalty,
+                            unsigned *seen, float temperature, unsigned top_k, float top_p, double uniform,
+                            int *result, cudaStream_t stream);
 /* mlp_downsample's block merge (see backend.h) */
 cudaError_t vc_downsample  (float *out, const float *features, size_t grid, size_t channels, size_t m,
                             int column_major, cudaStream_t stream);
