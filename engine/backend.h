@@ -98,11 +98,8 @@ typedef struct {
   gint32 (*argmax)    (const float *x, gsize n);
   /* The next token from @logits as vila_sample() draws it, with @uniform
    * as its random number (vila_sample_uniform(); unused when greedy) and
-   * the penalty over @history (host memory) applied to @logits in place;
-   * -1 when the draw cannot be made here (see vc_sample()), and the
-   * caller then draws on the host from the downloaded logits with the
-   * same number (vila_sample_draw()). NULL where logits are host memory
-   * anyway. */
+   * the penalty over @history (host memory) applied to @logits in place.
+   * NULL where logits are host memory anyway. */
   gint32 (*sample)    (float *logits, gsize vocab, const VilaSamplingParams *params, const gint32 *history,
                        gsize n_history, double uniform);
   /* cache[start + i] = rows[i] for rows of @width: new keys and values */

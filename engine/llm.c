@@ -418,7 +418,7 @@ typedef struct {
 } SampleRequest;
 
 /* The token @request draws from @logits (backend memory, changed): on
- * the backend where it can, else from a download. */
+ * the backend where it samples, else from a download. */
 static gint32
 choose_token (VilaLlm             *llm,
               float               *logits,
@@ -428,26 +428,16 @@ choose_token (VilaLlm             *llm,
   const VilaSamplingParams *params = request->params;
   gsize vocab = llm->config->vocab;
   g_autofree float *host = NULL;
-  double uniform;
-  gint32 token;
 
   if (params->temperature <= 0 && (params->repetition_penalty <= 0 || params->repetition_penalty == 1.0f))
     return ops->argmax (logits, vocab);
-  if (ops->sample == NULL)
-    {
-      host = g_new (float, vocab);
-      ops->download (host, logits, vocab);
-      return vila_sample (host, vocab, params, request->history, request->n_history, request->rng_state);
-    }
-  uniform = params->temperature > 0 ? vila_sample_uniform (request->rng_state) : 0.0;
-  token = ops->sample (logits, vocab, params, request->history, request->n_history, uniform);
-  if (token >= 0)
-    return token;
-  /* The kept tokens reach past what the backend sorts: the same draw on
-   * the host, from the logits it has penalised. */
+  if (ops->sample != NULL)
+    /* The same random numbers as the host sampler takes. */
+    return ops->sample (logits, vocab, params, request->history, request->n_history,
+                        params->temperature > 0 ? vila_sample_uniform (request->rng_state) : 0.0);
   host = g_new (float, vocab);
   ops->download (host, logits, vocab);
-  return vila_sample_draw (host, vocab, params, uniform);
+  return vila_sample (host, vocab, params, request->history, request->n_history, request->rng_state);
 }
 
 /* Logits of every position into @logits (host), or of the last one into

@@ -89,8 +89,8 @@ typedef struct {
   int           *argmax_host;     /* pinned */
   int           *history;         /* device: token ids for the repetition penalty */
   gsize          history_capacity;
-  unsigned      *seen;            /* device: the penalty's bitmap */
-  gsize          seen_words;
+  void          *sample_scratch;  /* device: vc_sample()'s */
+  gsize          sample_scratch_bytes;
   void          *workspace;       /* cuBLAS's */
   Step          *recording;       /* the step being recorded, or NULL */
   gsize          recording_narrow_floats;
@@ -116,8 +116,8 @@ thread_state_free (gpointer data)
     cudaFreeHost (state->argmax_host);
   if (state->history != NULL)
     cudaFree (state->history);
-  if (state->seen != NULL)
-    cudaFree (state->seen);
+  if (state->sample_scratch != NULL)
+    cudaFree (state->sample_scratch);
   if (state->workspace != NULL)
     cudaFree (state->workspace);
   if (state->handle != NULL)
@@ -763,12 +763,20 @@ cuda_sample (float                    *logits,
 {
   ThreadState *state = choice_state ();
   gboolean penalised = params->repetition_penalty > 0 && params->repetition_penalty != 1.0f && n_history > 0;
+  gsize scratch_bytes = vc_sample_scratch_bytes (vocab);
 
   thread_state_changed ();
+  if (scratch_bytes == 0)
+    g_error ("CUDA sampling cannot take a vocabulary of %" G_GSIZE_FORMAT " tokens", vocab);
+  if (scratch_bytes > state->sample_scratch_bytes)
+    {
+      if (state->sample_scratch != NULL)
+        check (cudaFree (state->sample_scratch), "free");
+      check (cudaMalloc (&state->sample_scratch, scratch_bytes), "allocation");
+      state->sample_scratch_bytes = scratch_bytes;
+    }
   if (penalised)
     {
-      gsize words = (vocab + 31) / 32;
-
       if (n_history > state->history_capacity)
         {
           if (state->history != NULL)
@@ -777,18 +785,12 @@ cuda_sample (float                    *logits,
           state->history_capacity = MAX (n_history * 2, 4096);
           check (cudaMalloc ((void **) &state->history, state->history_capacity * sizeof (int)), "allocation");
         }
-      if (words > state->seen_words)
-        {
-          if (state->seen != NULL)
-            check (cudaFree (state->seen), "free");
-          check (cudaMalloc ((void **) &state->seen, words * sizeof (unsigned)), "allocation");
-          state->seen_words = words;
-        }
       check (cudaMemcpyAsync (state->history, history, n_history * sizeof (int), cudaMemcpyHostToDevice, STREAM),
              "upload");
     }
   check (vc_sample (logits, vocab, state->history, penalised ? n_history : 0, params->repetition_penalty,
-                    state->seen, params->temperature, params->top_k, params->top_p, uniform, state->argmax, STREAM),
+                    params->temperature, params->top_k, params->top_p, uniform, state->sample_scratch,
+                    state->sample_scratch_bytes, state->argmax, STREAM),
          "sampling");
   return chosen_token (state);
 }

@@ -95,16 +95,14 @@ cudaError_t vc_softmax_rows (float *scores, size_t n_heads, size_t n_rows, size_
 /* *@result (device) = the first index of the largest of @x[n] */
 cudaError_t vc_argmax      (const float *x, size_t n, int *result, cudaStream_t stream);
 /* Sampling (cuda-sample.cu): the repetition penalty over @history (device
- * ids, repeats and ids outside the vocabulary ignored; @seen is
- * (vocab + 31) / 32 words of scratch) applied to @logits in place, then
- * greedy (temperature <= 0) or a draw with @uniform as vila_sample_draw()
- * makes it, into *@result (device). The draw looks at the VC_SAMPLE_HEAD
- * most likely tokens; where the kept ones reach past them *@result is -1
- * and the host draws from the (penalised) logits instead. */
-#define VC_SAMPLE_HEAD 2048
+ * ids; repeats and ids outside the vocabulary ignored) applied to @logits
+ * in place, then greedy (temperature <= 0) or the draw vila_sample_draw()
+ * makes with @uniform, into *@result (device). @scratch: device memory of
+ * vc_sample_scratch_bytes(@vocab) (0 for a vocabulary it cannot take). */
+size_t      vc_sample_scratch_bytes (size_t vocab);
 cudaError_t vc_sample      (float *logits, size_t vocab, const int *history, size_t n_history, float penalty,
-                            unsigned *seen, float temperature, unsigned top_k, float top_p, double uniform,
-                            int *result, cudaStream_t stream);
+                            float temperature, unsigned top_k, float top_p, double uniform, void *scratch,
+                            size_t scratch_bytes, int *result, cudaStream_t stream);
 /* mlp_downsample's block merge (see backend.h) */
 cudaError_t vc_downsample  (float *out, const float *features, size_t grid, size_t channels, size_t m,
                             int column_major, cudaStream_t stream);
