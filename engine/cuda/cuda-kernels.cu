@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cuda-kernels.h"
 
@@ -56,6 +57,41 @@ store (void *p, VcType type, size_t i, float value)
     }
 }
 
+/* Programmatic dependent launch (Hopper onwards; see launch()): a kernel
+ * of the decoding step lets the next one start once all its own blocks
+ * run, and waits for the one before it to finish (its memory then
+ * visible) before it reads anything. The next kernel's blocks so take
+ * their places, and a product starts fetching its weights, while this one
+ * drains. No-ops before sm_90 and for launches without the attribute. */
+__device__ __forceinline__ void
+let_next_start (void)
+{
+#if __CUDA_ARCH__ >= 900
+  asm volatile ("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+
+__device__ __forceinline__ void
+wait_for_previous (void)
+{
+#if __CUDA_ARCH__ >= 900
+  asm volatile ("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+
+__device__ __forceinline__ void
+chained_start (void)
+{
+  let_next_start ();
+  wait_for_previous ();
+}
+
+__device__ __forceinline__ void
+prefetch_l2 (const void *address)
+{
+  asm volatile ("prefetch.global.L2 [%0];" ::"l"(address));
+}
+
 #define GRID_STRIDE(i, n) \
   for (size_t i = blockIdx.x * (size_t) blockDim.x + threadIdx.x; i < (n); i += (size_t) gridDim.x * blockDim.x)
 
@@ -100,6 +136,7 @@ rms_norm_kernel (float *out, const float *x, size_t dim, const float *weight, fl
   float *oi = out + blockIdx.x * dim;
   float sum = 0.0f, scale;
 
+  chained_start ();
   for (size_t k = threadIdx.x; k < dim; k += blockDim.x)
     sum += xi[k] * xi[k];
   sum = block_sum (sum);
@@ -176,6 +213,7 @@ attention_kernel (float *out, float *partial, const float *q, const float *k, co
   size_t kv_width = (size_t) n_kv_heads * head_dim;
   int visible;
 
+  chained_start ();
   if (position != nullptr)
     {
       /* A recorded decoding step: the queries follow the cache's keys. */
@@ -333,6 +371,7 @@ combine_kernel (float *out, const float *partial, int n_splits, int head_dim)
   const float *records = partial + row * n_splits * (head_dim + 2);
   float total_max = -INFINITY, total = 0.0f;
 
+  chained_start ();
   for (int s = 0; s < n_splits; s++)
     if (records[s * (head_dim + 2) + 1] > 0.0f)
       total_max = fmaxf (total_max, records[s * (head_dim + 2)]);
@@ -408,6 +447,8 @@ argmax_kernel (const float *x, size_t n, int *result)
   float value = -INFINITY;
   int index = -1;
   int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+
+  chained_start ();
 
   for (size_t i = threadIdx.x; i < n; i += blockDim.x)
     if (index < 0 || x[i] > value)
@@ -524,6 +565,17 @@ fused_gemv_kernel (VcGemvJobs jobs, VcType type, const float4 *x, int cols)
     const uint4 *w_up = jobs.mode == VC_GEMV_SILU ? static_cast<const uint4 *> (jobs.w[1]) + (size_t) row0 * n_vectors
                                                   : nullptr;
 
+    /* The weights depend on nothing before: they head for the L2 while
+     * the kernel before this one drains (when chained), a line a lane. */
+    let_next_start ();
+    for (int line = lane; line < n_rows * n_vectors / 8; line += 32)
+      {
+        prefetch_l2 (w + 8 * (size_t) line);
+        if (w_up != nullptr)
+          prefetch_l2 (w_up + 8 * (size_t) line);
+      }
+    wait_for_previous ();
+
 #pragma unroll
     for (int r = 0; r < ROWS; r++)
       sum[r] = other[r] = 0.0f;
@@ -599,6 +651,7 @@ rope_store_kernel (float *q, const float *k, const float *v, int n_heads, int n_
   const float *source;
   float *target;
 
+  chained_start ();
   if (position != nullptr)
     start = *position;
   if (h < n_heads)
@@ -688,6 +741,47 @@ launched (void)
   return cudaGetLastError ();
 }
 
+/* Chaining (see let_next_start()) where the GPU has it (sm_90 on) and
+ * VILA_CUDA_PDL is not 0. */
+bool
+chaining_enabled (void)
+{
+  static int enabled = -1;
+
+  if (enabled < 0)
+    {
+      const char *setting = getenv ("VILA_CUDA_PDL");
+      int device = 0, major = 0;
+
+      if (cudaGetDevice (&device) != cudaSuccess ||
+          cudaDeviceGetAttribute (&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess)
+        major = 0;
+      enabled = major >= 9 && !(setting != nullptr && strcmp (setting, "0") == 0);
+    }
+  return enabled != 0;
+}
+
+/* A kernel of the decoding step, launched so that it may start while the
+ * one before it drains (it must call wait_for_previous() before reading
+ * anything). */
+template <typename... Parameters, typename... Arguments>
+cudaError_t
+launch_chained (void (*kernel) (Parameters...), dim3 grid, dim3 block, cudaStream_t stream, Arguments... arguments)
+{
+  cudaLaunchAttribute attribute = {};
+  cudaLaunchConfig_t config = {};
+
+  attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  attribute.val.programmaticStreamSerializationAllowed = 1;
+  config.gridDim = grid;
+  config.blockDim = block;
+  config.dynamicSmemBytes = 0;
+  config.stream = stream;
+  config.attrs = &attribute;
+  config.numAttrs = chaining_enabled () ? 1 : 0;
+  return cudaLaunchKernelEx (&config, kernel, static_cast<Parameters> (arguments)...);
+}
+
 }  // namespace
 
 extern "C" {
@@ -711,8 +805,7 @@ vc_rms_norm (float *out, const float *x, size_t n, size_t dim, const float *weig
 {
   if (n == 0)
     return cudaSuccess;
-  rms_norm_kernel<<<n, kThreads, 0, stream>>> (out, x, dim, weight, eps);
-  return launched ();
+  return launch_chained (rms_norm_kernel, dim3 ((unsigned) n), dim3 (kThreads), stream, out, x, dim, weight, eps);
 }
 
 cudaError_t
@@ -768,18 +861,16 @@ vc_attention (float *out, float *partial, size_t n_splits, const float *q, const
     return cudaErrorInvalidValue;
   if (n_q == 0 || n_heads == 0)
     return cudaSuccess;
-  if (head_dim <= 64)
-    attention_kernel<2><<<grid, threads, 0, stream>>> (out, partial, q, k, v, n_kv, q_start, position, n_heads, n_kv_heads,
-                                                       head_dim, causal);
-  else if (head_dim <= 128)
-    attention_kernel<4><<<grid, threads, 0, stream>>> (out, partial, q, k, v, n_kv, q_start, position, n_heads, n_kv_heads,
-                                                       head_dim, causal);
-  else
-    attention_kernel<8><<<grid, threads, 0, stream>>> (out, partial, q, k, v, n_kv, q_start, position, n_heads, n_kv_heads,
-                                                       head_dim, causal);
-  if (n_splits > 1)
-    combine_kernel<<<(unsigned) (n_q * n_heads), 128, 0, stream>>> (out, partial, (int) n_splits, (int) head_dim);
-  return launched ();
+  {
+    auto kernel = head_dim <= 64 ? attention_kernel<2> : head_dim <= 128 ? attention_kernel<4> : attention_kernel<8>;
+    cudaError_t err = launch_chained (kernel, grid, dim3 (threads), stream, out, partial, q, k, v, n_kv, q_start,
+                                      position, n_heads, n_kv_heads, head_dim, causal);
+
+    if (err != cudaSuccess || n_splits == 1)
+      return err;
+  }
+  return launch_chained (combine_kernel, dim3 ((unsigned) (n_q * n_heads)), dim3 (128), stream, out,
+                         (const float *) partial, (int) n_splits, (int) head_dim);
 }
 
 cudaError_t
@@ -796,8 +887,7 @@ vc_softmax_rows (float *scores, size_t n_heads, size_t n_rows, size_t n_kv, size
 cudaError_t
 vc_argmax (const float *x, size_t n, int *result, cudaStream_t stream)
 {
-  argmax_kernel<<<1, 1024, 0, stream>>> (x, n, result);
-  return launched ();
+  return launch_chained (argmax_kernel, dim3 (1), dim3 (1024), stream, x, n, result);
 }
 
 int
@@ -877,20 +967,17 @@ vc_fused_gemv (const VcGemvJobs *jobs, VcType type, const float *x, size_t cols,
   if (total == 0)
     return cudaSuccess;
   blocks = (unsigned) ((total + variant.warps - 1) / variant.warps);
-#define LAUNCH(R, U) \
-  fused_gemv_kernel<R, U><<<blocks, variant.warps * 32, 0, stream>>> (j, type, reinterpret_cast<const float4 *> (x), \
-                                                                     (int) cols)
-  switch (chosen)
-    {
-    case 0: LAUNCH (1, 4); break;
-    case 1: LAUNCH (1, 8); break;
-    case 2: LAUNCH (2, 4); break;
-    case 3: LAUNCH (4, 2); break;
-    case 4: LAUNCH (4, 4); break;
-    default: LAUNCH (2, 8); break;
-    }
-#undef LAUNCH
-  return launched ();
+  {
+    void (*kernels[]) (VcGemvJobs, VcType, const float4 *, int) = {
+      fused_gemv_kernel<1, 4>, fused_gemv_kernel<1, 8>, fused_gemv_kernel<2, 4>,
+      fused_gemv_kernel<4, 2>, fused_gemv_kernel<4, 4>, fused_gemv_kernel<2, 8>,
+    };
+    static_assert (sizeof kernels / sizeof kernels[0] == sizeof kGemvVariants / sizeof kGemvVariants[0],
+                   "a kernel per shape");
+
+    return launch_chained (kernels[chosen], dim3 (blocks), dim3 (variant.warps * 32), stream, j, type,
+                           reinterpret_cast<const float4 *> (x), (int) cols);
+  }
 }
 
 cudaError_t
@@ -904,9 +991,9 @@ vc_rope_store (float *q, const float *k, const float *v, size_t n_heads, size_t 
     return cudaErrorInvalidValue;
   for (size_t j = 0; j < head_dim / 2; j++)
     frequencies.value[j] = inv_freq[j];
-  rope_store_kernel<<<(unsigned) (n_heads + n_kv_heads), 64, 0, stream>>> (q, k, v, (int) n_heads, (int) n_kv_heads, (int) head_dim, start, position,
-                                            frequencies, cache_k, cache_v);
-  return launched ();
+  return launch_chained (rope_store_kernel, dim3 ((unsigned) (n_heads + n_kv_heads)), dim3 (64), stream, q, k, v,
+                         (int) n_heads, (int) n_kv_heads, (int) head_dim, start, position, frequencies, cache_k,
+                         cache_v);
 }
 
 cudaError_t
