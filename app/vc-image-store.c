@@ -115,3 +115,65 @@ vc_image_store_thumbnail (const char  *folder,
     g_file_set_contents_full (cached, png, png_size, G_FILE_SET_CONTENTS_CONSISTENT, 0600, NULL);
   return thumbnail;
 }
+
+typedef struct {
+  char *folder;
+  char *sha256;
+  int   size;
+} ThumbnailRequest;
+
+static void
+thumbnail_request_free (ThumbnailRequest *request)
+{
+  g_free (request->folder);
+  g_free (request->sha256);
+  g_free (request);
+}
+
+static void
+make_thumbnail (GTask        *task,
+                gpointer      source,
+                gpointer      data,
+                GCancellable *cancellable)
+{
+  ThumbnailRequest *request = data;
+  GError *error = NULL;
+  GdkPixbuf *thumbnail;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  thumbnail = vc_image_store_thumbnail (request->folder, request->sha256, request->size, &error);
+  if (thumbnail == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, thumbnail, g_object_unref);
+}
+
+void
+vc_image_store_thumbnail_async (const char          *folder,
+                                const char          *sha256,
+                                int                  size,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  ThumbnailRequest *request = g_new0 (ThumbnailRequest, 1);
+
+  g_return_if_fail (folder != NULL && sha256 != NULL && size > 0);
+
+  request->folder = g_strdup (folder);
+  request->sha256 = g_strdup (sha256);
+  request->size = size;
+  g_task_set_source_tag (task, vc_image_store_thumbnail_async);
+  g_task_set_task_data (task, request, (GDestroyNotify) thumbnail_request_free);
+  g_task_run_in_thread (task, make_thumbnail);
+}
+
+GdkPixbuf *
+vc_image_store_thumbnail_finish (GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -34,4 +34,15 @@ GdkPixbuf *vc_image_store_thumbnail (const char  *folder,
                                      int          size,
                                      GError     **error);
 
+/* The same in a thread of its own, for a window that must not wait on
+ * the disk or a decoder. */
+void       vc_image_store_thumbnail_async  (const char           *folder,
+                                            const char           *sha256,
+                                            int                   size,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+GdkPixbuf *vc_image_store_thumbnail_finish (GAsyncResult         *result,
+                                            GError              **error);
+
 G_END_DECLS

@@ -399,6 +399,66 @@ test_thumbnails (Fixture       *f,
 }
 
 static void
+thumbnail_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  GAsyncResult **out = data;
+
+  *out = g_object_ref (result);
+}
+
+static GdkPixbuf *
+thumbnail_in_thread (const char    *folder,
+                     const char    *sha256,
+                     int            size,
+                     GCancellable  *cancellable,
+                     GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  vc_image_store_thumbnail_async (folder, sha256, size, cancellable, thumbnail_done, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return vc_image_store_thumbnail_finish (result, error);
+}
+
+/* The window's way: made in a thread, the same picture or error, and
+ * nothing when the row that asked has gone. */
+static void
+test_thumbnails_in_thread (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GdkPixbuf) photo = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 90, 300);
+  g_autoptr(GdkPixbuf) thumbnail = NULL;
+  g_autoptr(GCancellable) cancelled = g_cancellable_new ();
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *png = NULL, *sha = NULL;
+  gsize size;
+
+  gdk_pixbuf_fill (photo, 0x884422ff);
+  g_assert_true (gdk_pixbuf_save_to_buffer (photo, &png, &size, "png", &error, NULL));
+  bytes = g_bytes_new (png, size);
+  sha = vc_image_store_add (f->folder, bytes, &error);
+  g_assert_no_error (error);
+
+  thumbnail = thumbnail_in_thread (f->folder, sha, 100, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_pixbuf_get_width (thumbnail), ==, 30);
+  g_assert_cmpint (gdk_pixbuf_get_height (thumbnail), ==, 100);
+
+  g_assert_null (thumbnail_in_thread (f->folder, "0000000000000000000000000000000000000000000000000000000000000000", 100,
+                                      NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+
+  g_cancellable_cancel (cancelled);
+  g_assert_null (thumbnail_in_thread (f->folder, sha, 100, cancelled, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+static void
 count_changes (GListModel *model,
                guint       position,
                guint       removed,
@@ -536,6 +596,8 @@ main (int    argc,
   g_test_add ("/store/conversation-list", Fixture, NULL, fixture_setup, test_conversation_list, fixture_teardown);
   g_test_add ("/store/migrations", Fixture, NULL, fixture_setup, test_migrations, fixture_teardown);
   g_test_add ("/store/thumbnails", Fixture, NULL, fixture_setup, test_thumbnails, fixture_teardown);
+  g_test_add ("/store/thumbnails-in-thread", Fixture, NULL, fixture_setup, test_thumbnails_in_thread,
+              fixture_teardown);
   g_test_add ("/store/refuses-foreign-files", Fixture, NULL, fixture_setup, test_refuses_foreign_files,
               fixture_teardown);
   return g_test_run ();

@@ -30,6 +30,7 @@ struct _VcMessageWidget
   GtkWidget *interleaved; /* GtkBox: a question's words and images in order */
   char      *shown_question;
   char      *text;
+  GCancellable *thumbnails; /* the loads of the shown question's pictures */
 };
 
 G_DEFINE_FINAL_TYPE (VcMessageWidget, vc_message_widget, GTK_TYPE_BOX)
@@ -45,37 +46,105 @@ open_image (GtkButton  *button,
   gtk_show_uri (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, uri, GDK_CURRENT_TIME);
 }
 
-/* A stored image as a button that opens it; a missing or unreadable file
- * shows as such, with the reason in its tooltip. */
+/* Thumbnails made this run, by "sha256@size": rows are recycled as a long
+ * transcript scrolls, and a question shown again shows its pictures at
+ * once. Emptied when it grows past a screenful of transcripts. */
+#define THUMBNAIL_CACHE_MAX 256
+static GHashTable *thumbnail_cache;
+
+static GdkTexture *
+cached_thumbnail (const char *key)
+{
+  return thumbnail_cache != NULL ? g_hash_table_lookup (thumbnail_cache, key) : NULL;
+}
+
+static void
+cache_thumbnail (const char *key,
+                 GdkTexture *texture)
+{
+  if (thumbnail_cache == NULL)
+    thumbnail_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  if (g_hash_table_size (thumbnail_cache) >= THUMBNAIL_CACHE_MAX)
+    g_hash_table_remove_all (thumbnail_cache);
+  g_hash_table_replace (thumbnail_cache, g_strdup (key), g_object_ref (texture));
+}
+
+static void
+show_thumbnail (GtkWidget  *button,
+                GdkTexture *texture)
+{
+  GtkWidget *picture = gtk_button_get_child (GTK_BUTTON (button));
+  int scale = gtk_widget_get_scale_factor (button);
+
+  gtk_picture_set_paintable (GTK_PICTURE (picture), GDK_PAINTABLE (texture));
+  gtk_widget_set_size_request (picture, gdk_texture_get_width (texture) / scale,
+                               gdk_texture_get_height (texture) / scale);
+}
+
+typedef struct {
+  GtkWidget *button;
+  char      *key;
+} ThumbnailLoad;
+
+static void
+thumbnail_loaded (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  ThumbnailLoad *load = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkPixbuf) pixbuf = vc_image_store_thumbnail_finish (result, &error);
+
+  if (pixbuf != NULL)
+    {
+      g_autoptr(GdkTexture) texture = gdk_texture_new_for_pixbuf (pixbuf);
+
+      cache_thumbnail (load->key, texture);
+      show_thumbnail (load->button, texture);
+    }
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      gtk_button_set_icon_name (GTK_BUTTON (load->button), "image-missing-symbolic");
+      vc_widget_set_tooltip (load->button, error->message);
+      gtk_widget_set_sensitive (load->button, FALSE);
+    }
+  g_object_unref (load->button);
+  g_free (load->key);
+  g_free (load);
+}
+
+/* A stored image as a button that opens it. Its picture is decoded (or
+ * read from the thumbnail cache file) in a thread and fills in when it
+ * is there; a missing or unreadable file then shows as such, with the
+ * reason in its tooltip. */
 static GtkWidget *
 thumbnail_button (VcMessageWidget *self,
                   const char      *folder,
                   const char      *sha256)
 {
-  int scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GdkPixbuf) pixbuf = vc_image_store_thumbnail (folder, sha256, THUMBNAIL_SIZE * scale, &error);
+  int size = THUMBNAIL_SIZE * gtk_widget_get_scale_factor (GTK_WIDGET (self));
+  g_autofree char *key = g_strdup_printf ("%s@%d", sha256, size);
   GtkWidget *button = gtk_button_new ();
+  GtkWidget *picture = gtk_picture_new ();
+  GdkTexture *texture = cached_thumbnail (key);
 
   gtk_widget_add_css_class (button, "flat");
   gtk_widget_add_css_class (button, "thumbnail");
   gtk_widget_set_overflow (button, GTK_OVERFLOW_HIDDEN);
-  if (pixbuf == NULL)
+  gtk_picture_set_can_shrink (GTK_PICTURE (picture), TRUE);
+  gtk_button_set_child (GTK_BUTTON (button), picture);
+  if (texture != NULL)
+    show_thumbnail (button, texture);
+  else
     {
-      gtk_button_set_icon_name (GTK_BUTTON (button), "image-missing-symbolic");
-      vc_widget_set_tooltip (button, error->message);
-      gtk_widget_set_sensitive (button, FALSE);
-      return button;
-    }
-  {
-    g_autoptr(GdkTexture) texture = gdk_texture_new_for_pixbuf (pixbuf);
-    GtkWidget *picture = gtk_picture_new_for_paintable (GDK_PAINTABLE (texture));
+      ThumbnailLoad *load = g_new0 (ThumbnailLoad, 1);
 
-    gtk_picture_set_can_shrink (GTK_PICTURE (picture), TRUE);
-    gtk_widget_set_size_request (picture, gdk_pixbuf_get_width (pixbuf) / scale,
-                                 gdk_pixbuf_get_height (pixbuf) / scale);
-    gtk_button_set_child (GTK_BUTTON (button), picture);
-  }
+      /* The square it fits in, until the picture's own size is known. */
+      gtk_widget_set_size_request (picture, THUMBNAIL_SIZE, THUMBNAIL_SIZE);
+      load->button = g_object_ref (button);
+      load->key = g_steal_pointer (&key);
+      vc_image_store_thumbnail_async (folder, sha256, size, self->thumbnails, thumbnail_loaded, load);
+    }
   vc_widget_set_tooltip (button, _("Open Image"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Open Image"), -1);
   g_signal_connect_data (button, "clicked", G_CALLBACK (open_image), vc_image_store_path (folder, sha256),
@@ -132,6 +201,9 @@ show_question (VcMessageWidget *self,
   g_free (self->shown_question);
   self->shown_question = g_strdup (key->str);
 
+  /* The pictures still loading for the question shown before. */
+  g_cancellable_cancel (self->thumbnails);
+  g_set_object (&self->thumbnails, g_cancellable_new ());
   while ((child = gtk_widget_get_first_child (self->images)) != NULL)
     gtk_flow_box_remove (GTK_FLOW_BOX (self->images), child);
   while ((child = gtk_widget_get_first_child (self->interleaved)) != NULL)
@@ -263,6 +335,17 @@ copy_action (GtkWidget  *widget,
 }
 
 static void
+vc_message_widget_dispose (GObject *object)
+{
+  VcMessageWidget *self = VC_MESSAGE_WIDGET (object);
+
+  if (self->thumbnails != NULL)
+    g_cancellable_cancel (self->thumbnails);
+  g_clear_object (&self->thumbnails);
+  G_OBJECT_CLASS (vc_message_widget_parent_class)->dispose (object);
+}
+
+static void
 vc_message_widget_finalize (GObject *object)
 {
   g_free (VC_MESSAGE_WIDGET (object)->shown_question);
@@ -273,6 +356,7 @@ vc_message_widget_finalize (GObject *object)
 static void
 vc_message_widget_class_init (VcMessageWidgetClass *klass)
 {
+  G_OBJECT_CLASS (klass)->dispose = vc_message_widget_dispose;
   G_OBJECT_CLASS (klass)->finalize = vc_message_widget_finalize;
   gtk_widget_class_set_accessible_role (GTK_WIDGET_CLASS (klass), GTK_ACCESSIBLE_ROLE_GROUP);
   gtk_widget_class_install_action (GTK_WIDGET_CLASS (klass), "bubble.copy", NULL, copy_action);
