@@ -81,7 +81,7 @@ on_drag_begin (GtkDragSource *source,
                GdkDrag       *drag,
                VcAttachment  *attachment)
 {
-  gtk_drag_source_set_icon (source, GDK_PAINTABLE (vc_attachment_get_thumbnail (attachment)), 0, 0);
+  gtk_drag_source_set_icon (source, GDK_PAINTABLE (vc_attachment_texture (attachment)), 0, 0);
 }
 
 /* A thumbnail of this strip dropped on another: it takes that place. */
@@ -112,7 +112,7 @@ tile_new (VcAttachmentStrip *self,
   g_autoptr(GMenuModel) menu = tile_menu (index, self->attachments->len);
   GtkWidget *tile = gtk_overlay_new ();
   GtkWidget *button = gtk_menu_button_new ();
-  GtkWidget *picture = gtk_image_new_from_paintable (GDK_PAINTABLE (vc_attachment_get_thumbnail (attachment)));
+  GtkWidget *picture = gtk_image_new_from_paintable (GDK_PAINTABLE (vc_attachment_texture (attachment)));
   GtkWidget *remove = gtk_button_new_from_icon_name ("window-close-symbolic");
   GtkDragSource *drag = gtk_drag_source_new ();
   GtkDropTarget *drop = gtk_drop_target_new (VC_TYPE_ATTACHMENT, GDK_ACTION_MOVE);
@@ -303,4 +303,20 @@ vc_attachment_strip_init (VcAttachmentStrip *self)
 {
   self->attachments = g_ptr_array_new_with_free_func (g_object_unref);
   gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GdkTexture *
+vc_attachment_texture (VcAttachment *attachment)
+{
+  GdkTexture *texture;
+
+  g_return_val_if_fail (VC_IS_ATTACHMENT (attachment), NULL);
+
+  texture = g_object_get_data (G_OBJECT (attachment), "vc-texture");
+  if (texture == NULL)
+    {
+      texture = gdk_texture_new_for_pixbuf (vc_attachment_get_thumbnail (attachment));
+      g_object_set_data_full (G_OBJECT (attachment), "vc-texture", texture, g_object_unref);
+    }
+  return texture;
 }

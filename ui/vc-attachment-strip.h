@@ -31,4 +31,8 @@ void          vc_attachment_strip_remove      (VcAttachmentStrip *self,
                                                guint              index);
 void          vc_attachment_strip_clear       (VcAttachmentStrip *self);
 
+/* @attachment's thumbnail as a texture to show, made once and kept with
+ * it (the strip, the text and a drag all show the same one). */
+GdkTexture   *vc_attachment_texture           (VcAttachment      *attachment);
+
 G_END_DECLS

@@ -25,6 +25,8 @@ struct _VcComposer
   VcAttachmentStrip *attachment_strip;
   GtkTextView       *text_view;
   GtkStack          *send_stack;
+
+  GCancellable      *edit_load;   /* reading the images of a question to edit */
 };
 
 G_DEFINE_FINAL_TYPE (VcComposer, vc_composer, GTK_TYPE_BOX)
@@ -51,7 +53,7 @@ insert_inline_at (VcComposer         *self,
 {
   GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->text_view);
   GtkTextChildAnchor *anchor = gtk_text_buffer_create_child_anchor (buffer, where);
-  GtkWidget *picture = gtk_image_new_from_paintable (GDK_PAINTABLE (vc_attachment_get_thumbnail (attachment)));
+  GtkWidget *picture = gtk_image_new_from_paintable (GDK_PAINTABLE (vc_attachment_texture (attachment)));
   const char *name = vc_attachment_get_name (attachment);
 
   g_object_set_data_full (G_OBJECT (anchor), ANCHOR_ATTACHMENT, g_object_ref (attachment), g_object_unref);
@@ -186,14 +188,18 @@ vc_composer_attach_file (VcComposer  *self,
 
 gboolean
 vc_composer_attach_texture (VcComposer          *self,
-                                     GdkTexture          *texture,
-                                     GError             **error)
+                            GdkTexture          *texture,
+                            GError             **error)
 {
   g_autoptr(VcAttachment) attachment = NULL;
+  g_autoptr(GBytes) png = NULL;
 
   g_return_val_if_fail (VC_IS_COMPOSER (self), FALSE);
 
-  if (!(attachment = vc_attachment_new_from_texture (texture, _("Pasted image"), error)))
+  /* Through PNG like any file (lossless), so that the thumbnail of a
+   * large picture is scaled as well as a file's is. */
+  png = gdk_texture_save_to_png_bytes (texture);
+  if (!(attachment = vc_attachment_new_from_bytes (png, _("Pasted image"), error)))
     return FALSE;
   vc_attachment_strip_add (self->attachment_strip, attachment);
   return TRUE;
@@ -386,6 +392,27 @@ paste_images (VcComposer         *self)
   return TRUE;
 }
 
+/* While the images of a question to edit are read, its text stays as it
+ * is (their places are offsets into it) and nothing can be sent. */
+static void
+set_loading (VcComposer *self,
+             gboolean    loading)
+{
+  gtk_widget_set_sensitive (GTK_WIDGET (self->text_view), !loading);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->attachment_strip), !loading);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->send_stack), !loading);
+}
+
+static void
+stop_edit_load (VcComposer *self)
+{
+  if (self->edit_load == NULL)
+    return;
+  g_cancellable_cancel (self->edit_load);
+  g_clear_object (&self->edit_load);
+  set_loading (self, FALSE);
+}
+
 char *
 vc_composer_take_question (VcComposer  *self,
                            GPtrArray  **images,
@@ -396,6 +423,10 @@ vc_composer_take_question (VcComposer  *self,
   g_autofree char *text = NULL;
 
   g_return_val_if_fail (VC_IS_COMPOSER (self), NULL);
+
+  /* A question to edit whose images are not there yet is not whole. */
+  if (self->edit_load != NULL)
+    return NULL;
 
   /* The strip's images go before the text, then those placed in it. */
   for (guint i = 0; i < vc_attachment_strip_get_n_items (self->attachment_strip); i++)
@@ -447,53 +478,146 @@ vc_composer_clear (VcComposer *self)
 {
   g_return_if_fail (VC_IS_COMPOSER (self));
 
+  stop_edit_load (self);
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), "", 0);
   vc_attachment_strip_clear (self->attachment_strip);
 }
 
-void
-vc_composer_begin_edit (VcComposer      *self,
-                        const VcMessage *question,
-                        const char      *folder)
+/* The images of a question as it was sent, and where each went. */
+typedef struct {
+  char   *folder;
+  char   *text;
+  GArray *images;   /* VcMessageImage, sha256 owned */
+} EditLoad;
+
+static void
+edit_load_free (EditLoad *load)
 {
-  GtkTextBuffer *buffer;
-  guint placed = 0;
+  for (guint i = 0; i < load->images->len; i++)
+    g_free (g_array_index (load->images, VcMessageImage, i).sha256);
+  g_array_unref (load->images);
+  g_free (load->folder);
+  g_free (load->text);
+  g_free (load);
+}
 
-  g_return_if_fail (VC_IS_COMPOSER (self));
-  g_return_if_fail (question != NULL);
+static void
+read_stored_in_thread (GTask        *task,
+                       gpointer      source,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  EditLoad *load = task_data;
+  GArray *read = g_array_sized_new (FALSE, TRUE, sizeof (ReadFile), load->images->len);
 
-  vc_composer_clear (self);
-  buffer = gtk_text_view_get_buffer (self->text_view);
-  gtk_text_buffer_set_text (buffer, question->text, -1);
-  for (guint i = 0; question->images != NULL && i < question->images->len; i++)
+  g_array_set_clear_func (read, (GDestroyNotify) read_file_clear);
+  for (guint i = 0; i < load->images->len && !g_cancellable_is_cancelled (cancellable); i++)
     {
-      const VcMessageImage *image = &g_array_index (question->images, VcMessageImage, i);
+      const VcMessageImage *image = &g_array_index (load->images, VcMessageImage, i);
       g_autofree char *name = g_strdup_printf (_("Image %u"), i + 1);
       g_autoptr(GError) error = NULL;
-      g_autoptr(GBytes) bytes = vc_image_store_read (folder, image->sha256, &error);
-      g_autoptr(VcAttachment) attachment = NULL;
+      ReadFile one = { vc_attachment_new_from_stored (load->folder, image->sha256, name, &error), NULL };
 
-      if (bytes == NULL || !(attachment = vc_attachment_new_from_bytes (bytes, name, &error)))
+      if (one.attachment == NULL)
+        one.error = g_strdup (error->message);
+      g_array_append_val (read, one);
+    }
+  if (!g_task_return_error_if_cancelled (task))
+    g_task_return_pointer (task, g_steal_pointer (&read), (GDestroyNotify) g_array_unref);
+  g_clear_pointer (&read, g_array_unref);
+}
+
+static void
+on_stored_read (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  VcComposer *self = VC_COMPOSER (source);
+  EditLoad *load = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GArray) read = g_task_propagate_pointer (G_TASK (result), NULL);
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->text_view);
+  guint placed = 0;
+
+  /* Cancelled: another edit, a cleared composer or a closed window. */
+  if (read == NULL)
+    return;
+  g_clear_object (&self->edit_load);
+  set_loading (self, FALSE);
+  for (guint i = 0; i < read->len; i++)
+    {
+      const VcMessageImage *image = &g_array_index (load->images, VcMessageImage, i);
+      ReadFile *one = &g_array_index (read, ReadFile, i);
+
+      if (one->attachment == NULL)
         {
-          g_signal_emit (self, signals[SIGNAL_ERROR], 0, error->message);
+          g_signal_emit (self, signals[SIGNAL_ERROR], 0, one->error);
           continue;
         }
-      if (image->text_offset < 0 || (gsize) image->text_offset > strlen (question->text))
-        vc_attachment_strip_add (self->attachment_strip, attachment);
+      if (image->text_offset < 0 || (gsize) image->text_offset > strlen (load->text))
+        vc_attachment_strip_add (self->attachment_strip, one->attachment);
       else
         {
           /* Each image placed before this one is a character of the
            * buffer too. */
           GtkTextIter where;
-          glong characters = g_utf8_pointer_to_offset (question->text, question->text + image->text_offset);
+          glong characters = g_utf8_pointer_to_offset (load->text, load->text + image->text_offset);
 
           gtk_text_buffer_get_iter_at_offset (buffer, &where, (int) (characters + placed));
-          insert_inline_at (self, attachment, &where);
+          insert_inline_at (self, one->attachment, &where);
           placed++;
         }
     }
-  gtk_revealer_set_reveal_child (self->edit_bar, TRUE);
   vc_composer_focus (self);
+}
+
+/* The question's text at once; its images are read and decoded in a
+ * thread (photos take long enough to freeze the window) and take their
+ * places when they are there. */
+void
+vc_composer_begin_edit (VcComposer      *self,
+                        const VcMessage *question,
+                        const char      *folder)
+{
+  g_autoptr(GTask) task = NULL;
+  EditLoad *load;
+
+  g_return_if_fail (VC_IS_COMPOSER (self));
+  g_return_if_fail (question != NULL);
+
+  vc_composer_clear (self);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), question->text, -1);
+  gtk_revealer_set_reveal_child (self->edit_bar, TRUE);
+  if (question->images == NULL || question->images->len == 0)
+    {
+      vc_composer_focus (self);
+      return;
+    }
+
+  load = g_new0 (EditLoad, 1);
+  load->folder = g_strdup (folder);
+  load->text = g_strdup (question->text);
+  load->images = g_array_sized_new (FALSE, FALSE, sizeof (VcMessageImage), question->images->len);
+  for (guint i = 0; i < question->images->len; i++)
+    {
+      VcMessageImage image = g_array_index (question->images, VcMessageImage, i);
+
+      image.sha256 = g_strdup (image.sha256);
+      g_array_append_val (load->images, image);
+    }
+  self->edit_load = g_cancellable_new ();
+  set_loading (self, TRUE);
+  task = g_task_new (self, self->edit_load, on_stored_read, NULL);
+  g_task_set_task_data (task, load, (GDestroyNotify) edit_load_free);
+  g_task_run_in_thread (task, read_stored_in_thread);
+}
+
+/* A question being edited whose images are still being read. */
+gboolean
+vc_composer_is_loading (VcComposer *self)
+{
+  g_return_val_if_fail (VC_IS_COMPOSER (self), FALSE);
+
+  return self->edit_load != NULL;
 }
 
 void
@@ -501,6 +625,7 @@ vc_composer_end_edit (VcComposer *self)
 {
   g_return_if_fail (VC_IS_COMPOSER (self));
 
+  stop_edit_load (self);
   gtk_revealer_set_reveal_child (self->edit_bar, FALSE);
 }
 
@@ -553,6 +678,7 @@ on_key_pressed (GtkEventControllerKey *controller,
 static void
 vc_composer_dispose (GObject *object)
 {
+  stop_edit_load (VC_COMPOSER (object));
   gtk_widget_dispose_template (GTK_WIDGET (object), VC_TYPE_COMPOSER);
   G_OBJECT_CLASS (vc_composer_parent_class)->dispose (object);
 }

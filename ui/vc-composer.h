@@ -40,6 +40,9 @@ void      vc_composer_begin_edit       (VcComposer       *self,
                                         const char       *folder);
 void      vc_composer_end_edit         (VcComposer    *self);
 gboolean  vc_composer_is_editing       (VcComposer    *self);
+/* Editing, and the question's images are still being read (nothing can
+ * be sent until they are in). */
+gboolean  vc_composer_is_loading       (VcComposer    *self);
 void      vc_composer_set_busy         (VcComposer    *self,
                                         gboolean       busy);
 void      vc_composer_focus            (VcComposer    *self);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include <gtk/gtk.h>
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -9,7 +10,7 @@ G_BEGIN_DECLS
  * gave them (they go to the image store unchanged), a name to show, and
  * a square thumbnail (the middle of the picture, turned as its EXIF
  * orientation says) decoded at the size it is shown, not the full
- * picture. */
+ * picture. Not a widget, and no GTK: the composer shows it. */
 #define VC_TYPE_ATTACHMENT (vc_attachment_get_type ())
 G_DECLARE_FINAL_TYPE (VcAttachment, vc_attachment, VC, ATTACHMENT, GObject)
 
@@ -26,13 +27,14 @@ VcAttachment *vc_attachment_new_from_bytes   (GBytes       *bytes,
 /* The image in @file, as above (named by the file's name). Any thread. */
 VcAttachment *vc_attachment_new_from_file    (GFile        *file,
                                               GError      **error);
-/* A picture that came as pixels (dragged from a browser, pasted); kept as
- * PNG, which is lossless. */
-VcAttachment *vc_attachment_new_from_texture (GdkTexture   *texture,
+/* The image @sha256 of the image store in @folder, as above (to edit a
+ * question that was sent). Any thread. */
+VcAttachment *vc_attachment_new_from_stored  (const char   *folder,
+                                              const char   *sha256,
                                               const char   *name,
                                               GError      **error);
 GBytes       *vc_attachment_get_bytes        (VcAttachment *self);
 const char   *vc_attachment_get_name         (VcAttachment *self);
-GdkTexture   *vc_attachment_get_thumbnail    (VcAttachment *self);
+GdkPixbuf    *vc_attachment_get_thumbnail    (VcAttachment *self);
 
 G_END_DECLS

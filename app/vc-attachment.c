@@ -7,13 +7,14 @@
 #include <glib/gi18n.h>
 
 #include "vc-attachment.h"
+#include "vc-image-store.h"
 
 struct _VcAttachment
 {
   GObject     parent_instance;
   GBytes     *bytes;
   char       *name;
-  GdkTexture *thumbnail;
+  GdkPixbuf  *thumbnail;
 };
 
 G_DEFINE_FINAL_TYPE (VcAttachment, vc_attachment, G_TYPE_OBJECT)
@@ -93,7 +94,8 @@ vc_attachment_new_from_bytes (GBytes      *bytes,
     int side = MIN (width, height);
     g_autoptr(GdkPixbuf) square = gdk_pixbuf_new_subpixbuf (turned, (width - side) / 2, (height - side) / 2, side, side);
 
-    self->thumbnail = gdk_texture_new_for_pixbuf (square);
+    /* A copy: the square alone, not the whole decoded picture behind it. */
+    self->thumbnail = gdk_pixbuf_copy (square);
   }
   return self;
 }
@@ -119,18 +121,18 @@ vc_attachment_new_from_file (GFile   *file,
 }
 
 VcAttachment *
-vc_attachment_new_from_texture (GdkTexture  *texture,
-                                const char  *name,
-                                GError     **error)
+vc_attachment_new_from_stored (const char  *folder,
+                               const char  *sha256,
+                               const char  *name,
+                               GError     **error)
 {
-  g_autoptr(GBytes) png = NULL;
+  g_autoptr(GBytes) bytes = NULL;
 
-  g_return_val_if_fail (GDK_IS_TEXTURE (texture), NULL);
+  g_return_val_if_fail (folder != NULL && sha256 != NULL && name != NULL, NULL);
 
-  /* Through PNG like any file, so that the thumbnail of a large picture
-   * is scaled as well as a file's is. */
-  png = gdk_texture_save_to_png_bytes (texture);
-  return vc_attachment_new_from_bytes (png, name, error);
+  if (!(bytes = vc_image_store_read (folder, sha256, error)))
+    return NULL;
+  return vc_attachment_new_from_bytes (bytes, name, error);
 }
 
 GBytes *
@@ -147,7 +149,7 @@ vc_attachment_get_name (VcAttachment *self)
   return self->name;
 }
 
-GdkTexture *
+GdkPixbuf *
 vc_attachment_get_thumbnail (VcAttachment *self)
 {
   g_return_val_if_fail (VC_IS_ATTACHMENT (self), NULL);
