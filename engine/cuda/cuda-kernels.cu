@@ -627,8 +627,13 @@ struct GemvVariant {
 
 constexpr int kGemvDefault = 0;
 
+/* Four rows a warp measured far slower on an H100 (a 3B step's products
+ * 4.7 ms against 2.8), so the shapes left differ in loads in flight and
+ * in warps a block (how evenly blocks fall on the multiprocessors); those
+ * with one row a warp are within 1% of each other there (3B: 2,525-2,540
+ * us a step's products, 286-287 tokens/s), so the first stays. */
 constexpr GemvVariant kGemvVariants[] = {
-  { 1, 4, 8 }, { 1, 8, 8 }, { 2, 4, 4 }, { 4, 2, 2 }, { 4, 4, 2 }, { 2, 8, 4 },
+  { 1, 4, 8 }, { 1, 8, 8 }, { 2, 4, 4 }, { 1, 4, 4 }, { 1, 4, 2 }, { 1, 8, 2 },
 };
 
 /* Decoding's rotary embedding and cache store in one, a block per head:
@@ -833,7 +838,8 @@ vc_attention_splits (size_t n_q, size_t n_kv, size_t n_heads, int n_multiprocess
   size_t splits;
 
   /* Enough blocks for every multiprocessor twice over, each with at least
-   * 64 keys to walk. */
+   * 64 keys to walk (32 measured the same on an H100: 285.8 against 286.0
+   * tokens/s on the 3B with 260 positions). */
   if (blocks >= want || n_kv < 128)
     return 1;
   splits = (want + blocks - 1) / blocks;
@@ -962,7 +968,7 @@ vc_fused_gemv (const VcGemvJobs *jobs, VcType type, const float *x, size_t cols,
   {
     void (*kernels[]) (VcGemvJobs, VcType, const float4 *, int) = {
       fused_gemv_kernel<1, 4>, fused_gemv_kernel<1, 8>, fused_gemv_kernel<2, 4>,
-      fused_gemv_kernel<4, 2>, fused_gemv_kernel<4, 4>, fused_gemv_kernel<2, 8>,
+      fused_gemv_kernel<1, 4>, fused_gemv_kernel<1, 4>, fused_gemv_kernel<1, 8>,
     };
     static_assert (sizeof kernels / sizeof kernels[0] == sizeof kGemvVariants / sizeof kGemvVariants[0],
                    "a kernel per shape");
