@@ -88,10 +88,12 @@ vila_matrix_row (const VilaMatrix *m,
     case VILA_TENSOR_BF16:
       {
         const guint8 *p = m->data + row * m->cols * 2;
+        gsize cols = m->cols;
 
         /* bf16 is the top half of a float32: a shift the compiler can
-         * vectorize, where a call per element could not be. */
-        for (i = 0; i < m->cols; i++)
+         * vectorize, where a call per element could not be (the length in
+         * a local: read through @m, it might change with every store). */
+        for (i = 0; i < cols; i++)
           {
             guint16 v;
             guint32 bits;
@@ -149,8 +151,7 @@ gemm_blocks (gpointer data,
     {
       gsize j0 = b * GEMM_BLOCK_ROWS, rows = MIN (GEMM_BLOCK_ROWS, w->rows - j0);
 
-      for (gsize j = 0; j < rows; j++)
-        vila_matrix_row (w, j0 + j, block + j * w->cols);
+      vila_cpu_widen_rows (w, j0, rows, block);
       job->sgemm (VILA_BLAS_ROW_MAJOR, VILA_BLAS_NO_TRANS, VILA_BLAS_TRANS, job->n, rows, w->cols, 1.0f, job->x,
                   w->cols, block, w->cols, 0.0f, job->out + j0, w->rows);
       if (job->bias != NULL)

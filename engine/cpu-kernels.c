@@ -398,6 +398,53 @@ cpu_has_avx2 (void)
 #endif
 }
 
+#if defined(__x86_64__)
+/* @n weights from @p (8 at a time, then one by one) as float32. */
+__attribute__ ((target ("avx2,fma,f16c")))
+static void
+widen_avx2 (const guint8   *p,
+            VilaTensorType  type,
+            gsize           n,
+            float          *out)
+{
+  gsize size = type == VILA_TENSOR_F32 ? 4 : 2, i = 0;
+
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps (out + i, load8 (p + i * size, type));
+  for (; i < n; i++)
+    {
+      guint16 half;
+
+      memcpy (&half, p + i * size, 2);
+      half = GUINT16_FROM_LE (half);
+      if (type == VILA_TENSOR_F32)
+        memcpy (out + i, p + i * 4, 4);
+      else if (type == VILA_TENSOR_BF16)
+        out[i] = vila_bf16_to_f32 (half);
+      else
+        out[i] = vila_f16_to_f32 (half);
+    }
+}
+#endif
+
+void
+vila_cpu_widen_rows (const VilaMatrix *w,
+                     gsize             first,
+                     gsize             count,
+                     float            *out)
+{
+#if defined(__x86_64__) && G_BYTE_ORDER == G_LITTLE_ENDIAN
+  if (cpu_has_avx2 () && (w->type == VILA_TENSOR_BF16 || w->type == VILA_TENSOR_F16))
+    {
+      /* The rows lie one after the other: one stretch of weights. */
+      widen_avx2 (w->data + first * w->cols * 2, w->type, count * w->cols, out);
+      return;
+    }
+#endif
+  for (gsize j = 0; j < count; j++)
+    vila_matrix_row (w, first + j, out + j * w->cols);
+}
+
 void
 vila_cpu_attend (float       *out,
                  const float *q,

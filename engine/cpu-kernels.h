@@ -17,6 +17,15 @@ void vila_cpu_matmul_rows (float            *out,
                            gsize             first,
                            gsize             last);
 
+/* Rows @first .. @first + @count of @w widened to float32 into @out
+ * (@count × cols floats): vector code for half and bfloat16 weights where
+ * the CPU has AVX2/F16C, vila_matrix_row() otherwise. Prefill widens
+ * every weight it multiplies this way. */
+void vila_cpu_widen_rows (const VilaMatrix *w,
+                          gsize             first,
+                          gsize             count,
+                          float            *out);
+
 /* Softmax of @row in place, the maximum taken out first. */
 void vila_cpu_softmax (float *row,
                        gsize  n);

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "cpu-kernels.h"
 #include "llm.h"
 #include "model-check.h"
 #include "vila-test-util.h"
@@ -211,6 +212,34 @@ test_half_decode (gconstpointer data)
   fixture_clear (&f);
 }
 
+/* Prefill widens each block of weight rows at once (vector code where the
+ * CPU has it; the -portable run takes the plain path): every bfloat16 and
+ * half value as one row at a time gives it, the odd tail included. */
+static void
+test_widen_rows (void)
+{
+  const VilaTensorType types[] = { VILA_TENSOR_BF16, VILA_TENSOR_F16 };
+  const gsize rows = 7, cols = 13;
+
+  for (guint t = 0; t < G_N_ELEMENTS (types); t++)
+    {
+      g_autofree guint16 *storage = g_new (guint16, rows * cols);
+      g_autofree float *widened = g_new (float, 5 * cols);
+      g_autofree float *row = g_new (float, cols);
+      VilaMatrix m = { types[t], (const guint8 *) storage, rows, cols, NULL, types[t] };
+
+      /* Every bit pattern family: signs, subnormals, large exponents. */
+      for (gsize i = 0; i < rows * cols; i++)
+        storage[i] = GUINT16_TO_LE ((guint16) (i * 2654435761u >> 13) & 0xfbff);
+      vila_cpu_widen_rows (&m, 2, 5, widened);
+      for (gsize j = 0; j < 5; j++)
+        {
+          vila_matrix_row (&m, 2 + j, row);
+          g_assert_cmpmem (widened + j * cols, cols * sizeof (float), row, cols * sizeof (float));
+        }
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -222,6 +251,7 @@ main (int    argc,
     g_error ("usage: %s LLM-DATA-DIR", argv[0]);
   data_dir = argv[1];
 
+  g_test_add_func ("/llm/cpu/widen-rows", test_widen_rows);
   g_test_add_data_func ("/llm/cpu/llama", "llama", test_variant);
   g_test_add_data_func ("/llm/cpu/llama3-rope", "llama3-rope", test_variant);
   g_test_add_data_func ("/llm/cpu/qwen2", "qwen2", test_variant);
