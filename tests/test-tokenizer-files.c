@@ -348,6 +348,36 @@ test_utf8_validation (void)
     }
 }
 
+/* Megabytes are validated in stretches on every core: every sequence that
+ * straddles where a stretch begins still counts whole, and the first bad
+ * byte is the one reported, whichever stretch it lies in. */
+static void
+test_utf8_validation_large (void)
+{
+  /* Two-, three- and four-byte characters in turn, so that stretch starts
+   * fall inside each kind somewhere. */
+  static const char *const characters[] = { "\xc4\xa0", "\xe4\xb8\xad", "\xf0\x9f\x98\x80", "a" };
+  g_autoptr(GString) text = g_string_new (NULL);
+  const char *bad = NULL;
+
+  for (guint i = 0; text->len < 3 << 20; i++)
+    g_string_append (text, characters[i % G_N_ELEMENTS (characters)]);
+  for (gsize cut = 0; cut < 4; cut++)
+    {
+      /* The same text shifted by a byte or three: other split points. */
+      g_assert_true (vila_utf8_validate (text->str + cut * 10, text->len - cut * 10, &bad));
+    }
+
+  /* A surrogate near the end and a lone continuation byte near the start:
+   * the first is reported. */
+  memcpy (text->str + text->len - 100, "\xed\xa0\x80", 3);
+  g_assert_false (vila_utf8_validate (text->str, text->len, &bad));
+  g_assert_true (bad == text->str + text->len - 100);
+  text->str[1000] = (char) 0x80;
+  g_assert_false (vila_utf8_validate (text->str, text->len, &bad));
+  g_assert_true (bad <= text->str + 1000 && bad >= text->str + 997);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -359,6 +389,7 @@ main (int    argc,
   data_dir = argv[1];
 
   g_test_add_func ("/tokenizer/files/utf8-validation", test_utf8_validation);
+  g_test_add_func ("/tokenizer/files/utf8-validation-large", test_utf8_validation_large);
   g_test_add_func ("/tokenizer/files/fuzz-regressions", test_fuzz_regressions);
   g_test_add_func ("/tokenizer/files/truncated-sentencepiece", test_truncated_sentencepiece);
   g_test_add_func ("/tokenizer/files/sentencepiece-kinds", test_sentencepiece_kinds);
