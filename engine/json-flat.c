@@ -7,6 +7,10 @@
 
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "cpu-pool.h"
 #include "json-flat.h"
 #include "vila.h"
@@ -73,6 +77,28 @@ validate_stretch (const char  *text,
 {
   const guchar *p = (const guchar *) text, *end = p + length;
 
+#if defined(__SSE2__)
+  /* Sixteen bytes at a time: the ASCII before the next byte of 0x80 or
+   * more is skipped at once, that character checked, and on from there. */
+  while (end - p >= 16)
+    {
+      unsigned mask = (unsigned) _mm_movemask_epi8 (_mm_loadu_si128 ((const __m128i *) (const void *) p));
+      gsize n;
+
+      if (mask == 0)
+        {
+          p += 16;
+          continue;
+        }
+      p += __builtin_ctz (mask);
+      if ((n = utf8_sequence_length (p, end - p)) == 0)
+        {
+          *bad = (const char *) p;
+          return FALSE;
+        }
+      p += n;
+    }
+#endif
   while (p < end)
     {
       gsize n;

@@ -294,28 +294,32 @@ test_missing_files (void)
 
 /* The vocabulary readers' UTF-8 check against GLib's on every sequence
  * of one to three bytes and on four-byte ones around every boundary,
- * alone and after ASCII (the eight-byte fast path). */
+ * alone, after ASCII (the eight-byte fast path) and inside or across
+ * sixteen-byte windows (the SSE2 path), with and without ASCII after. */
 static void
 check_utf8_sequence (const guchar *bytes,
                      gsize         n)
 {
-  char text[16];
+  static const gsize prefixes[] = { 0, 9, 14, 21 };
+  char text[48];
   const char *bad = NULL;
 
-  for (gsize prefix = 0; prefix <= 9; prefix += 9)
-    {
-      gboolean ours, glib;
+  for (guint i = 0; i < G_N_ELEMENTS (prefixes); i++)
+    for (gsize suffix = 0; suffix <= 16; suffix += 16)
+      {
+        gsize prefix = prefixes[i], length = prefix + n + suffix;
+        gboolean ours, glib;
 
-      memset (text, 'a', prefix);
-      memcpy (text + prefix, bytes, n);
-      ours = vila_utf8_validate (text, prefix + n, &bad);
-      glib = g_utf8_validate_len (text, prefix + n, NULL);
-      if (ours != glib)
-        g_error ("%02x %02x %02x %02x (%zu bytes after %zu ASCII): ours %d, GLib's %d", bytes[0],
-                 n > 1 ? bytes[1] : 0, n > 2 ? bytes[2] : 0, n > 3 ? bytes[3] : 0, n, prefix, ours, glib);
-      if (!ours)
-        g_assert_true (bad >= text + prefix && bad < text + prefix + n);
-    }
+        memset (text, 'a', sizeof text);
+        memcpy (text + prefix, bytes, n);
+        ours = vila_utf8_validate (text, length, &bad);
+        glib = g_utf8_validate_len (text, length, NULL);
+        if (ours != glib)
+          g_error ("%02x %02x %02x %02x (%zu bytes after %zu ASCII, %zu after): ours %d, GLib's %d", bytes[0],
+                   n > 1 ? bytes[1] : 0, n > 2 ? bytes[2] : 0, n > 3 ? bytes[3] : 0, n, prefix, suffix, ours, glib);
+        if (!ours)
+          g_assert_true (bad >= text + prefix && bad < text + prefix + n);
+      }
 }
 
 static void
