@@ -225,6 +225,25 @@ read_string (Scanner *s,
     {
       const char *run = s->p;
 
+#if defined(__SSE2__)
+      /* Sixteen bytes at a time to the closing quote, an escape or a
+       * control character (a byte of at most 0x1f, compared unsigned). */
+      while (s->end - s->p >= 16)
+        {
+          __m128i v = _mm_loadu_si128 ((const __m128i *) (const void *) s->p);
+          __m128i stops = _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (v, _mm_set1_epi8 ('"')),
+                                                      _mm_cmpeq_epi8 (v, _mm_set1_epi8 ('\\'))),
+                                        _mm_cmpeq_epi8 (_mm_max_epu8 (v, _mm_set1_epi8 (0x1f)), _mm_set1_epi8 (0x1f)));
+          unsigned mask = (unsigned) _mm_movemask_epi8 (stops);
+
+          if (mask != 0)
+            {
+              s->p += __builtin_ctz (mask);
+              break;
+            }
+          s->p += 16;
+        }
+#endif
       while (s->p < s->end && *s->p != '"' && *s->p != '\\' && (guchar) *s->p >= 0x20)
         s->p++;
       g_string_append_len (out, run, s->p - run);

@@ -382,6 +382,55 @@ test_utf8_validation_large (void)
   g_assert_true (bad <= text->str + 1000 && bad >= text->str + 997);
 }
 
+static gboolean
+collect_key (const char  *key,
+             gsize        key_length,
+             gint64       value,
+             gpointer     user_data,
+             GError     **error)
+{
+  g_ptr_array_add (user_data, g_strndup (key, key_length));
+  return TRUE;
+}
+
+/* The flat reader finds the end of a string sixteen bytes at a time: keys
+ * long and short, with escapes and quotes at every place in a window,
+ * read as written; a raw control character anywhere is an error. */
+static void
+test_flat_strings (void)
+{
+  for (gsize at = 0; at < 40; at++)
+    {
+      g_autoptr(GString) json = g_string_new ("{");
+      g_autoptr(GString) expected = g_string_new (NULL);
+      g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *raw = NULL;
+
+      /* "ĠĠĠ…" with an escaped quote, then a \u escape, at offset @at. */
+      g_string_append_c (json, '"');
+      for (gsize i = 0; i < at; i++)
+        {
+          g_string_append (json, i % 3 ? "x" : "\xc4\xa0");
+          g_string_append (expected, i % 3 ? "x" : "\xc4\xa0");
+        }
+      g_string_append (json, "\\\"q\\u00e9end of a long key past sixteen bytes\": 7, \"b\": 8}");
+      g_string_append (expected, "\"q\xc3\xa9" "end of a long key past sixteen bytes");
+      g_assert_true (vila_json_flat_parse (json->str, json->len, collect_key, keys, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (keys->len, ==, 2);
+      g_assert_cmpstr (keys->pdata[0], ==, expected->str);
+      g_assert_cmpstr (keys->pdata[1], ==, "b");
+
+      raw = g_strdup (json->str);
+      /* The tab in place of the escape's backslash, right after the prefix. */
+      raw[2 + at + (at + 2) / 3] = '\t';
+      g_assert_false (vila_json_flat_parse (raw, json->len, collect_key, keys, &error));
+      g_assert_nonnull (error);
+      g_assert_nonnull (strstr (error->message, "control character"));
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -394,6 +443,7 @@ main (int    argc,
 
   g_test_add_func ("/tokenizer/files/utf8-validation", test_utf8_validation);
   g_test_add_func ("/tokenizer/files/utf8-validation-large", test_utf8_validation_large);
+  g_test_add_func ("/tokenizer/files/flat-strings", test_flat_strings);
   g_test_add_func ("/tokenizer/files/fuzz-regressions", test_fuzz_regressions);
   g_test_add_func ("/tokenizer/files/truncated-sentencepiece", test_truncated_sentencepiece);
   g_test_add_func ("/tokenizer/files/sentencepiece-kinds", test_sentencepiece_kinds);
