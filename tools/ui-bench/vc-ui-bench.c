@@ -57,6 +57,13 @@ typedef struct {
   gint64         last_frame;
   gint64         longest_frame;
   guint          frames;
+  /* Where a frame's time goes: from before-paint to the end of GTK's
+   * layout phase (animations, measure, allocate), then to the end of its
+   * paint phase (snapshot, render). */
+  gint64         frame_start;
+  gint64         layout_end;
+  gint64         layout_total, layout_longest;
+  gint64         paint_total, paint_longest;
   double         tokens_per_second;
   guint          n_generated_chars;
 } Bench;
@@ -243,10 +250,52 @@ on_after_paint (GdkFrameClock *clock,
 }
 
 static void
+on_before_paint (GdkFrameClock *clock,
+                 Bench         *bench)
+{
+  bench->frame_start = g_get_monotonic_time ();
+  bench->layout_end = 0;
+}
+
+/* Connected after GTK's own handlers (the window connects them when it
+ * is realized, before this), so these see the ends of its phases. */
+static void
+on_layout (GdkFrameClock *clock,
+           Bench         *bench)
+{
+  bench->layout_end = g_get_monotonic_time ();
+  if (bench->measuring && bench->frame_start != 0)
+    {
+      gint64 layout = bench->layout_end - bench->frame_start;
+
+      bench->layout_total += layout;
+      bench->layout_longest = MAX (bench->layout_longest, layout);
+    }
+}
+
+static void
+on_paint (GdkFrameClock *clock,
+          Bench         *bench)
+{
+  if (bench->measuring && bench->layout_end != 0)
+    {
+      gint64 paint = g_get_monotonic_time () - bench->layout_end;
+
+      bench->paint_total += paint;
+      bench->paint_longest = MAX (bench->paint_longest, paint);
+    }
+}
+
+static void
 on_realize (GtkWidget *widget,
             Bench     *bench)
 {
-  g_signal_connect (gtk_widget_get_frame_clock (widget), "after-paint", G_CALLBACK (on_after_paint), bench);
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+
+  g_signal_connect (clock, "before-paint", G_CALLBACK (on_before_paint), bench);
+  g_signal_connect_after (clock, "layout", G_CALLBACK (on_layout), bench);
+  g_signal_connect_after (clock, "paint", G_CALLBACK (on_paint), bench);
+  g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), bench);
 }
 
 static gboolean step (gpointer data);
@@ -271,6 +320,13 @@ report (Bench *bench)
   g_print ("%-46s %7.1f ms\n", "mean interval between frames, streaming",
            bench->frames ? (bench->stream_ended - bench->first_token) / 1e3 / bench->frames : 0.0);
   g_print ("%-46s %7u\n", "frames painted while streaming", bench->frames);
+  if (bench->frames > 0)
+    {
+      g_print ("%-46s %7.1f ms (longest %.1f)\n", "  of a frame: layout phase, mean",
+               bench->layout_total / 1e3 / bench->frames, bench->layout_longest / 1e3);
+      g_print ("%-46s %7.1f ms (longest %.1f)\n", "  of a frame: paint phase, mean",
+               bench->paint_total / 1e3 / bench->frames, bench->paint_longest / 1e3);
+    }
 }
 
 static void
