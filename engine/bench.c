@@ -422,9 +422,11 @@ vila_bench_run (const char              *synthetic,
     VilaSamplingParams sampling = { options->temperature, options->top_p, 0, 1.0f, 1, options->gen_tokens };
     g_autofree gint32 *history = g_new (gint32, n_prompt + options->gen_tokens);
     guint64 rng_state = 20261126;
+    gsize image_rows = (gsize) options->n_images * config.tokens_per_image;
 
+    /* The prompt as prefilled above: image rows, then ids 100, 101, … */
     for (gsize i = 0; i < n_prompt; i++)
-      history[i] = i < (gsize) options->n_images * config.tokens_per_image ? -1 : 100 + (gint32) i;
+      history[i] = i < image_rows ? -1 : 100 + (gint32) (i - image_rows);
 
     if (sweep.data)
       sweeps[0] = read_sweep_gb_s (&sweep);

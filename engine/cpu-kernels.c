@@ -399,7 +399,8 @@ cpu_has_avx2 (void)
 }
 
 #if defined(__x86_64__)
-/* @n weights from @p (8 at a time, then one by one) as float32. */
+/* @n half or bfloat16 weights from @p (8 at a time, then one by one) as
+ * float32. */
 __attribute__ ((target ("avx2,fma,f16c")))
 static void
 widen_avx2 (const guint8   *p,
@@ -407,22 +408,17 @@ widen_avx2 (const guint8   *p,
             gsize           n,
             float          *out)
 {
-  gsize size = type == VILA_TENSOR_F32 ? 4 : 2, i = 0;
+  gsize i = 0;
 
   for (; i + 8 <= n; i += 8)
-    _mm256_storeu_ps (out + i, load8 (p + i * size, type));
+    _mm256_storeu_ps (out + i, load8 (p + i * 2, type));
   for (; i < n; i++)
     {
       guint16 half;
 
-      memcpy (&half, p + i * size, 2);
+      memcpy (&half, p + i * 2, 2);
       half = GUINT16_FROM_LE (half);
-      if (type == VILA_TENSOR_F32)
-        memcpy (out + i, p + i * 4, 4);
-      else if (type == VILA_TENSOR_BF16)
-        out[i] = vila_bf16_to_f32 (half);
-      else
-        out[i] = vila_f16_to_f32 (half);
+      out[i] = type == VILA_TENSOR_BF16 ? vila_bf16_to_f32 (half) : vila_f16_to_f32 (half);
     }
 }
 #endif

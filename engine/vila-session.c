@@ -600,9 +600,9 @@ vila_session_generate (VilaSession               *self,
   stop = stop_token (self);
   rng = params->seed ^ G_GUINT64_CONSTANT (0x5851f42d4c957f2d);
   detokenizer = vila_detokenizer_new (model->tokenizer, TRUE);
-  /* On a GPU the token is chosen there and only it comes back, not the
-   * logits. */
-  sample_on_device = model->ops != &vila_cpu_backend;
+  /* Where the backend samples (a GPU) the token is chosen there and only
+   * it comes back, not the logits. */
+  sample_on_device = model->ops->sample != NULL;
 
   for (;;)
     {
