@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "cpu-gemm.h"
 #include "cpu-kernels.h"
 #include "vila.h"
 
@@ -121,10 +122,11 @@ vila_matrix_row (const VilaMatrix *m,
     }
 }
 
-/* Many input rows (prefill, the vision tower): OpenBLAS's sgemm where
- * the system has it (blas.c; single-threaded inside our pool's threads:
- * two pools taking turns on two cores spent a tenth of prefill in the
- * scheduler), the row kernels otherwise. */
+/* Many input rows (prefill, the vision tower): our own product where the
+ * CPU has AVX2 (cpu-gemm.c), else OpenBLAS's sgemm where the system has
+ * it (blas.c; single-threaded inside our pool's threads: two pools taking
+ * turns on two cores spent a tenth of prefill in the scheduler) on blocks
+ * of widened weights, the row kernels otherwise. */
 typedef struct {
   float            *out;
   const float      *x;
@@ -145,7 +147,7 @@ gemm_blocks (gpointer data,
 {
   GemmJob *job = data;
   const VilaMatrix *w = job->w;
-  float *block = vila_cpu_scratch (GEMM_BLOCK_ROWS * w->cols);
+  float *block = vila_cpu_scratch (VILA_CPU_SCRATCH_WORK, GEMM_BLOCK_ROWS * w->cols);
 
   for (gsize b = first; b < last; b++)
     {
@@ -219,7 +221,7 @@ cpu_matmuls (const float              *x,
   g_autofree float *bias_values = NULL;
   gsize bias_floats = 0;
 
-  if (n >= 16 && vila_blas_sgemm () != NULL)
+  if (n >= 16 && (vila_cpu_gemm_available () || vila_blas_sgemm () != NULL))
     return FALSE;
   g_return_val_if_fail (count <= G_N_ELEMENTS (job.outs), FALSE);
   for (guint j = 0; j < count; j++)
@@ -259,7 +261,8 @@ cpu_matmul (float            *out,
       b = g_new (float, bias->cols);
       vila_matrix_row (bias, 0, b);
     }
-  matmul_gemm (out, x, n, w, b, vila_blas_sgemm ());
+  if (!vila_cpu_gemm (out, x, n, w, b))
+    matmul_gemm (out, x, n, w, b, vila_blas_sgemm ());
 }
 
 static void cpu_silu_mul (float       *gate,
@@ -385,7 +388,7 @@ attention_heads (gpointer data,
                  gsize    last)
 {
   AttentionJob *a = data;
-  float *scores = vila_cpu_scratch (a->n_q * a->n_kv);
+  float *scores = vila_cpu_scratch (VILA_CPU_SCRATCH_WORK, a->n_q * a->n_kv);
   gsize group = a->n_heads / a->n_kv_heads, n_q = a->n_q, n_kv = a->n_kv, head_dim = a->head_dim;
   float scale = 1.0f / sqrtf ((float) head_dim);
 

@@ -19,6 +19,7 @@
 #endif
 
 #include "cpu-kernels.h"
+#include "cpu-simd.h"
 
 /* Portable: widen the row, then plain dot products. */
 static void
@@ -48,31 +49,6 @@ matmul_rows_portable (float            *out,
 }
 
 #if defined(__x86_64__)
-/* bf16 is the top half of a float32. */
-__attribute__ ((target ("avx2,fma,f16c")))
-static inline __m256
-widen_bf16 (const guint8 *p)
-{
-  return _mm256_castsi256_ps (_mm256_slli_epi32 (_mm256_cvtepu16_epi32 (_mm_loadu_si128 ((const void *) p)), 16));
-}
-
-__attribute__ ((target ("avx2,fma,f16c")))
-static inline __m256
-load8 (const guint8   *p,
-       VilaTensorType  type)
-{
-  switch (type)
-    {
-    case VILA_TENSOR_BF16:
-      return widen_bf16 (p);
-    case VILA_TENSOR_F16:
-      return _mm256_cvtph_ps (_mm_loadu_si128 ((const void *) p));
-    case VILA_TENSOR_F32:
-    default:
-      return _mm256_loadu_ps ((const void *) p);
-    }
-}
-
 __attribute__ ((target ("avx2,fma,f16c")))
 static inline float
 sum8 (__m256 v)
@@ -117,13 +93,13 @@ matmul_rows_avx2 (float            *out,
             {
               /* Two rows ahead, as in decode_rows_bf16(). */
               _mm_prefetch ((const char *) (wrow + 2 * cols * element) + k * element, _MM_HINT_T1);
-              a0 = _mm256_fmadd_ps (load8 (wrow + k * element, w->type), _mm256_loadu_ps (x + k), a0);
-              a1 = _mm256_fmadd_ps (load8 (wrow + (k + 8) * element, w->type), _mm256_loadu_ps (x + k + 8), a1);
-              a2 = _mm256_fmadd_ps (load8 (wrow + (k + 16) * element, w->type), _mm256_loadu_ps (x + k + 16), a2);
-              a3 = _mm256_fmadd_ps (load8 (wrow + (k + 24) * element, w->type), _mm256_loadu_ps (x + k + 24), a3);
+              a0 = _mm256_fmadd_ps (vila_simd_load8 (wrow + k * element, w->type), _mm256_loadu_ps (x + k), a0);
+              a1 = _mm256_fmadd_ps (vila_simd_load8 (wrow + (k + 8) * element, w->type), _mm256_loadu_ps (x + k + 8), a1);
+              a2 = _mm256_fmadd_ps (vila_simd_load8 (wrow + (k + 16) * element, w->type), _mm256_loadu_ps (x + k + 16), a2);
+              a3 = _mm256_fmadd_ps (vila_simd_load8 (wrow + (k + 24) * element, w->type), _mm256_loadu_ps (x + k + 24), a3);
             }
           for (; k < vec; k += 8)
-            a0 = _mm256_fmadd_ps (load8 (wrow + k * element, w->type), _mm256_loadu_ps (x + k), a0);
+            a0 = _mm256_fmadd_ps (vila_simd_load8 (wrow + k * element, w->type), _mm256_loadu_ps (x + k), a0);
           sum = sum8 (_mm256_add_ps (_mm256_add_ps (a0, a1), _mm256_add_ps (a2, a3)));
           if (vec < cols)
             {
@@ -145,7 +121,7 @@ matmul_rows_avx2 (float            *out,
 
           for (gsize k = 0; k < vec; k += 8)
             {
-              __m256 wv = load8 (wrow + k * element, w->type);
+              __m256 wv = vila_simd_load8 (wrow + k * element, w->type);
 
               for (gsize r = 0; r < m; r++)
                 acc[r] = _mm256_fmadd_ps (wv, _mm256_loadu_ps (x + (i0 + r) * cols + k), acc[r]);
@@ -215,10 +191,10 @@ decode_rows_bf16 (float            *out,
            * alternating runs; one pair ahead or into L1: within 3%). */
           _mm_prefetch ((const char *) (r1 + cols * 6) + k * 4, _MM_HINT_T1);
 
-          a0 = _mm256_fmadd_ps (widen_bf16 (r0 + k * 2), x0, a0);
-          a1 = _mm256_fmadd_ps (widen_bf16 (r0 + k * 2 + 16), x1, a1);
-          b0 = _mm256_fmadd_ps (widen_bf16 (r1 + k * 2), x0, b0);
-          b1 = _mm256_fmadd_ps (widen_bf16 (r1 + k * 2 + 16), x1, b1);
+          a0 = _mm256_fmadd_ps (vila_simd_widen_bf16 (r0 + k * 2), x0, a0);
+          a1 = _mm256_fmadd_ps (vila_simd_widen_bf16 (r0 + k * 2 + 16), x1, a1);
+          b0 = _mm256_fmadd_ps (vila_simd_widen_bf16 (r1 + k * 2), x0, b0);
+          b1 = _mm256_fmadd_ps (vila_simd_widen_bf16 (r1 + k * 2 + 16), x1, b1);
         }
       s0 = sum8 (_mm256_add_ps (a0, a1));
       s1 = sum8 (_mm256_add_ps (b0, b1));
@@ -377,8 +353,8 @@ vila_cpu_softmax (float *row,
 
 /* AVX2, FMA and F16C, checked once at run time; VILA_CPU_PORTABLE forces
  * the portable loops (the tests run both). */
-static gboolean
-cpu_has_avx2 (void)
+gboolean
+vila_cpu_has_avx2 (void)
 {
 #if defined(__x86_64__)
   static gint has_avx2 = -1;
@@ -411,7 +387,7 @@ widen_avx2 (const guint8   *p,
   gsize i = 0;
 
   for (; i + 8 <= n; i += 8)
-    _mm256_storeu_ps (out + i, load8 (p + i * 2, type));
+    _mm256_storeu_ps (out + i, vila_simd_load8 (p + i * 2, type));
   for (; i < n; i++)
     {
       guint16 half;
@@ -430,7 +406,7 @@ vila_cpu_widen_rows (const VilaMatrix *w,
                      float            *out)
 {
 #if defined(__x86_64__) && G_BYTE_ORDER == G_LITTLE_ENDIAN
-  if (cpu_has_avx2 () && (w->type == VILA_TENSOR_BF16 || w->type == VILA_TENSOR_F16))
+  if (vila_cpu_has_avx2 () && (w->type == VILA_TENSOR_BF16 || w->type == VILA_TENSOR_F16))
     {
       /* The rows lie one after the other: one stretch of weights. */
       widen_avx2 (w->data + first * w->cols * 2, w->type, count * w->cols, out);
@@ -453,7 +429,7 @@ vila_cpu_attend (float       *out,
                  float       *scores)
 {
 #if defined(__x86_64__)
-  if (cpu_has_avx2 () && head_dim % 8 == 0)
+  if (vila_cpu_has_avx2 () && head_dim % 8 == 0)
     {
       attend_avx2 (out, q, k, v, visible, stride, head_dim, scale, scores);
       return;
@@ -495,7 +471,7 @@ vila_cpu_sum (const float *x,
   gsize i = 0;
 
 #if defined(__x86_64__)
-  if (cpu_has_avx2 ())
+  if (vila_cpu_has_avx2 ())
     return sum_avx2 (x, n);
 #endif
   for (; i + 4 <= n; i += 4)
@@ -516,7 +492,7 @@ vila_cpu_matmul_rows (float            *out,
                       gsize             last)
 {
 #if defined(__x86_64__)
-  if (cpu_has_avx2 ())
+  if (vila_cpu_has_avx2 ())
     {
       if (n == 1 && w->type == VILA_TENSOR_BF16)
         decode_rows_bf16 (out, x, w, bias, first, last);

@@ -6,6 +6,10 @@
 
 G_BEGIN_DECLS
 
+/* Whether the CPU has AVX2, FMA and F16C (asked once; VILA_CPU_PORTABLE
+ * in the environment says no, so the tests can run the portable loops). */
+gboolean vila_cpu_has_avx2 (void);
+
 /* out[i][j] = x[i] · w[j] (+ b[j]) for rows @first..@last of @w, widening
  * each weight row once and, where the CPU has AVX2/FMA/F16C (checked at
  * run time), with vector code; a portable loop otherwise. */

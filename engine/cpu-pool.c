@@ -24,15 +24,18 @@ scratch_free (gpointer data)
 }
 
 float *
-vila_cpu_scratch (gsize n_floats)
+vila_cpu_scratch (VilaCpuScratch slot,
+                  gsize          n_floats)
 {
-  static GPrivate key = G_PRIVATE_INIT (scratch_free);
-  Scratch *scratch = g_private_get (&key);
+  static GPrivate keys[] = { G_PRIVATE_INIT (scratch_free), G_PRIVATE_INIT (scratch_free) };
+  Scratch *scratch;
 
+  g_return_val_if_fail (slot < G_N_ELEMENTS (keys), NULL);
+  scratch = g_private_get (&keys[slot]);
   if (scratch == NULL)
     {
       scratch = g_new0 (Scratch, 1);
-      g_private_set (&key, scratch);
+      g_private_set (&keys[slot], scratch);
     }
   if (scratch->n_floats < n_floats)
     {

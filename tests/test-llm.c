@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "cpu-gemm.h"
 #include "cpu-kernels.h"
 #include "llm.h"
 #include "model-check.h"
@@ -240,6 +241,81 @@ test_widen_rows (void)
     }
 }
 
+/* The packed product of prefill (cpu-gemm.c) against sums in double, over
+ * shapes that end inside a register tile, a depth block and an eight-wide
+ * vector in every direction, for each weight dtype, with and without a
+ * bias. */
+static void
+test_gemm (void)
+{
+  const VilaTensorType types[] = { VILA_TENSOR_BF16, VILA_TENSOR_F16, VILA_TENSOR_F32 };
+  const gsize inputs[] = { 1, 6, 7, 17, 200 };
+  const gsize rows[] = { 1, 16, 17, 70 };
+  const gsize depths[] = { 1, 8, 13, 256, 600 };
+
+  if (!vila_cpu_gemm_available ())
+    {
+      g_test_skip ("this CPU (or VILA_CPU_PORTABLE) has no AVX2/FMA/F16C: the product goes to OpenBLAS");
+      return;
+    }
+  for (guint t = 0; t < G_N_ELEMENTS (types); t++)
+    for (guint a = 0; a < G_N_ELEMENTS (inputs); a++)
+      for (guint b = 0; b < G_N_ELEMENTS (rows); b++)
+        for (guint c = 0; c < G_N_ELEMENTS (depths); c++)
+          {
+            gsize n = inputs[a], m = rows[b], k = depths[c], size = vila_tensor_type_size (types[t]);
+            g_autofree guint8 *storage = g_malloc (m * k * size);
+            g_autofree float *x = g_new (float, n * k), *bias = g_new (float, m), *row = g_new (float, k);
+            g_autofree float *out = g_new (float, n * m), *out_bias = g_new (float, n * m);
+            VilaMatrix w = { types[t], storage, m, k, NULL, types[t] };
+            GRand *rand = g_rand_new_with_seed (t * 1000 + a * 100 + b * 10 + c);
+
+            for (gsize e = 0; e < m * k; e++)
+              {
+                float value = (float) g_rand_double_range (rand, -1, 1);
+                guint16 half;
+
+                if (types[t] == VILA_TENSOR_F32)
+                  memcpy (storage + e * 4, &value, 4);
+                else
+                  {
+                    guint32 bits;
+
+                    memcpy (&bits, &value, 4);
+                    /* bf16: the top half; half: a value of few bits. */
+                    half = types[t] == VILA_TENSOR_BF16 ? (guint16) (bits >> 16)
+                                                         : (guint16) (0x3800 + g_rand_int_range (rand, -800, 800));
+                    half = GUINT16_TO_LE (half);
+                    memcpy (storage + e * 2, &half, 2);
+                  }
+              }
+            for (gsize e = 0; e < n * k; e++)
+              x[e] = (float) g_rand_double_range (rand, -1, 1);
+            for (gsize j = 0; j < m; j++)
+              bias[j] = (float) g_rand_double_range (rand, -1, 1);
+            g_rand_free (rand);
+
+            g_assert_true (vila_cpu_gemm (out, x, n, &w, NULL));
+            g_assert_true (vila_cpu_gemm (out_bias, x, n, &w, bias));
+            for (gsize j = 0; j < m; j++)
+              {
+                vila_matrix_row (&w, j, row);
+                for (gsize i = 0; i < n; i++)
+                  {
+                    double sum = 0, scale = 0;
+
+                    for (gsize e = 0; e < k; e++)
+                      {
+                        sum += (double) x[i * k + e] * row[e];
+                        scale += fabs ((double) x[i * k + e] * row[e]);
+                      }
+                    g_assert_cmpfloat (fabs (out[i * m + j] - sum), <=, 1e-6 * (scale + 1e-30));
+                    g_assert_cmpfloat (fabs (out_bias[i * m + j] - (sum + bias[j])), <=, 1e-6 * (scale + fabs (bias[j])));
+                  }
+              }
+          }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -252,6 +328,7 @@ main (int    argc,
   data_dir = argv[1];
 
   g_test_add_func ("/llm/cpu/widen-rows", test_widen_rows);
+  g_test_add_func ("/llm/cpu/gemm", test_gemm);
   g_test_add_data_func ("/llm/cpu/llama", "llama", test_variant);
   g_test_add_data_func ("/llm/cpu/llama3-rope", "llama3-rope", test_variant);
   g_test_add_data_func ("/llm/cpu/qwen2", "qwen2", test_variant);
