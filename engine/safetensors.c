@@ -14,6 +14,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "large-pages.h"
 #include "safetensors.h"
 #include "vila.h"
 #include "vila-private.h"
@@ -288,6 +289,9 @@ map_shard (VilaWeights  *self,
       return FALSE;
     }
   g_ptr_array_add (self->files, mapped);
+  /* Before the first read of the weights, so that the page cache fills
+   * with 2 MB folios that the mapping can use whole (large-pages.c). */
+  vila_large_pages_advise (g_mapped_file_get_contents (mapped), g_mapped_file_get_length (mapped));
   stored_path = g_strdup (path);
   g_ptr_array_add (self->paths, stored_path);
   return vila_safetensors_parse ((const guint8 *) g_mapped_file_get_contents (mapped),
@@ -486,7 +490,8 @@ vila_weights_add_synthetic (VilaWeights    *self,
 
   g_return_if_fail (type == VILA_TENSOR_BF16 || type == VILA_TENSOR_F32);
 
-  data = g_malloc (n * vila_tensor_type_size (type));
+  /* On 2 MB pages, as a mapped checkpoint is on a recent kernel. */
+  data = vila_large_pages_alloc (n * vila_tensor_type_size (type));
   fill_values (data, type, n, g_str_hash (name));
   g_ptr_array_add (self->buffers, data);
   tensor->name = g_strdup (name);
