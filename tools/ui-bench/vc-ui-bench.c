@@ -52,8 +52,13 @@ typedef struct {
 
   gboolean       measuring;
   gint64         last_tick;
+  gint64         last_tick_cpu;      /* the main thread's CPU time then */
   gint64         longest_stall;
   guint          stalls;
+  /* Of the stalls over 16 ms: their time, and how much of it the main
+   * thread ran (the rest it waited for a core: the engine's threads
+   * share the two with it). */
+  gint64         stall_wall, stall_cpu;
   gint64         last_frame;
   gint64         longest_frame;
   guint          frames;
@@ -211,11 +216,20 @@ on_tokens (VcWorker   *worker,
     }
 }
 
+static gint64
+thread_cpu_us (void)
+{
+  struct timespec now;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &now);
+  return now.tv_sec * G_GINT64_CONSTANT (1000000) + now.tv_nsec / 1000;
+}
+
 static gboolean
 measure_tick (gpointer data)
 {
   Bench *bench = data;
-  gint64 now = g_get_monotonic_time ();
+  gint64 now = g_get_monotonic_time (), cpu = thread_cpu_us ();
 
   if (bench->measuring && bench->last_tick != 0)
     {
@@ -223,9 +237,14 @@ measure_tick (gpointer data)
 
       bench->longest_stall = MAX (bench->longest_stall, gap);
       if (gap > STALL_US)
-        bench->stalls++;
+        {
+          bench->stalls++;
+          bench->stall_wall += gap;
+          bench->stall_cpu += cpu - bench->last_tick_cpu;
+        }
     }
   bench->last_tick = now;
+  bench->last_tick_cpu = cpu;
   return G_SOURCE_CONTINUE;
 }
 
@@ -316,6 +335,8 @@ report (Bench *bench)
   g_print ("%-46s %7.1f tokens/s\n", "stream rate (engine, worker thread)", bench->tokens_per_second);
   g_print ("%-46s %7.1f ms\n", "longest main-loop stall while streaming", bench->longest_stall / 1e3);
   g_print ("%-46s %7u\n", "main-loop stalls over 16 ms while streaming", bench->stalls);
+  if (bench->stalls > 0)
+    g_print ("%-46s %7.0f %%\n", "  of their time, the main thread running", 100.0 * bench->stall_cpu / bench->stall_wall);
   g_print ("%-46s %7.1f ms\n", "longest interval between frames, streaming", bench->longest_frame / 1e3);
   g_print ("%-46s %7.1f ms\n", "mean interval between frames, streaming",
            bench->frames ? (bench->stream_ended - bench->first_token) / 1e3 / bench->frames : 0.0);
