@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "vc-markdown-view.h"
+#include "vc-streaming-text.h"
 
 static GPtrArray *
 children_of (GtkWidget *widget)
@@ -124,11 +125,100 @@ test_streaming (void)
   g_object_unref (view);
 }
 
+/* The text widgets of @view in order, pieces of columns included. */
+static GPtrArray *
+text_widgets (GtkWidget *view)
+{
+  GPtrArray *texts = g_ptr_array_new ();
+
+  for (GtkWidget *child = gtk_widget_get_first_child (view); child; child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_BOX (child))
+      for (GtkWidget *piece = gtk_widget_get_first_child (child); piece; piece = gtk_widget_get_next_sibling (piece))
+        g_ptr_array_add (texts, piece);
+    else
+      g_ptr_array_add (texts, child);
+  return texts;
+}
+
+static const char *
+text_of (GtkWidget *widget)
+{
+  return VC_IS_STREAMING_TEXT (widget) ? vc_streaming_text_get_text (VC_STREAMING_TEXT (widget))
+                                       : gtk_label_get_label (GTK_LABEL (widget));
+}
+
+/* While an answer streams, its last words (and only those) are a
+ * VcStreamingText, cheap to lay out every frame; a piece that is no
+ * longer last, and the whole answer once it is complete, are selectable
+ * labels with the same words. */
+static void
+test_streaming_text (void)
+{
+  GtkWidget *view = g_object_ref_sink (vc_markdown_view_new ());
+  g_autoptr(GString) answer = g_string_new ("# Title\n\nSecond **bold**");
+  g_autoptr(GPtrArray) texts = NULL;
+  g_autoptr(GString) joined = g_string_new (NULL);
+  g_autoptr(GString) expected = g_string_new ("Second <b>bold</b>");
+  GtkWidget *title;
+
+  vc_markdown_view_set_streaming (VC_MARKDOWN_VIEW (view), TRUE);
+  vc_markdown_view_set_text (VC_MARKDOWN_VIEW (view), answer->str, TRUE);
+  texts = text_widgets (view);
+  g_assert_cmpuint (texts->len, ==, 2);
+  title = texts->pdata[0];
+  g_assert_true (GTK_IS_LABEL (title));
+  g_assert_true (gtk_widget_has_css_class (title, "title-2"));
+  g_assert_true (VC_IS_STREAMING_TEXT (texts->pdata[1]));
+  g_assert_cmpstr (text_of (texts->pdata[1]), ==, "Second <b>bold</b>");
+
+  /* Long enough to be cut: only the last piece streams. */
+  for (int i = 0; i < 500; i++)
+    {
+      g_string_append_printf (answer, " word%d", i);
+      g_string_append_printf (expected, " word%d", i);
+    }
+  vc_markdown_view_set_text (VC_MARKDOWN_VIEW (view), answer->str, TRUE);
+  g_clear_pointer (&texts, g_ptr_array_unref);
+  texts = text_widgets (view);
+  g_assert_cmpuint (texts->len, >=, 3);
+  g_assert_true (texts->pdata[0] == title);
+  for (guint i = 1; i < texts->len; i++)
+    {
+      g_assert_true (VC_IS_STREAMING_TEXT (texts->pdata[i]) == (i == texts->len - 1));
+      g_string_append_printf (joined, "%s%s", i > 1 ? " " : "", text_of (texts->pdata[i]));
+    }
+  g_assert_cmpstr (joined->str, ==, expected->str);
+
+  /* A new paragraph: the long one's pieces are all labels now. */
+  g_string_append (answer, "\n\nThird");
+  vc_markdown_view_set_text (VC_MARKDOWN_VIEW (view), answer->str, TRUE);
+  g_clear_pointer (&texts, g_ptr_array_unref);
+  texts = text_widgets (view);
+  for (guint i = 0; i < texts->len; i++)
+    g_assert_true (VC_IS_STREAMING_TEXT (texts->pdata[i]) == (i == texts->len - 1));
+  g_assert_cmpstr (text_of (texts->pdata[texts->len - 1]), ==, "Third");
+
+  /* Complete: every piece a label, with the same words. */
+  vc_markdown_view_set_streaming (VC_MARKDOWN_VIEW (view), FALSE);
+  {
+    g_autoptr(GPtrArray) done = text_widgets (view);
+
+    g_assert_cmpuint (done->len, ==, texts->len);
+    for (guint i = 0; i < done->len; i++)
+      g_assert_true (GTK_IS_LABEL (done->pdata[i]));
+    g_assert_true (done->pdata[0] == title);
+    g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (done->pdata[done->len - 1])), ==, "Third");
+    g_assert_true (gtk_label_get_selectable (GTK_LABEL (done->pdata[done->len - 1])));
+  }
+  g_object_unref (view);
+}
+
 int
 main (int    argc,
       char **argv)
 {
   gtk_test_init (&argc, &argv, NULL);
   g_test_add_func ("/markdown-view/streaming", test_streaming);
+  g_test_add_func ("/markdown-view/streaming-text", test_streaming_text);
   return g_test_run ();
 }

@@ -9,6 +9,7 @@
 
 #include "vc-markdown-view.h"
 #include "vc-markdown.h"
+#include "vc-streaming-text.h"
 #include "vc-tooltip.h"
 
 /* What a code block's copy button copies: kept on the button, so that a
@@ -20,6 +21,7 @@ struct _VcMarkdownView
   GtkBox     parent_instance;
   GPtrArray *shown;       /* VcBlock: what each child shows, in order */
   gboolean   markdown;
+  gboolean   streaming;   /* the last words are still being written */
 };
 
 G_DEFINE_FINAL_TYPE (VcMarkdownView, vc_markdown_view, GTK_TYPE_BOX)
@@ -158,6 +160,11 @@ set_label_text (GtkWidget  *label,
                 const char *text,
                 gboolean    markdown)
 {
+  if (VC_IS_STREAMING_TEXT (label))
+    {
+      vc_streaming_text_set (VC_STREAMING_TEXT (label), text, markdown);
+      return;
+    }
   if (g_strcmp0 (gtk_label_get_label (GTK_LABEL (label)), text) == 0)
     return;
   if (markdown)
@@ -310,6 +317,69 @@ update_in_place (GtkWidget     *widget,
   return TRUE;
 }
 
+/* @text (a label or a VcStreamingText in @box) replaced by the other
+ * kind, showing the same words with the same style. */
+static void
+swap_text_widget (GtkWidget     *box,
+                  GtkWidget     *text,
+                  const VcBlock *block,
+                  gboolean       markdown)
+{
+  gboolean to_streaming = GTK_IS_LABEL (text);
+  GtkWidget *other = to_streaming ? vc_streaming_text_new () : new_label ();
+  const char *words = to_streaming ? gtk_label_get_label (GTK_LABEL (text))
+                                   : vc_streaming_text_get_text (VC_STREAMING_TEXT (text));
+
+  set_label_text (other, words, markdown);
+  style_label (other, block);
+  gtk_widget_set_margin_start (other, gtk_widget_get_margin_start (text));
+  gtk_box_insert_child_after (GTK_BOX (box), other, text);
+  gtk_box_remove (GTK_BOX (box), text);
+}
+
+/* While an answer streams, its last piece of text is a VcStreamingText,
+ * cheap to lay out every frame; everything else (and everything once it
+ * is complete) a selectable label. */
+static void
+settle_streaming_text (VcMarkdownView *self)
+{
+  GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self));
+
+  for (guint i = 0; child != NULL && i < self->shown->len; i++)
+    {
+      const VcBlock *block = self->shown->pdata[i];
+      GtkWidget *next = gtk_widget_get_next_sibling (child);
+      gboolean last_block = next == NULL;
+
+      if (block->kind != VC_BLOCK_CODE && block->kind != VC_BLOCK_RULE)
+        {
+          if (GTK_IS_BOX (child))
+            {
+              /* A long block's column of pieces. */
+              for (GtkWidget *piece = gtk_widget_get_first_child (child), *after; piece != NULL; piece = after)
+                {
+                  after = gtk_widget_get_next_sibling (piece);
+                  if (VC_IS_STREAMING_TEXT (piece) != (self->streaming && last_block && after == NULL))
+                    swap_text_widget (child, piece, block, self->markdown);
+                }
+            }
+          else if (VC_IS_STREAMING_TEXT (child) != (self->streaming && last_block))
+            swap_text_widget (GTK_WIDGET (self), child, block, self->markdown);
+        }
+      child = next;
+    }
+}
+
+void
+vc_markdown_view_set_streaming (VcMarkdownView *self,
+                                gboolean        streaming)
+{
+  g_return_if_fail (VC_IS_MARKDOWN_VIEW (self));
+
+  self->streaming = streaming;
+  settle_streaming_text (self);
+}
+
 void
 vc_markdown_view_set_text (VcMarkdownView *self,
                            const char     *text,
@@ -365,6 +435,7 @@ vc_markdown_view_set_text (VcMarkdownView *self,
     gtk_box_append (GTK_BOX (self), block_widget (blocks->pdata[i], markdown));
   g_ptr_array_unref (self->shown);
   self->shown = g_steal_pointer (&blocks);
+  settle_streaming_text (self);
 }
 
 static void

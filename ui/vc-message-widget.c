@@ -236,7 +236,10 @@ show_question (VcMessageWidget *self,
   gtk_widget_set_visible (self->interleaved, interleaved);
   gtk_widget_set_visible (self->body, !interleaved);
   if (!interleaved)
-    vc_markdown_view_set_text (VC_MARKDOWN_VIEW (self->body), message->text, FALSE);
+    {
+      vc_markdown_view_set_streaming (VC_MARKDOWN_VIEW (self->body), FALSE);
+      vc_markdown_view_set_text (VC_MARKDOWN_VIEW (self->body), message->text, FALSE);
+    }
 }
 
 /* A small flat button of the message's actions. */
@@ -302,6 +305,9 @@ vc_message_widget_set (VcMessageWidget *self,
       gtk_widget_set_visible (self->images, FALSE);
       gtk_widget_set_visible (self->interleaved, FALSE);
       gtk_widget_set_visible (self->body, TRUE);
+      /* Set first: a streamed answer's last words become selectable as
+       * it completes, in the same pass that shows its final text. */
+      vc_markdown_view_set_streaming (VC_MARKDOWN_VIEW (self->body), message->state == VC_MESSAGE_STREAMING);
       vc_markdown_view_set_text (VC_MARKDOWN_VIEW (self->body), text, TRUE);
     }
 
