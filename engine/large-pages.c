@@ -50,6 +50,9 @@ vila_large_pages_alloc (gsize size)
 {
   void *data = NULL;
 
+  /* Smaller than a page of its own: not worth aligning. */
+  if (size < LARGE_PAGE)
+    return g_malloc (MAX (size, 1));
   if (posix_memalign (&data, LARGE_PAGE, MAX (size, 1)) != 0)
     g_error ("%s: failed to allocate %" G_GSIZE_FORMAT " bytes", G_STRLOC, size);
   vila_large_pages_advise (data, size);

@@ -10,8 +10,9 @@ G_BEGIN_DECLS
 void vila_large_pages_advise (gconstpointer data,
                               gsize         size);
 
-/* @size bytes, 2 MB aligned and advised as above before the first touch;
- * freed with g_free() (GLib's allocator is the system's since 2.46). */
+/* @size bytes, 2 MB aligned and advised as above before the first touch
+ * (plain memory under 2 MB); freed with g_free() (GLib's allocator is the
+ * system's since 2.46). */
 gpointer vila_large_pages_alloc (gsize size);
 
 G_END_DECLS
