@@ -157,6 +157,7 @@ vc_streaming_text_set (VcStreamingText *self,
                        gboolean         markup)
 {
   g_autofree char *plain = NULL;
+  int before = -1, after = -2;
 
   g_return_if_fail (VC_IS_STREAMING_TEXT (self));
 
@@ -164,14 +165,33 @@ vc_streaming_text_set (VcStreamingText *self,
     return;
   g_free (self->text);
   self->text = g_strdup (text);
-  self->markup = markup;
-  g_clear_object (&self->layout);
   /* What a screen reader reads: the words, without the markup. */
   if (markup && text != NULL)
     pango_parse_markup (text, -1, 0, NULL, &plain, NULL, NULL);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   plain ? plain : text ? text : "", -1);
-  gtk_widget_queue_resize (GTK_WIDGET (self));
+
+  /* Laid out before at the width it has: the new words in the same
+   * layout. Most frames' words end on the line they started, and then
+   * only a redraw is needed: a resize would also lay out every ancestor
+   * up to the window (GTK 4.8 asks the X server for the monitor's work
+   * area, and libadwaita's leaflet restyles its shadow, each time). */
+  if (self->layout != NULL && self->layout_width >= 0 && markup == self->markup)
+    {
+      pango_layout_get_pixel_size (self->layout, NULL, &before);
+      if (markup)
+        pango_layout_set_markup (self->layout, text ? text : "", -1);
+      else
+        pango_layout_set_text (self->layout, text ? text : "", -1);
+      pango_layout_get_pixel_size (self->layout, NULL, &after);
+    }
+  else
+    g_clear_object (&self->layout);
+  self->markup = markup;
+  if (after == before)
+    gtk_widget_queue_draw (GTK_WIDGET (self));
+  else
+    gtk_widget_queue_resize (GTK_WIDGET (self));
 }
 
 const char *
