@@ -324,6 +324,10 @@ report (Bench *bench)
 {
   g_print ("\nVILA Chat responsiveness (%d conversations, one of %d messages open)\n", N_CONVERSATIONS, N_MESSAGES);
   g_print ("%-46s %10s\n", "measure", "value");
+  /* Under Xvfb GL is Mesa's llvmpipe: frames are rasterised on the same two
+   * cores (GSK_RENDERER=cairo leaves the main thread's own work). */
+  if (bench->window != NULL && gtk_native_get_renderer (GTK_NATIVE (bench->window)) != NULL)
+    g_print ("%-46s %s\n", "renderer", G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (bench->window))));
   if (bench->exec_to_main_ms >= 0)
     g_print ("%-46s %7.1f ms\n", "cold start, exec to first frame",
              bench->exec_to_main_ms + (bench->first_frame - bench->main_start) / 1e3);
