@@ -241,27 +241,29 @@ test_widen_rows (void)
     }
 }
 
-/* The packed product of prefill (cpu-gemm.c) against sums in double, over
- * shapes that end inside a register tile, a depth block and an eight-wide
- * vector in every direction, for each weight dtype, with and without a
- * bias. */
+typedef gboolean (*ProductFunc) (float            *out,
+                                 const float      *x,
+                                 gsize             n,
+                                 const VilaMatrix *w,
+                                 const float      *bias);
+
+/* @product against sums in double, for each weight dtype, with and without
+ * a bias, over every combination of @inputs, @rows and @depths. */
 static void
-test_gemm (void)
+check_products (ProductFunc  product,
+                const gsize *inputs,
+                guint        n_inputs,
+                const gsize *rows,
+                guint        n_rows,
+                const gsize *depths,
+                guint        n_depths)
 {
   const VilaTensorType types[] = { VILA_TENSOR_BF16, VILA_TENSOR_F16, VILA_TENSOR_F32 };
-  const gsize inputs[] = { 1, 6, 7, 17, 200 };
-  const gsize rows[] = { 1, 16, 17, 70 };
-  const gsize depths[] = { 1, 8, 13, 256, 600 };
 
-  if (!vila_cpu_gemm_available ())
-    {
-      g_test_skip ("this CPU (or VILA_CPU_PORTABLE) has no AVX2/FMA/F16C: the product goes to OpenBLAS");
-      return;
-    }
   for (guint t = 0; t < G_N_ELEMENTS (types); t++)
-    for (guint a = 0; a < G_N_ELEMENTS (inputs); a++)
-      for (guint b = 0; b < G_N_ELEMENTS (rows); b++)
-        for (guint c = 0; c < G_N_ELEMENTS (depths); c++)
+    for (guint a = 0; a < n_inputs; a++)
+      for (guint b = 0; b < n_rows; b++)
+        for (guint c = 0; c < n_depths; c++)
           {
             gsize n = inputs[a], m = rows[b], k = depths[c], size = vila_tensor_type_size (types[t]);
             g_autofree guint8 *storage = g_malloc (m * k * size);
@@ -295,8 +297,8 @@ test_gemm (void)
               bias[j] = (float) g_rand_double_range (rand, -1, 1);
             g_rand_free (rand);
 
-            g_assert_true (vila_cpu_gemm (out, x, n, &w, NULL));
-            g_assert_true (vila_cpu_gemm (out_bias, x, n, &w, bias));
+            g_assert_true (product (out, x, n, &w, NULL));
+            g_assert_true (product (out_bias, x, n, &w, bias));
             for (gsize j = 0; j < m; j++)
               {
                 vila_matrix_row (&w, j, row);
@@ -316,6 +318,52 @@ test_gemm (void)
           }
 }
 
+/* The packed product of prefill (cpu-gemm.c), over shapes that end inside
+ * a register tile, a depth block and an eight-wide vector in every
+ * direction. */
+static void
+test_gemm (void)
+{
+  const gsize inputs[] = { 1, 6, 7, 17, 200 };
+  const gsize rows[] = { 1, 16, 17, 70 };
+  const gsize depths[] = { 1, 8, 13, 256, 600 };
+
+  if (!vila_cpu_gemm_available ())
+    {
+      g_test_skip ("this CPU (or VILA_CPU_PORTABLE) has no AVX2/FMA/F16C: the product goes to OpenBLAS");
+      return;
+    }
+  check_products (vila_cpu_gemm, inputs, G_N_ELEMENTS (inputs), rows, G_N_ELEMENTS (rows), depths,
+                  G_N_ELEMENTS (depths));
+}
+
+/* The rows of a product in two ranges, as the pool shares them out. */
+static gboolean
+rows_in_two_ranges (float            *out,
+                    const float      *x,
+                    gsize             n,
+                    const VilaMatrix *w,
+                    const float      *bias)
+{
+  vila_cpu_matmul_rows (out, x, n, w, bias, 0, w->rows / 2);
+  vila_cpu_matmul_rows (out, x, n, w, bias, w->rows / 2, w->rows);
+  return TRUE;
+}
+
+/* The row kernels of decoding (one input: the bf16 kernel's pairs of rows
+ * and its reordered input) and of a few inputs, odd rows and every tail
+ * of sixteen and eight; under VILA_CPU_PORTABLE the portable loops. */
+static void
+test_matmul_rows (void)
+{
+  const gsize inputs[] = { 1, 2, 5 };
+  const gsize rows[] = { 1, 2, 3, 16, 17 };
+  const gsize depths[] = { 1, 8, 15, 16, 17, 48, 600 };
+
+  check_products (rows_in_two_ranges, inputs, G_N_ELEMENTS (inputs), rows, G_N_ELEMENTS (rows), depths,
+                  G_N_ELEMENTS (depths));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -329,6 +377,7 @@ main (int    argc,
 
   g_test_add_func ("/llm/cpu/widen-rows", test_widen_rows);
   g_test_add_func ("/llm/cpu/gemm", test_gemm);
+  g_test_add_func ("/llm/cpu/matmul-rows", test_matmul_rows);
   g_test_add_data_func ("/llm/cpu/llama", "llama", test_variant);
   g_test_add_data_func ("/llm/cpu/llama3-rope", "llama3-rope", test_variant);
   g_test_add_data_func ("/llm/cpu/qwen2", "qwen2", test_variant);
