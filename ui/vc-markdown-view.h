@@ -25,4 +25,7 @@ void       vc_markdown_view_set_text     (VcMarkdownView *self,
                                           const char     *text,
                                           gboolean        markdown);
 
+/* A selectable label that wraps, as the transcript shows text. */
+GtkWidget *vc_wrapping_label_new          (const char     *text);
+
 G_END_DECLS

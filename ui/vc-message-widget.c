@@ -164,13 +164,8 @@ plain_label (const char *text,
              gssize      length)
 {
   g_autofree char *part = g_strndup (text, length < 0 ? strlen (text) : (gsize) length);
-  GtkWidget *label = gtk_label_new (g_strstrip (part));
 
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-  return label;
+  return vc_wrapping_label_new (g_strstrip (part));
 }
 
 /* A question: the images before its text in a row of thumbnails, then
