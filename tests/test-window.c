@@ -623,8 +623,8 @@ test_ask (void)
 
         g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "message.regenerate", "x", first_answer));
         g_assert_true (vc_conversation_view_is_busy (view));
-        /* No other change while it is written (the action is disabled,
-         * and the chat refuses it anyway): both messages stay. */
+        /* No other change while it is written (the view and the chat
+         * refuse it): both messages stay. */
         gtk_widget_activate_action (GTK_WIDGET (view), "message.delete", "x", question_id);
         vc_conversation_view_stop (view);
         iterate_until (answer_written, view);

@@ -179,13 +179,23 @@ reload (VcConversationView *self)
       return;
     }
   /* Rows of messages that did not change stay as they are: a question
-   * sent to a long conversation adds two rows, not three hundred. */
+   * sent to a long conversation adds two rows, not three hundred. A
+   * message that is still the same one with new words or a new state (an
+   * answer that completed) is updated in its row, which then changes only
+   * what changed, instead of being built again in another. */
   while (same < MIN (shown, messages->len))
     {
       g_autoptr(VcMessageItem) item = g_list_model_get_item (G_LIST_MODEL (self->messages), same);
+      VcMessage *now = messages->pdata[same];
 
-      if (!same_message (item->message, messages->pdata[same]))
+      if (item->message->id != now->id || item->message->role != now->role)
         break;
+      if (!same_message (item->message, now))
+        {
+          vc_message_free (item->message);
+          item->message = g_steal_pointer (&messages->pdata[same]);
+          g_signal_emit (item, item_changed_signal, 0);
+        }
       same++;
     }
   /* The new items take the messages over. */
@@ -282,10 +292,12 @@ static void
 set_busy (VcConversationView *self,
           gboolean            busy)
 {
-  /* The transcript holds still while an answer is written. */
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.edit", !busy);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.regenerate", !busy);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.delete", !busy);
+  /* The transcript holds still while an answer is written: the message
+   * actions say so when used (and VcChat refuses them too), and the answer
+   * being written shows none. They are not disabled here: GTK 4.8 keeps
+   * some 200 rows of the list bound, and turning three actions off and on
+   * restyled their 600 buttons, 100-120 ms at each answer's start and end
+   * (tools/ui-bench). */
   vc_composer_set_busy (self->composer, busy);
   if (!busy)
     g_clear_object (&self->answering);
@@ -382,8 +394,13 @@ regenerate_action (GtkWidget  *widget,
   VcConversationView *self = VC_CONVERSATION_VIEW (widget);
   VilaSamplingParams params;
 
-  if (self->chat == NULL || self->answering != NULL)
+  if (self->chat == NULL)
     return;
+  if (self->answering != NULL)
+    {
+      g_signal_emit (self, signals[SIGNAL_ERROR], 0, _("An answer is still being written"));
+      return;
+    }
   sampling_params (self, &params);
   self->answering = g_cancellable_new ();
   set_busy (self, TRUE);
@@ -399,8 +416,13 @@ edit_action (GtkWidget  *widget,
   VcConversationView *self = VC_CONVERSATION_VIEW (widget);
   VcMessage *question = shown_message (self, g_variant_get_int64 (parameter));
 
-  if (question == NULL || question->role != VC_ROLE_USER || self->answering != NULL)
+  if (question == NULL || question->role != VC_ROLE_USER)
     return;
+  if (self->answering != NULL)
+    {
+      g_signal_emit (self, signals[SIGNAL_ERROR], 0, _("An answer is still being written"));
+      return;
+    }
   self->editing = question->id;
   vc_composer_begin_edit (self->composer, question, vc_store_get_folder (self->store));
 }

@@ -270,7 +270,9 @@ show_actions (VcMessageWidget *self,
   gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->delete), id);
   g_variant_unref (id);
   gtk_widget_set_visible (self->edit, message->role == VC_ROLE_USER);
-  gtk_widget_set_visible (self->regenerate, message->role == VC_ROLE_ASSISTANT);
+  /* An answer being written can be stopped, not yet regenerated or deleted. */
+  gtk_widget_set_visible (self->regenerate, message->role == VC_ROLE_ASSISTANT && message->state != VC_MESSAGE_STREAMING);
+  gtk_widget_set_visible (self->delete, message->state != VC_MESSAGE_STREAMING);
 }
 
 void
