@@ -13,6 +13,7 @@
 #include "vc-preferences-window.h"
 #include "vc-message-widget.h"
 #include "vc-sidebar.h"
+#include "vc-streaming-text.h"
 #include "vc-window.h"
 #include "vila-test-util.h"
 
@@ -403,6 +404,25 @@ find_label (GtkWidget  *widget,
   return NULL;
 }
 
+/* A visible label whose text contains @part, or NULL. */
+static GtkWidget *
+find_label_containing (GtkWidget  *widget,
+                       const char *part)
+{
+  if (!gtk_widget_get_visible (widget))
+    return NULL;
+  if (GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), part) != NULL)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_label_containing (child, part);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 /* The thumbnails the first question of the transcript shows, before its
  * text and between its words. */
 static guint
@@ -631,6 +651,9 @@ test_ask (void)
         now = vc_store_list_messages (store, conversation, NULL);
         g_assert_cmpuint (now->len, ==, 2);
         g_assert_cmpint (((VcMessage *) now->pdata[1])->state, ==, VC_MESSAGE_STOPPED);
+        /* Its row says so, in place: selectable labels, no streaming text. */
+        g_assert_nonnull (find_label_containing (GTK_WIDGET (view), "Stopped"));
+        g_assert_null (find_widget (GTK_WIDGET (view), VC_TYPE_STREAMING_TEXT));
         g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "message.regenerate", "x",
                                                    ((VcMessage *) now->pdata[1])->id));
         g_clear_pointer (&now, g_ptr_array_unref);
@@ -639,6 +662,9 @@ test_ask (void)
         g_assert_cmpuint (now->len, ==, 2);
         g_assert_cmpint (((VcMessage *) now->pdata[1])->state, ==, VC_MESSAGE_COMPLETE);
         g_clear_pointer (&now, g_ptr_array_unref);
+        g_assert_null (find_label_containing (GTK_WIDGET (view), "Stopped"));
+        g_assert_nonnull (find_label_containing (GTK_WIDGET (view), "tokens/s"));
+        g_assert_null (find_widget (GTK_WIDGET (view), VC_TYPE_STREAMING_TEXT));
 
         /* Edited: the question comes back into the composer with its
          * images where they were; sent, it replaces the old one. */
