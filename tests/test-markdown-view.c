@@ -147,10 +147,10 @@ text_of (GtkWidget *widget)
                                        : gtk_label_get_label (GTK_LABEL (widget));
 }
 
-/* While an answer streams, its last words (and only those) are a
- * VcStreamingText, cheap to lay out every frame; a piece that is no
- * longer last, and the whole answer once it is complete, are selectable
- * labels with the same words. */
+/* While an answer streams, its text is shown by VcStreamingTexts, cheap to
+ * lay out every frame (the last one changes, the others stay as they
+ * are); once it is complete they become selectable labels with the same
+ * words and styles, one per idle. */
 static void
 test_streaming_text (void)
 {
@@ -159,56 +159,76 @@ test_streaming_text (void)
   g_autoptr(GPtrArray) texts = NULL;
   g_autoptr(GString) joined = g_string_new (NULL);
   g_autoptr(GString) expected = g_string_new ("Second <b>bold</b>");
-  GtkWidget *title;
+  GtkWidget *first_piece;
+  gint64 deadline;
 
   vc_markdown_view_set_streaming (VC_MARKDOWN_VIEW (view), TRUE);
   vc_markdown_view_set_text (VC_MARKDOWN_VIEW (view), answer->str, TRUE);
   texts = text_widgets (view);
   g_assert_cmpuint (texts->len, ==, 2);
-  title = texts->pdata[0];
-  g_assert_true (GTK_IS_LABEL (title));
-  g_assert_true (gtk_widget_has_css_class (title, "title-2"));
+  g_assert_true (VC_IS_STREAMING_TEXT (texts->pdata[0]));
+  g_assert_true (gtk_widget_has_css_class (texts->pdata[0], "title-2"));
+  g_assert_cmpstr (text_of (texts->pdata[0]), ==, "Title");
   g_assert_true (VC_IS_STREAMING_TEXT (texts->pdata[1]));
   g_assert_cmpstr (text_of (texts->pdata[1]), ==, "Second <b>bold</b>");
 
-  /* Long enough to be cut: only the last piece streams. */
+  /* Long enough to be cut: the finished pieces stay as they were made,
+   * only the last one changes. */
   for (int i = 0; i < 500; i++)
     {
       g_string_append_printf (answer, " word%d", i);
       g_string_append_printf (expected, " word%d", i);
+      if (i == 300)
+        {
+          vc_markdown_view_set_text (VC_MARKDOWN_VIEW (view), answer->str, TRUE);
+          g_clear_pointer (&texts, g_ptr_array_unref);
+          texts = text_widgets (view);
+          g_assert_cmpuint (texts->len, >=, 3);
+        }
     }
+  first_piece = texts->pdata[1];
   vc_markdown_view_set_text (VC_MARKDOWN_VIEW (view), answer->str, TRUE);
   g_clear_pointer (&texts, g_ptr_array_unref);
   texts = text_widgets (view);
-  g_assert_cmpuint (texts->len, >=, 3);
-  g_assert_true (texts->pdata[0] == title);
+  g_assert_true (texts->pdata[1] == first_piece);
   for (guint i = 1; i < texts->len; i++)
     {
-      g_assert_true (VC_IS_STREAMING_TEXT (texts->pdata[i]) == (i == texts->len - 1));
+      g_assert_true (VC_IS_STREAMING_TEXT (texts->pdata[i]));
       g_string_append_printf (joined, "%s%s", i > 1 ? " " : "", text_of (texts->pdata[i]));
     }
   g_assert_cmpstr (joined->str, ==, expected->str);
-
-  /* A new paragraph: the long one's pieces are all labels now. */
   g_string_append (answer, "\n\nThird");
   vc_markdown_view_set_text (VC_MARKDOWN_VIEW (view), answer->str, TRUE);
   g_clear_pointer (&texts, g_ptr_array_unref);
   texts = text_widgets (view);
-  for (guint i = 0; i < texts->len; i++)
-    g_assert_true (VC_IS_STREAMING_TEXT (texts->pdata[i]) == (i == texts->len - 1));
   g_assert_cmpstr (text_of (texts->pdata[texts->len - 1]), ==, "Third");
 
-  /* Complete: every piece a label, with the same words. */
+  /* Complete: labels, one per idle, with the same words and styles (the
+   * widgets above are gone by then: only their count is kept). */
   vc_markdown_view_set_streaming (VC_MARKDOWN_VIEW (view), FALSE);
+  g_assert_false (vc_markdown_view_is_settled (VC_MARKDOWN_VIEW (view)));
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (!vc_markdown_view_is_settled (VC_MARKDOWN_VIEW (view)))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
   {
     g_autoptr(GPtrArray) done = text_widgets (view);
 
     g_assert_cmpuint (done->len, ==, texts->len);
     for (guint i = 0; i < done->len; i++)
-      g_assert_true (GTK_IS_LABEL (done->pdata[i]));
-    g_assert_true (done->pdata[0] == title);
-    g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (done->pdata[done->len - 1])), ==, "Third");
-    g_assert_true (gtk_label_get_selectable (GTK_LABEL (done->pdata[done->len - 1])));
+      {
+        g_assert_true (GTK_IS_LABEL (done->pdata[i]));
+        g_assert_true (gtk_label_get_selectable (GTK_LABEL (done->pdata[i])));
+      }
+    g_assert_true (gtk_widget_has_css_class (done->pdata[0], "title-2"));
+    g_assert_cmpstr (text_of (done->pdata[0]), ==, "Title");
+    g_assert_cmpstr (text_of (done->pdata[done->len - 1]), ==, "Third");
+    g_string_set_size (joined, 0);
+    for (guint i = 1; i + 1 < done->len; i++)
+      g_string_append_printf (joined, "%s%s", i > 1 ? " " : "", text_of (done->pdata[i]));
+    g_assert_cmpstr (joined->str, ==, expected->str);
   }
   g_object_unref (view);
 }

@@ -376,6 +376,13 @@ answer_written (gpointer view)
   return !vc_conversation_view_is_busy (view);
 }
 
+/* A finished answer's words have all become labels (one per idle). */
+static gboolean
+no_streaming_text (gpointer view)
+{
+  return find_widget (view, VC_TYPE_STREAMING_TEXT) == NULL;
+}
+
 static guint
 count_pictures (GtkWidget *widget)
 {
@@ -651,9 +658,9 @@ test_ask (void)
         now = vc_store_list_messages (store, conversation, NULL);
         g_assert_cmpuint (now->len, ==, 2);
         g_assert_cmpint (((VcMessage *) now->pdata[1])->state, ==, VC_MESSAGE_STOPPED);
-        /* Its row says so, in place: selectable labels, no streaming text. */
+        /* Its row says so, in place, and its words become selectable. */
         g_assert_nonnull (find_label_containing (GTK_WIDGET (view), "Stopped"));
-        g_assert_null (find_widget (GTK_WIDGET (view), VC_TYPE_STREAMING_TEXT));
+        iterate_until (no_streaming_text, view);
         g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "message.regenerate", "x",
                                                    ((VcMessage *) now->pdata[1])->id));
         g_clear_pointer (&now, g_ptr_array_unref);
@@ -664,7 +671,7 @@ test_ask (void)
         g_clear_pointer (&now, g_ptr_array_unref);
         g_assert_null (find_label_containing (GTK_WIDGET (view), "Stopped"));
         g_assert_nonnull (find_label_containing (GTK_WIDGET (view), "tokens/s"));
-        g_assert_null (find_widget (GTK_WIDGET (view), VC_TYPE_STREAMING_TEXT));
+        iterate_until (no_streaming_text, view);
 
         /* Edited: the question comes back into the composer with its
          * images where they were; sent, it replaces the old one. */

@@ -22,6 +22,7 @@ struct _VcMarkdownView
   GPtrArray *shown;       /* VcBlock: what each child shows, in order */
   gboolean   markdown;
   gboolean   streaming;   /* the last words are still being written */
+  guint      settle_id;   /* turns streaming text into labels, a piece per idle */
 };
 
 G_DEFINE_FINAL_TYPE (VcMarkdownView, vc_markdown_view, GTK_TYPE_BOX)
@@ -348,37 +349,59 @@ swap_text_widget (GtkWidget     *box,
   gtk_box_remove (GTK_BOX (box), text);
 }
 
-/* While an answer streams, its last piece of text is a VcStreamingText,
- * cheap to lay out every frame; everything else (and everything once it
- * is complete) a selectable label. */
-static void
-settle_streaming_text (VcMarkdownView *self)
+/* Swaps text widgets of the wrong kind: while an answer streams, its
+ * new pieces of text are VcStreamingTexts, cheap to lay out every frame,
+ * and they stay so until it is complete (making a label of a finished
+ * 1,500-byte piece cost ~10 ms of measuring in the middle of a frame);
+ * then, and in every answer shown complete, selectable labels. With
+ * @max_labels, at most that many become labels (the rest wait for the
+ * next idle). Returns whether any is left to become one. */
+static gboolean
+settle_streaming_text (VcMarkdownView *self,
+                       guint           max_labels)
 {
   GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self));
+  guint made = 0;
 
   for (guint i = 0; child != NULL && i < self->shown->len; i++)
     {
       const VcBlock *block = self->shown->pdata[i];
       GtkWidget *next = gtk_widget_get_next_sibling (child);
-      gboolean last_block = next == NULL;
+      gboolean column = GTK_IS_BOX (child);
 
-      if (block->kind != VC_BLOCK_CODE && block->kind != VC_BLOCK_RULE)
+      if (block->kind == VC_BLOCK_CODE || block->kind == VC_BLOCK_RULE)
         {
-          if (GTK_IS_BOX (child))
+          child = next;
+          continue;
+        }
+      /* A long block is a column of pieces; a short one, its text. */
+      for (GtkWidget *piece = column ? gtk_widget_get_first_child (child) : child, *after; piece != NULL; piece = after)
+        {
+          after = column ? gtk_widget_get_next_sibling (piece) : NULL;
+          if (GTK_IS_LABEL (piece) && self->streaming)
+            swap_text_widget (column ? child : GTK_WIDGET (self), piece, block, self->markdown);
+          else if (VC_IS_STREAMING_TEXT (piece) && !self->streaming)
             {
-              /* A long block's column of pieces. */
-              for (GtkWidget *piece = gtk_widget_get_first_child (child), *after; piece != NULL; piece = after)
-                {
-                  after = gtk_widget_get_next_sibling (piece);
-                  if (VC_IS_STREAMING_TEXT (piece) != (self->streaming && last_block && after == NULL))
-                    swap_text_widget (child, piece, block, self->markdown);
-                }
+              if (made == max_labels)
+                return TRUE;
+              swap_text_widget (column ? child : GTK_WIDGET (self), piece, block, self->markdown);
+              made++;
             }
-          else if (VC_IS_STREAMING_TEXT (child) != (self->streaming && last_block))
-            swap_text_widget (GTK_WIDGET (self), child, block, self->markdown);
         }
       child = next;
     }
+  return FALSE;
+}
+
+static gboolean
+settle_in_idle (gpointer data)
+{
+  VcMarkdownView *self = data;
+
+  if (settle_streaming_text (self, 1))
+    return G_SOURCE_CONTINUE;
+  self->settle_id = 0;
+  return G_SOURCE_REMOVE;
 }
 
 void
@@ -388,7 +411,19 @@ vc_markdown_view_set_streaming (VcMarkdownView *self,
   g_return_if_fail (VC_IS_MARKDOWN_VIEW (self));
 
   self->streaming = streaming;
-  settle_streaming_text (self);
+  /* A completed answer's pieces become labels one per idle, after the
+   * frames that show it complete. */
+  if (!streaming && self->settle_id == 0 && settle_streaming_text (self, 0))
+    self->settle_id = g_idle_add_full (G_PRIORITY_LOW, settle_in_idle, self, NULL);
+  if (streaming)
+    settle_streaming_text (self, G_MAXUINT);
+}
+
+gboolean
+vc_markdown_view_is_settled (VcMarkdownView *self)
+{
+  g_return_val_if_fail (VC_IS_MARKDOWN_VIEW (self), TRUE);
+  return self->settle_id == 0;
 }
 
 void
@@ -446,12 +481,16 @@ vc_markdown_view_set_text (VcMarkdownView *self,
     gtk_box_append (GTK_BOX (self), block_widget (blocks->pdata[i], markdown));
   g_ptr_array_unref (self->shown);
   self->shown = g_steal_pointer (&blocks);
-  settle_streaming_text (self);
+  /* New blocks are labels: while streaming they become streaming text at
+   * once, before anything measures them. */
+  if (self->streaming)
+    settle_streaming_text (self, G_MAXUINT);
 }
 
 static void
 vc_markdown_view_finalize (GObject *object)
 {
+  g_clear_handle_id (&VC_MARKDOWN_VIEW (object)->settle_id, g_source_remove);
   g_ptr_array_unref (VC_MARKDOWN_VIEW (object)->shown);
   G_OBJECT_CLASS (vc_markdown_view_parent_class)->finalize (object);
 }

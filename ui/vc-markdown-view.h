@@ -20,6 +20,9 @@ GtkWidget *vc_markdown_view_new          (void);
  * a selectable label when this is set back to FALSE. */
 void       vc_markdown_view_set_streaming (VcMarkdownView *self,
                                            gboolean        streaming);
+/* Whether the text of a completed answer is all in selectable labels
+ * (after set_streaming (FALSE) they are made one per idle). */
+gboolean   vc_markdown_view_is_settled    (VcMarkdownView *self);
 /* Shows @text as Markdown, or as written when @markdown is FALSE. */
 void       vc_markdown_view_set_text     (VcMarkdownView *self,
                                           const char     *text,

@@ -82,8 +82,17 @@ vc_streaming_text_measure (GtkWidget      *widget,
 
   if (orientation == GTK_ORIENTATION_HORIZONTAL)
     {
-      /* No width of its own: its parent's decides, and wraps it. */
-      *minimum = *natural = 0;
+      PangoRectangle logical;
+
+      /* No minimum of its own: its parent's width decides, and wraps it.
+       * As natural width, the widest line as it is laid out now (the
+       * whole text unwrapped before it has a width), which costs no new
+       * layout; it is not kept up to date as words come in, which only a
+       * parent that shares out width by natural size would notice. */
+      pango_layout_get_pixel_extents (layout_at (self, self->layout_width >= 0 ? self->layout_width / PANGO_SCALE : -1),
+                                      NULL, &logical);
+      *minimum = 0;
+      *natural = logical.width;
       return;
     }
   /* Asked for a height without a width: at the width it was last laid
