@@ -15,9 +15,10 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (VcMarkdownView, vc_markdown_view, VC, MARKDOWN_VIEW, GtkBox)
 
 GtkWidget *vc_markdown_view_new          (void);
-/* Whether the text is an answer still being written: its last words are
- * then shown by a widget that is cheap to lay out every frame, and become
- * a selectable label when this is set back to FALSE. */
+/* Whether the text is an answer still being written: its words are then
+ * shown by widgets that are cheap to lay out every frame (VcStreamingText),
+ * which become selectable labels, one per idle, once this is set back to
+ * FALSE. */
 void       vc_markdown_view_set_streaming (VcMarkdownView *self,
                                            gboolean        streaming);
 /* Whether the text of a completed answer is all in selectable labels

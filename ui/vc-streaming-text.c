@@ -12,9 +12,8 @@
  * This widget shapes its text once per change: it asks no width of its
  * own (the transcript gives every message its whole width), its height
  * for a width comes from the one layout it keeps, which is also the one
- * it draws. It cannot be selected: once the answer is complete, or the
- * piece is no longer the last, VcMarkdownView shows a selectable label in
- * its place.
+ * it draws. It cannot be selected: once the answer is complete,
+ * VcMarkdownView shows selectable labels in its place.
  */
 #define G_LOG_DOMAIN "vc-streaming-text"
 
