@@ -6,7 +6,8 @@
  * application the way `vila-chat --model DIR` does and measures:
  *
  *  - cold start: from the process's start (and from main()) to the first
- *    frame the window paints;
+ *    frame the window paints, beside the same for a bare libadwaita window
+ *    (vc-ui-floor.c: what the display and GTK cost by themselves);
  *  - opening the 300-message conversation: from the click to the frame
  *    that shows it;
  *  - while an answer streams into that conversation (the tiny test model,
@@ -332,6 +333,9 @@ report (Bench *bench)
     g_print ("%-46s %7.1f ms\n", "cold start, exec to first frame",
              bench->exec_to_main_ms + (bench->first_frame - bench->main_start) / 1e3);
   g_print ("%-46s %7.1f ms\n", "cold start, main() to first frame", (bench->first_frame - bench->main_start) / 1e3);
+  if (g_getenv ("VC_UI_BENCH_FLOOR_MS") != NULL)
+    g_print ("%-46s %7.1f ms\n", "  floor: a bare libadwaita window, the same",
+             g_ascii_strtod (g_getenv ("VC_UI_BENCH_FLOOR_MS"), NULL));
   g_print ("%-46s %7.1f ms\n", "open the 300-message conversation", (bench->open_painted - bench->open_clicked) / 1e3);
   g_print ("%-46s %7.1f s\n", "send to first token (prefill of ~23k tokens)",
            (bench->first_token - bench->stream_started) / 1e6);
@@ -444,6 +448,22 @@ prepare_and_restart (char **argv)
   g_autofree char *model = widened_checkpoint (argv[1], data_home);
   g_autofree char *long_one = g_strdup_printf ("%" G_GINT64_FORMAT, fill_store (data_home));
 
+  /* What a bare window's start costs here (vc-ui-floor.c), beside ours. */
+  {
+    g_autofree char *folder = g_path_get_dirname (argv[0]);
+    g_autofree char *floor_program = g_build_filename (folder, "vila-chat-ui-floor", NULL);
+    char *floor_argv[] = { floor_program, NULL };
+    g_autofree char *floor_out = NULL;
+    double floor_ms;
+
+    if (g_spawn_sync (NULL, floor_argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &floor_out, NULL, NULL, NULL) &&
+        floor_out != NULL && (floor_ms = g_ascii_strtod (floor_out, NULL)) > 0)
+      {
+        char value[G_ASCII_DTOSTR_BUF_SIZE];
+
+        g_setenv ("VC_UI_BENCH_FLOOR_MS", g_ascii_dtostr (value, sizeof value, floor_ms), TRUE);
+      }
+  }
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
   g_setenv ("VC_UI_BENCH_MODEL", model, TRUE);
   g_setenv ("VC_UI_BENCH_CONVERSATION", long_one, TRUE);
