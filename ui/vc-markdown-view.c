@@ -488,9 +488,16 @@ vc_markdown_view_set_text (VcMarkdownView *self,
 }
 
 static void
+vc_markdown_view_dispose (GObject *object)
+{
+  /* Nothing left to settle once the children are going. */
+  g_clear_handle_id (&VC_MARKDOWN_VIEW (object)->settle_id, g_source_remove);
+  G_OBJECT_CLASS (vc_markdown_view_parent_class)->dispose (object);
+}
+
+static void
 vc_markdown_view_finalize (GObject *object)
 {
-  g_clear_handle_id (&VC_MARKDOWN_VIEW (object)->settle_id, g_source_remove);
   g_ptr_array_unref (VC_MARKDOWN_VIEW (object)->shown);
   G_OBJECT_CLASS (vc_markdown_view_parent_class)->finalize (object);
 }
@@ -498,6 +505,7 @@ vc_markdown_view_finalize (GObject *object)
 static void
 vc_markdown_view_class_init (VcMarkdownViewClass *klass)
 {
+  G_OBJECT_CLASS (klass)->dispose = vc_markdown_view_dispose;
   G_OBJECT_CLASS (klass)->finalize = vc_markdown_view_finalize;
 }
 
