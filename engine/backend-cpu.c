@@ -157,9 +157,7 @@ gemm_blocks (gpointer data,
       job->sgemm (VILA_BLAS_ROW_MAJOR, VILA_BLAS_NO_TRANS, VILA_BLAS_TRANS, job->n, rows, w->cols, 1.0f, job->x,
                   w->cols, block, w->cols, 0.0f, job->out + j0, w->rows);
       if (job->bias != NULL)
-        for (gsize i = 0; i < job->n; i++)
-          for (gsize j = 0; j < rows; j++)
-            job->out[i * w->rows + j0 + j] += job->bias[j0 + j];
+        vila_cpu_add_bias (job->out, job->n, w->rows, job->bias, j0, rows);
     }
 }
 

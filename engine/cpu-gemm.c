@@ -313,9 +313,7 @@ gemm_chunks (gpointer data,
                              MIN (TILE_ROWS, rows - j), k0 > 0);
         }
       if (job->bias != NULL)
-        for (gsize i = 0; i < n; i++)
-          for (gsize j = 0; j < rows; j++)
-            job->out[i * ldo + row0 + j] += job->bias[row0 + j];
+        vila_cpu_add_bias (job->out, n, ldo, job->bias, row0, rows);
     }
 }
 #endif

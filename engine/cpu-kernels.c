@@ -338,6 +338,19 @@ attend_avx2 (float       *out,
 #endif
 
 void
+vila_cpu_add_bias (float       *out,
+                   gsize        n,
+                   gsize        stride,
+                   const float *bias,
+                   gsize        first,
+                   gsize        count)
+{
+  for (gsize i = 0; i < n; i++)
+    for (gsize j = first; j < first + count; j++)
+      out[i * stride + j] += bias[j];
+}
+
+void
 vila_cpu_softmax (float *row,
                   gsize  n)
 {

@@ -30,6 +30,15 @@ void vila_cpu_widen_rows (const VilaMatrix *w,
                           gsize             count,
                           float            *out);
 
+/* out[i][first + j] += bias[first + j] for @n output rows @stride floats
+ * apart and @count columns from @first: a product's bias, after it. */
+void vila_cpu_add_bias (float       *out,
+                        gsize        n,
+                        gsize        stride,
+                        const float *bias,
+                        gsize        first,
+                        gsize        count);
+
 /* Softmax of @row in place, the maximum taken out first. */
 void vila_cpu_softmax (float *row,
                        gsize  n);

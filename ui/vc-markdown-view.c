@@ -52,12 +52,6 @@ vc_wrapping_label_new (const char *text)
   return label;
 }
 
-static GtkWidget *
-new_label (void)
-{
-  return vc_wrapping_label_new (NULL);
-}
-
 /* The markup a label block shows. */
 static char *
 label_markup (const VcBlock *block)
@@ -75,7 +69,7 @@ code_block (const VcBlock *block)
   GtkWidget *header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *language = gtk_label_new (block->language && *block->language ? block->language : NULL);
   GtkWidget *copy = gtk_button_new_from_icon_name ("edit-copy-symbolic");
-  GtkWidget *code = new_label ();
+  GtkWidget *code = vc_wrapping_label_new (NULL);
 
   gtk_widget_add_css_class (frame, "card");
   gtk_widget_set_hexpand (language, TRUE);
@@ -209,7 +203,7 @@ label_block (const VcBlock *block,
 
   if (pieces == NULL || pieces->len == 1)
     {
-      widget = new_label ();
+      widget = vc_wrapping_label_new (NULL);
       set_label_text (widget, markup, markdown);
       style_label (widget, block);
     }
@@ -218,7 +212,7 @@ label_block (const VcBlock *block,
       widget = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
       for (guint i = 0; i < pieces->len; i++)
         {
-          GtkWidget *label = new_label ();
+          GtkWidget *label = vc_wrapping_label_new (NULL);
 
           set_label_text (label, pieces->pdata[i], TRUE);
           style_label (label, block);
@@ -244,7 +238,7 @@ update_pieces (GtkWidget     *column,
     {
       if (child == NULL)
         {
-          child = new_label ();
+          child = vc_wrapping_label_new (NULL);
           style_label (child, block);
           gtk_box_append (GTK_BOX (column), child);
         }
@@ -338,7 +332,7 @@ swap_text_widget (GtkWidget     *box,
                   gboolean       markdown)
 {
   gboolean to_streaming = GTK_IS_LABEL (text);
-  GtkWidget *other = to_streaming ? vc_streaming_text_new () : new_label ();
+  GtkWidget *other = to_streaming ? vc_streaming_text_new () : vc_wrapping_label_new (NULL);
   const char *words = to_streaming ? gtk_label_get_label (GTK_LABEL (text))
                                    : vc_streaming_text_get_text (VC_STREAMING_TEXT (text));
 

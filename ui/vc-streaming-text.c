@@ -26,39 +26,51 @@ struct _VcStreamingText
   GtkWidget    parent_instance;
   char        *text;           /* as set: markup or plain */
   gboolean     markup;
-  PangoLayout *layout;         /* at layout_width, or NULL until asked */
+  PangoLayout *layout;         /* the text, at layout_width; NULL until set */
   int          layout_width;   /* Pango units, -1 for none */
   guint        context_serial; /* of the widget's Pango context when made */
 };
 
 G_DEFINE_FINAL_TYPE (VcStreamingText, vc_streaming_text, GTK_TYPE_WIDGET)
 
-/* The layout of the text at @width pixels (-1: unwrapped), made or
- * updated only when the text, the width or the font changed. */
+/* The layout, made once; brought up to date when the theme changed the
+ * font or scale of the widget's Pango context. */
 static PangoLayout *
-layout_at (VcStreamingText *self,
-           int              width)
+ensure_layout (VcStreamingText *self)
 {
   PangoContext *context = gtk_widget_get_pango_context (GTK_WIDGET (self));
-  int pango_width = width < 0 ? -1 : width * PANGO_SCALE;
 
   if (self->layout == NULL)
     {
       self->layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
       pango_layout_set_wrap (self->layout, PANGO_WRAP_WORD_CHAR);
-      if (self->markup)
-        pango_layout_set_markup (self->layout, self->text ? self->text : "", -1);
-      else
-        pango_layout_set_text (self->layout, self->text ? self->text : "", -1);
       self->context_serial = pango_context_get_serial (context);
       self->layout_width = -1;
     }
   else if (pango_context_get_serial (context) != self->context_serial)
     {
-      /* A new font or scale from the theme. */
       pango_layout_context_changed (self->layout);
       self->context_serial = pango_context_get_serial (context);
     }
+  return self->layout;
+}
+
+/* The width, in pixels, the text was last laid out at (-1: unwrapped). */
+static int
+laid_out_width (VcStreamingText *self)
+{
+  return self->layout_width >= 0 ? self->layout_width / PANGO_SCALE : -1;
+}
+
+/* The layout of the text at @width pixels (-1: unwrapped), laid out
+ * again only when the text, the width or the font changed. */
+static PangoLayout *
+layout_at (VcStreamingText *self,
+           int              width)
+{
+  int pango_width = width < 0 ? -1 : width * PANGO_SCALE;
+
+  ensure_layout (self);
   if (pango_width != self->layout_width)
     {
       pango_layout_set_width (self->layout, pango_width);
@@ -88,8 +100,7 @@ vc_streaming_text_measure (GtkWidget      *widget,
        * whole text unwrapped before it has a width), which costs no new
        * layout; it is not kept up to date as words come in, which only a
        * parent that shares out width by natural size would notice. */
-      pango_layout_get_pixel_extents (layout_at (self, self->layout_width >= 0 ? self->layout_width / PANGO_SCALE : -1),
-                                      NULL, &logical);
+      pango_layout_get_pixel_extents (layout_at (self, laid_out_width (self)), NULL, &logical);
       *minimum = 0;
       *natural = logical.width;
       return;
@@ -97,7 +108,7 @@ vc_streaming_text_measure (GtkWidget      *widget,
   /* Asked for a height without a width: at the width it was last laid
    * out for (unwrapped the first time), rather than lay it out again. */
   if (for_size < 0)
-    for_size = self->layout_width >= 0 ? self->layout_width / PANGO_SCALE : -1;
+    for_size = laid_out_width (self);
   pango_layout_get_pixel_size (layout_at (self, for_size), NULL, &height);
   *minimum = *natural = height;
 }
@@ -164,7 +175,7 @@ vc_streaming_text_set (VcStreamingText *self,
                        const char      *text,
                        gboolean         markup)
 {
-  g_autofree char *plain = NULL;
+  PangoLayout *layout;
   int before = -1, after = -2;
 
   g_return_if_fail (VC_IS_STREAMING_TEXT (self));
@@ -173,29 +184,29 @@ vc_streaming_text_set (VcStreamingText *self,
     return;
   g_free (self->text);
   self->text = g_strdup (text);
-  /* What a screen reader reads: the words, without the markup. */
-  if (markup && text != NULL)
-    pango_parse_markup (text, -1, 0, NULL, &plain, NULL, NULL);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  plain ? plain : text ? text : "", -1);
-
-  /* Laid out before at the width it has: the new words in the same
-   * layout. Most frames' words end on the line they started, and then
-   * only a redraw is needed: a resize would also lay out every ancestor
-   * up to the window (GTK 4.8 asks the X server for the monitor's work
-   * area, and libadwaita's leaflet restyles its shadow, each time). */
-  if (self->layout != NULL && self->layout_width >= 0 && markup == self->markup)
-    {
-      pango_layout_get_pixel_size (self->layout, NULL, &before);
-      if (markup)
-        pango_layout_set_markup (self->layout, text ? text : "", -1);
-      else
-        pango_layout_set_text (self->layout, text ? text : "", -1);
-      pango_layout_get_pixel_size (self->layout, NULL, &after);
-    }
-  else
-    g_clear_object (&self->layout);
   self->markup = markup;
+
+  /* The new words go into the same layout, at the width it has. Laid out
+   * before, most frames' words end on the line they started, and then only
+   * a redraw is needed: a resize would also lay out every ancestor up to
+   * the window (GTK 4.8 asks the X server for the monitor's work area, and
+   * libadwaita's leaflet restyles its shadow, each time). */
+  layout = ensure_layout (self);
+  if (self->layout_width >= 0)
+    pango_layout_get_pixel_size (layout, NULL, &before);
+  if (markup)
+    pango_layout_set_markup (layout, text ? text : "", -1);
+  else
+    {
+      pango_layout_set_attributes (layout, NULL);
+      pango_layout_set_text (layout, text ? text : "", -1);
+    }
+  /* What a screen reader reads: the words, without the markup (parsed
+   * once, by the layout). */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, pango_layout_get_text (layout),
+                                  -1);
+  if (before >= 0)
+    pango_layout_get_pixel_size (layout, NULL, &after);
   if (after == before)
     gtk_widget_queue_draw (GTK_WIDGET (self));
   else
