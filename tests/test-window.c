@@ -93,16 +93,16 @@ find_widget (GtkWidget *widget,
   return NULL;
 }
 
-static GtkListView *
-find_list_view (GtkWidget *widget)
+static GtkGridView *
+find_grid_view (GtkWidget *widget)
 {
-  if (GTK_IS_LIST_VIEW (widget))
-    return GTK_LIST_VIEW (widget);
+  if (GTK_IS_GRID_VIEW (widget))
+    return GTK_GRID_VIEW (widget);
   for (GtkWidget *child = gtk_widget_get_first_child (widget);
        child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      GtkListView *view = find_list_view (child);
+      GtkGridView *view = find_grid_view (child);
 
       if (view != NULL)
         return view;
@@ -278,10 +278,10 @@ test_window_size_remembered (void)
 static guint
 n_rows (VcWindow *window)
 {
-  GtkListView *view = find_list_view (find_widget (GTK_WIDGET (window), VC_TYPE_SIDEBAR));
+  GtkGridView *view = find_grid_view (find_widget (GTK_WIDGET (window), VC_TYPE_SIDEBAR));
 
   g_assert_nonnull (view);
-  return g_list_model_get_n_items (G_LIST_MODEL (gtk_list_view_get_model (view)));
+  return g_list_model_get_n_items (G_LIST_MODEL (gtk_grid_view_get_model (view)));
 }
 
 static gboolean
@@ -328,7 +328,7 @@ test_conversations (void)
   /* A row's own menu, made when it is first opened, deletes the
    * conversation the row shows; undone again. */
   {
-    GtkListView *view = find_list_view (find_widget (GTK_WIDGET (window), VC_TYPE_SIDEBAR));
+    GtkGridView *view = find_grid_view (find_widget (GTK_WIDGET (window), VC_TYPE_SIDEBAR));
     GtkWidget *menu_button;
     const gint64 *shown;
     gint64 deleted;
@@ -848,8 +848,8 @@ open_from_sidebar (VcWindow   *window,
                    gint64      conversation,
                    const char *title)
 {
-  GtkListView *list = find_list_view (find_widget (GTK_WIDGET (window), VC_TYPE_SIDEBAR));
-  GListModel *rows = G_LIST_MODEL (gtk_list_view_get_model (list));
+  GtkGridView *list = find_grid_view (find_widget (GTK_WIDGET (window), VC_TYPE_SIDEBAR));
+  GListModel *rows = G_LIST_MODEL (gtk_grid_view_get_model (list));
   int position = -1;
 
   for (guint i = 0; i < g_list_model_get_n_items (rows) && position < 0; i++)
@@ -1015,8 +1015,8 @@ shows_rows (gpointer data)
   return n_rows (count->window) == count->expected;
 }
 
-/* More conversations than the sidebar shows before its first frame: all
- * of them are in the list once the window is painted. */
+/* More conversations than the sidebar keeps rows for: all of them are in
+ * its list once the window is painted. */
 static void
 test_many_conversations (void)
 {
@@ -1039,8 +1039,32 @@ test_many_conversations (void)
   close_window (GTK_WINDOW (count.window));
 }
 
-/* A conversation of many messages opens with all of them listed, and a
- * question and its answer join them. */
+typedef struct {
+  GtkWidget  *view;
+  const char *last_words;
+} EndShown;
+
+/* The transcript is scrolled to its end and the label of @last_words is
+ * drawn inside the scrolled window's view (the list made its row). */
+static gboolean
+shows_the_end (gpointer data)
+{
+  EndShown *end = data;
+  GtkWidget *scroller = gtk_widget_get_ancestor (GTK_WIDGET (find_grid_view (end->view)), GTK_TYPE_SCROLLED_WINDOW);
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+  GtkWidget *label = find_label (end->view, end->last_words);
+  graphene_rect_t bounds;
+
+  if (gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment) <
+      gtk_adjustment_get_upper (adjustment) - 1)
+    return FALSE;
+  if (label == NULL || !gtk_widget_get_mapped (label) || !gtk_widget_compute_bounds (label, scroller, &bounds))
+    return FALSE;
+  return bounds.origin.y >= 0 && bounds.origin.y + bounds.size.height <= gtk_widget_get_height (scroller);
+}
+
+/* A conversation of many messages opens with all of them listed, showing
+ * its end, and a question and its answer join them, followed. */
 static void
 test_long_conversation (void)
 {
@@ -1049,6 +1073,7 @@ test_long_conversation (void)
   VcWindow *window;
   GListModel *listed;
   VcConversationView *view;
+  EndShown end;
 
   g_assert_cmpint (conversation, >, 0);
   for (guint i = 0; i < 120; i++)
@@ -1064,14 +1089,19 @@ test_long_conversation (void)
   window = open_with_model ();
   open_from_sidebar (window, conversation, "A long talk");
   view = VC_CONVERSATION_VIEW (find_widget (GTK_WIDGET (window), VC_TYPE_CONVERSATION_VIEW));
-  listed = G_LIST_MODEL (gtk_list_view_get_model (find_list_view (GTK_WIDGET (view))));
+  listed = G_LIST_MODEL (gtk_grid_view_get_model (find_grid_view (GTK_WIDGET (view))));
   g_assert_cmpuint (vc_conversation_view_get_n_messages (view), ==, 120);
   g_assert_cmpuint (g_list_model_get_n_items (listed), ==, 120);
+  end.view = GTK_WIDGET (view);
+  end.last_words = "Message 119";
+  iterate_until (shows_the_end, &end);
   vc_composer_set_text (vc_conversation_view_get_composer (view), "And then?");
   vc_conversation_view_send (view);
   iterate_until (answer_written, view);
   g_assert_cmpuint (vc_conversation_view_get_n_messages (view), ==, 122);
   g_assert_cmpuint (g_list_model_get_n_items (listed), ==, 122);
+  end.last_words = "And then?";
+  iterate_until (shows_the_end, &end);
   close_window (GTK_WINDOW (window));
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * The transcript is a GtkListView over the stored messages (rows are made
- * for what is on screen only, so hundreds of messages stay smooth); the
+ * The transcript is a one-column GtkGridView over the stored messages (rows
+ * are made for what is on screen only, so hundreds of messages stay smooth;
+ * GTK 4.8's GtkListView would keep 200 of them bound and styled); the
  * answer being written updates its row as VcChat hands its text over (at
  * most once a frame, as the worker coalesces tokens).
  */
@@ -15,6 +16,7 @@
 #include "vc-composer.h"
 #include "vc-conversation-view.h"
 #include "vc-message-widget.h"
+#include "vc-scrollable-bin.h"
 
 /* A message as the list model holds it; "changed" when its text grows. */
 #define VC_TYPE_MESSAGE_ITEM (vc_message_item_get_type ())
@@ -65,10 +67,13 @@ struct _VcConversationView
   GCancellable *answering;    /* while an answer is written */
   gint64        editing;      /* the question being edited, or 0 */
   GSettings    *settings;
+  guint         follow_tick;          /* while sent to the end, frame by frame */
+  guint         follow_frames;
+  guint         follow_frames_still;  /* at the end, running */
 
   /* Template children */
   GtkScrolledWindow *scroller;
-  GtkListView       *transcript;
+  GtkGridView       *transcript;
   VcComposer        *composer;
 };
 
@@ -128,17 +133,35 @@ at_bottom (VcConversationView *self)
          gtk_adjustment_get_upper (adjustment) - 4;
 }
 
+/* One frame of following the transcript to its end. The list knows the
+ * heights of the rows it has made only, and guesses the others: the end it
+ * is sent to moves as the last rows are made and measured, so it is sent
+ * there again each frame until it stays (GTK 4.8 has no "scroll to the
+ * last item" for its list views). */
 static gboolean
-scroll_to_bottom (gpointer data)
+follow_tick (GtkWidget     *widget,
+             GdkFrameClock *clock,
+             gpointer       data)
 {
   VcConversationView *self = data;
   GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+  double end = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment);
 
-  /* GTK 4.8's list warns when scrolled while it has no rows (the window
-   * closed, or another conversation emptied it, since this was queued). */
-  if (!gtk_widget_get_mapped (GTK_WIDGET (self)) || g_list_model_get_n_items (G_LIST_MODEL (self->messages)) == 0)
-    return G_SOURCE_REMOVE;
-  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+  /* GTK 4.8's list views warn when scrolled while they have no rows (the
+   * window closed, or another conversation emptied it). */
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->messages)) == 0)
+    goto done;
+  if (gtk_adjustment_get_value (adjustment) < end - 0.5)
+    {
+      gtk_adjustment_set_value (adjustment, end);
+      self->follow_frames_still = 0;
+    }
+  /* Still at the end two frames running, or at most two seconds' worth. */
+  if (++self->follow_frames_still < 2 && ++self->follow_frames < 120)
+    return G_SOURCE_CONTINUE;
+
+done:
+  self->follow_tick = 0;
   return G_SOURCE_REMOVE;
 }
 
@@ -148,8 +171,11 @@ static void
 follow (VcConversationView *self,
         gboolean            was_at_bottom)
 {
-  if (was_at_bottom)
-    g_idle_add_full (G_PRIORITY_LOW, scroll_to_bottom, g_object_ref (self), g_object_unref);
+  if (!was_at_bottom)
+    return;
+  self->follow_frames = self->follow_frames_still = 0;
+  if (self->follow_tick == 0)
+    self->follow_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->scroller), follow_tick, self, NULL);
 }
 
 static gboolean
@@ -294,10 +320,10 @@ set_busy (VcConversationView *self,
 {
   /* The transcript holds still while an answer is written: the message
    * actions say so when used (and VcChat refuses them too), and the answer
-   * being written shows none. They are not disabled here: GTK 4.8 keeps
-   * some 200 rows of the list bound, and turning three actions off and on
-   * restyled their 600 buttons, 100-120 ms at each answer's start and end
-   * (tools/ui-bench). */
+   * being written shows none. They are not disabled here: turning three
+   * actions off and on restyles the buttons of every row the list keeps
+   * bound (100-120 ms at each answer's start and end while that was a
+   * GtkListView's 200 rows; tools/ui-bench). */
   vc_composer_set_busy (self->composer, busy);
   if (!busy)
     g_clear_object (&self->answering);
@@ -520,6 +546,9 @@ vc_conversation_view_dispose (GObject *object)
   VcConversationView *self = VC_CONVERSATION_VIEW (object);
 
   vc_conversation_view_stop (self);
+  if (self->follow_tick != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self->scroller), self->follow_tick);
+  self->follow_tick = 0;
   if (self->chat != NULL)
     g_signal_handlers_disconnect_by_data (self->chat, self);
   g_clear_object (&self->chat);
@@ -545,6 +574,7 @@ vc_conversation_view_class_init (VcConversationViewClass *klass)
                   G_TYPE_NONE, 1, G_TYPE_INT64);
 
   g_type_ensure (VC_TYPE_COMPOSER);
+  g_type_ensure (VC_TYPE_SCROLLABLE_BIN);
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/vc-conversation-view.ui");
   gtk_widget_class_bind_template_child (widget_class, VcConversationView, scroller);
   gtk_widget_class_bind_template_child (widget_class, VcConversationView, transcript);
@@ -572,7 +602,7 @@ vc_conversation_view_init (VcConversationView *self)
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row), NULL);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row), NULL);
   g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row), NULL);
-  gtk_list_view_set_factory (self->transcript, factory);
-  gtk_list_view_set_model (self->transcript,
+  gtk_grid_view_set_factory (self->transcript, factory);
+  gtk_grid_view_set_model (self->transcript,
                            GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->messages)))));
 }

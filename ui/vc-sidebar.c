@@ -16,16 +16,13 @@ struct _VcSidebar
   VcStore            *store;
   VcWorker           *worker;
   VcConversationList *conversations;
-  GtkSliceListModel  *first_rows;       /* what the list shows of them */
-  guint               show_all_tick;
-  guint               ticks_seen;
   GHashTable         *pending_deletes;  /* gint64 *: hidden, deleted unless undone */
   gboolean            folded;
 
   /* Template children */
   GtkSearchEntry     *search_entry;
   GtkSearchBar       *search_bar;
-  GtkListView        *conversation_view;
+  GtkGridView        *conversation_view;  /* of one column */
   GtkStack           *sidebar_stack;
   AdwStatusPage      *sidebar_empty;
 };
@@ -56,38 +53,6 @@ vc_sidebar_start_search (VcSidebar *self)
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
 
-/* The list again from the store, with the search as typed. */
-/* The list shows the first conversations only until its first frame is
- * painted: before it knows its height, GTK 4.8's list view makes a row for
- * up to 200 items, and styling and measuring those took a fifth of the
- * window's start; once it is allocated it makes rows for what fits. */
-enum { FIRST_ROWS = 64 };
-
-static void
-show_every_row (VcSidebar *self)
-{
-  if (self->show_all_tick != 0)
-    gtk_widget_remove_tick_callback (GTK_WIDGET (self->conversation_view), self->show_all_tick);
-  self->show_all_tick = 0;
-  if (self->first_rows != NULL)
-    gtk_slice_list_model_set_size (self->first_rows, G_MAXINT);
-}
-
-static gboolean
-show_every_row_after_first_frame (GtkWidget     *widget,
-                                  GdkFrameClock *clock,
-                                  gpointer       data)
-{
-  VcSidebar *self = data;
-
-  /* The first tick comes before the first frame, the second after it. */
-  if (++self->ticks_seen < 2)
-    return G_SOURCE_CONTINUE;
-  self->show_all_tick = 0;
-  show_every_row (self);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 update_empty_page (VcSidebar  *self,
                    const char *query)
@@ -98,6 +63,7 @@ update_empty_page (VcSidebar  *self,
                                     g_list_model_get_n_items (G_LIST_MODEL (self->conversations)) ? "list" : "empty");
 }
 
+/* The list again from the store, with the search as typed. */
 static void
 reload (VcSidebar *self)
 {
@@ -106,7 +72,6 @@ reload (VcSidebar *self)
 
   if (self->conversations == NULL)
     return;
-  show_every_row (self);
   if (!vc_conversation_list_reload (self->conversations, query, &error))
     {
       g_autoptr(AdwToast) toast = adw_toast_new (error->message);
@@ -143,8 +108,7 @@ vc_sidebar_select (VcSidebar *self,
 
   if (self->conversations == NULL || (position = vc_conversation_list_find (self->conversations, conversation)) < 0)
     return;
-  show_every_row (self);
-  gtk_selection_model_select_item (gtk_list_view_get_model (self->conversation_view), position, TRUE);
+  gtk_selection_model_select_item (gtk_grid_view_get_model (self->conversation_view), position, TRUE);
 }
 
 void
@@ -267,8 +231,8 @@ row_action (GSimpleAction *action,
 
 /* A row's menu and its actions, made the first time the row's menu button
  * is pressed: a GtkPopoverMenu builds its widgets when it is given its
- * model, and GTK 4.8 makes up to 200 rows before the list knows its
- * height, which made menus for 200 rows at start-up (0.2 s on two cores). */
+ * model, and menus for every row the list keeps (200 rows while it was a
+ * GTK 4.8 GtkListView) cost 0.2 s at start-up on two cores. */
 static void
 create_row_menu (GtkMenuButton *menu_button,
                  gpointer       user_data)
@@ -341,26 +305,16 @@ vc_sidebar_set_store (VcSidebar  *self,
 
   g_set_object (&self->store, store);
   g_set_object (&self->worker, worker);
-  show_every_row (self);
   g_clear_object (&self->conversations);
-  g_clear_object (&self->first_rows);
   self->conversations = vc_conversation_list_new (store);
   if (!vc_conversation_list_reload (self->conversations, query, error))
     return FALSE;
-  self->first_rows = gtk_slice_list_model_new (g_object_ref (G_LIST_MODEL (self->conversations)), 0,
-                                               gtk_widget_get_mapped (GTK_WIDGET (self)) ? G_MAXINT : FIRST_ROWS);
-  if (gtk_slice_list_model_get_size (self->first_rows) != G_MAXINT)
-    {
-      self->ticks_seen = 0;
-      self->show_all_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->conversation_view),
-                                                          show_every_row_after_first_frame, self, NULL);
-    }
   /* Nothing is selected until a conversation is opened. */
-  selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->first_rows)));
+  selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->conversations)));
   gtk_single_selection_set_autoselect (selection, FALSE);
   gtk_single_selection_set_can_unselect (selection, TRUE);
   gtk_single_selection_set_selected (selection, GTK_INVALID_LIST_POSITION);
-  gtk_list_view_set_model (self->conversation_view, GTK_SELECTION_MODEL (selection));
+  gtk_grid_view_set_model (self->conversation_view, GTK_SELECTION_MODEL (selection));
   update_empty_page (self, query);
   return TRUE;
 }
@@ -379,8 +333,6 @@ vc_sidebar_dispose (GObject *object)
         commit_delete (self, *(gint64 *) l->data);
       g_clear_pointer (&self->pending_deletes, g_hash_table_unref);
     }
-  show_every_row (self);
-  g_clear_object (&self->first_rows);
   g_clear_object (&self->conversations);
   g_clear_object (&self->store);
   g_clear_object (&self->worker);
@@ -462,5 +414,5 @@ vc_sidebar_init (VcSidebar *self)
   self->pending_deletes = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row), NULL);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row), NULL);
-  gtk_list_view_set_factory (self->conversation_view, factory);
+  gtk_grid_view_set_factory (self->conversation_view, factory);
 }

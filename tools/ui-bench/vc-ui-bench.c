@@ -240,6 +240,10 @@ measure_tick (gpointer data)
       if (gap > STALL_US)
         {
           bench->stalls++;
+          /* With VC_UI_BENCH_TRACE set, when: to find them in a profile
+           * (perf record -k CLOCK_MONOTONIC has the same clock). */
+          if (g_getenv ("VC_UI_BENCH_TRACE") != NULL)
+            g_printerr ("stall from %.6f to %.6f s\n", bench->last_tick / 1e6, now / 1e6);
           bench->stall_wall += gap;
           bench->stall_cpu += cpu - bench->last_tick_cpu;
         }
@@ -362,8 +366,8 @@ static void
 open_long_conversation (Bench *bench)
 {
   GtkWidget *sidebar = find_widget (GTK_WIDGET (bench->window), VC_TYPE_SIDEBAR);
-  GtkListView *list = GTK_LIST_VIEW (find_widget (sidebar, GTK_TYPE_LIST_VIEW));
-  GListModel *rows = G_LIST_MODEL (gtk_list_view_get_model (list));
+  GtkGridView *list = GTK_GRID_VIEW (find_widget (sidebar, GTK_TYPE_GRID_VIEW));
+  GListModel *rows = G_LIST_MODEL (gtk_grid_view_get_model (list));
 
   for (guint i = 0; i < g_list_model_get_n_items (rows); i++)
     {
