@@ -233,6 +233,135 @@ test_streaming_text (void)
   g_object_unref (view);
 }
 
+/* @widget's drawing at @width, as pixels. */
+static cairo_surface_t *
+draw_widget (GtkWidget *widget,
+             int        width)
+{
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  int height;
+  cairo_surface_t *surface;
+  cairo_t *cr;
+
+  gtk_widget_measure (widget, GTK_ORIENTATION_VERTICAL, width, &height, NULL, NULL, NULL);
+  gtk_widget_allocate (widget, width, height, -1, NULL);
+  GTK_WIDGET_GET_CLASS (widget)->snapshot (widget, snapshot);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
+  cr = cairo_create (surface);
+  if (node != NULL)
+    gsk_render_node_draw (node, cr);
+  cairo_destroy (cr);
+  return surface;
+}
+
+/* @markup in one layout at @width, drawn as a label draws it. */
+static cairo_surface_t *
+draw_layout (GtkWidget  *widget,
+             const char *markup,
+             int         width)
+{
+  g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (widget, NULL);
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  GdkRGBA color;
+  int height;
+  cairo_surface_t *surface;
+  cairo_t *cr;
+
+  pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+  pango_layout_set_width (layout, width * PANGO_SCALE);
+  pango_layout_set_markup (layout, markup, -1);
+  pango_layout_get_pixel_size (layout, NULL, &height);
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &color);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  gtk_snapshot_append_layout (snapshot, layout, &color);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
+  cr = cairo_create (surface);
+  if (node != NULL)
+    gsk_render_node_draw (node, cr);
+  cairo_destroy (cr);
+  return surface;
+}
+
+static void
+assert_same_pixels (cairo_surface_t *drawn,
+                    cairo_surface_t *expected)
+{
+  int height = cairo_image_surface_get_height (expected);
+  int stride = cairo_image_surface_get_stride (expected);
+
+  cairo_surface_flush (drawn);
+  cairo_surface_flush (expected);
+  g_assert_cmpint (cairo_image_surface_get_height (drawn), ==, height);
+  g_assert_cmpint (cairo_image_surface_get_width (drawn), ==, cairo_image_surface_get_width (expected));
+  for (int y = 0; y < height; y++)
+    if (memcmp (cairo_image_surface_get_data (drawn) + y * stride,
+                cairo_image_surface_get_data (expected) + y * stride, stride) != 0)
+      g_error ("the streaming text differs from one layout of its words in its row %d of %d", y, height);
+}
+
+/* A growing paragraph (emphasis, a paragraph break, words of several
+ * scripts) freezes its complete lines, so that a new word lays out the
+ * last few lines only, and still wraps and draws exactly as one layout of
+ * all its words; a closing mark that changes frozen words, and a new
+ * width, lay it out again. */
+static void
+test_frozen_lines (void)
+{
+  static const char *words[] = {
+    "The", "<b>harbour</b>", "at", "dawn,", "two", "fishing", "boats", "and", "a", "lighthouse;",
+    "<i>the tide</i>", "is", "out.", "Гавань", "на", "рассвете", "港口", "的", "清晨", "—", "ανατολή.",
+  };
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *text = vc_streaming_text_new ();
+  g_autoptr(GString) markup = g_string_new (NULL);
+  gsize tail_before_mark;
+
+  gtk_window_set_child (GTK_WINDOW (window), text);
+  /* Its style looked up once, as a shown widget's is, before it counts. */
+  cairo_surface_destroy (draw_layout (text, "x", 300));
+  for (guint i = 0; i < 240; i++)
+    {
+      g_string_append_printf (markup, "%s%s", i ? " " : "", words[i % G_N_ELEMENTS (words)]);
+      if (i == 120)
+        g_string_append (markup, "\n");
+      vc_streaming_text_set (VC_STREAMING_TEXT (text), markup->str, TRUE);
+      if (i % 40 == 39)
+        {
+          cairo_surface_t *drawn = draw_widget (text, 300);
+          cairo_surface_t *expected = draw_layout (text, markup->str, 300);
+
+          assert_same_pixels (drawn, expected);
+          cairo_surface_destroy (drawn);
+          cairo_surface_destroy (expected);
+          /* Most of it frozen: the tail is a few lines at most. */
+          g_assert_cmpuint (vc_streaming_text_get_tail_bytes (VC_STREAMING_TEXT (text)), <, 600);
+          g_assert_cmpuint (vc_streaming_text_get_tail_bytes (VC_STREAMING_TEXT (text)), <, markup->len / 3);
+        }
+    }
+  tail_before_mark = vc_streaming_text_get_tail_bytes (VC_STREAMING_TEXT (text));
+
+  /* A closing mark turns the first words bold: frozen lines change. */
+  g_string_prepend (markup, "<b>");
+  g_string_insert (markup, strlen ("<b>The <b>harbour</b> at"), "</b>");
+  vc_streaming_text_set (VC_STREAMING_TEXT (text), markup->str, TRUE);
+  for (int width = 300; width >= 200; width -= 100)
+    {
+      cairo_surface_t *drawn = draw_widget (text, width);
+      cairo_surface_t *expected = draw_layout (text, markup->str, width);
+
+      assert_same_pixels (drawn, expected);
+      cairo_surface_destroy (drawn);
+      cairo_surface_destroy (expected);
+    }
+  g_assert_cmpuint (tail_before_mark, <, 600);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -240,5 +369,6 @@ main (int    argc,
   gtk_test_init (&argc, &argv, NULL);
   g_test_add_func ("/markdown-view/streaming", test_streaming);
   g_test_add_func ("/markdown-view/streaming-text", test_streaming_text);
+  g_test_add_func ("/markdown-view/frozen-lines", test_frozen_lines);
   return g_test_run ();
 }

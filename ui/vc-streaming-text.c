@@ -9,50 +9,160 @@
  * tools/ui-bench found Pango and HarfBuzz taking half of the main
  * thread's time while it streamed.
  *
- * This widget shapes its text once per change: it asks no width of its
- * own (the transcript gives every message its whole width), its height
- * for a width comes from the one layout it keeps, which is also the one
- * it draws. It cannot be selected: once the answer is complete,
- * VcMarkdownView shows selectable labels in its place.
+ * This widget asks no width of its own (the transcript gives every
+ * message its whole width) and keeps its text in layouts that it also
+ * draws. Lines that are complete are frozen: moved, a few at a time, into
+ * layouts of their own that no later word changes, so that a change lays
+ * out only the tail, the last line or so. Wrapping is the same as one
+ * layout's: Pango breaks lines greedily, so a line depends on the text
+ * before it only, and each frozen run begins where a line began. A new
+ * width lays everything out again, once. It cannot be selected: once the
+ * answer is complete, VcMarkdownView shows selectable labels in its place.
  */
 #define G_LOG_DOMAIN "vc-streaming-text"
 
 #include "config.h"
 
+#include <string.h>
+
 #include "vc-streaming-text.h"
+
+/* The tail's lines but the last are frozen once it holds this much. */
+#define TAIL_BYTES 240
+
+/* Complete lines of the text, laid out once. */
+typedef struct {
+  PangoLayout *layout;
+  int          height;   /* Pango units: lines are placed as one layout would */
+} FrozenLines;
 
 struct _VcStreamingText
 {
-  GtkWidget    parent_instance;
-  char        *text;           /* as set: markup or plain */
-  gboolean     markup;
-  PangoLayout *layout;         /* the text, at layout_width; NULL until set */
-  int          layout_width;   /* Pango units, -1 for none */
-  guint        context_serial; /* of the widget's Pango context when made */
+  GtkWidget      parent_instance;
+
+  char          *text;           /* as set: markup or plain */
+  gboolean       markup;
+  char          *plain;          /* the words, markup parsed */
+  PangoAttrList *attributes;     /* of the words, or NULL */
+
+  GArray        *frozen;         /* FrozenLines, in order */
+  gsize          frozen_bytes;   /* of plain, in them */
+  PangoAttrList *frozen_attributes; /* plain's attributes over those bytes */
+  PangoLayout   *tail;           /* plain after them; NULL until set */
+  int            layout_width;   /* Pango units, -1 for none */
+  guint          context_serial; /* of the widget's Pango context when made */
 };
 
 G_DEFINE_FINAL_TYPE (VcStreamingText, vc_streaming_text, GTK_TYPE_WIDGET)
 
-/* The layout, made once; brought up to date when the theme changed the
- * font or scale of the widget's Pango context. */
+static void
+frozen_lines_clear (FrozenLines *lines)
+{
+  g_clear_object (&lines->layout);
+}
+
+static gboolean
+is_empty (PangoAttribute *attribute,
+          gpointer        user_data)
+{
+  return attribute->start_index >= attribute->end_index;
+}
+
+/* @attributes (may be NULL) over bytes @start to @end of a text of
+ * @length bytes, moved to begin at 0. */
+static PangoAttrList *
+slice_attributes (PangoAttrList *attributes,
+                  gsize          start,
+                  gsize          end,
+                  gsize          length)
+{
+  PangoAttrList *slice = attributes ? pango_attr_list_copy (attributes) : pango_attr_list_new ();
+  PangoAttrList *empty;
+
+  if (end < length)
+    pango_attr_list_update (slice, end, length - end, 0);
+  if (start > 0)
+    pango_attr_list_update (slice, 0, start, 0);
+  /* Pango 1.50 shortens an attribute that ends with the text and lies in
+   * the bytes cut off to nothing, rather than remove it. */
+  if ((empty = pango_attr_list_filter (slice, is_empty, NULL)) != NULL)
+    pango_attr_list_unref (empty);
+  return slice;
+}
+
 static PangoLayout *
-ensure_layout (VcStreamingText *self)
+new_layout (VcStreamingText *self,
+            gsize            start,
+            gsize            end)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
+  g_autoptr(PangoAttrList) attributes = slice_attributes (self->attributes, start, end, strlen (self->plain));
+
+  pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+  pango_layout_set_width (layout, self->layout_width);
+  pango_layout_set_text (layout, self->plain + start, end - start);
+  pango_layout_set_attributes (layout, attributes);
+  return layout;
+}
+
+/* Everything in the tail again, to be laid out (at a new width or in a new
+ * font, or because a frozen word changed). */
+static void
+thaw (VcStreamingText *self)
+{
+  g_array_set_size (self->frozen, 0);
+  self->frozen_bytes = 0;
+  g_clear_pointer (&self->frozen_attributes, pango_attr_list_unref);
+  g_clear_object (&self->tail);
+}
+
+/* The tail, laid out at the width; a long one's complete lines frozen. */
+static PangoLayout *
+ensure_tail (VcStreamingText *self)
+{
+  gsize length = self->plain ? strlen (self->plain) : 0;
+
+  if (self->tail == NULL)
+    self->tail = new_layout (self, self->frozen_bytes, length);
+  if (length - self->frozen_bytes > TAIL_BYTES && pango_layout_get_line_count (self->tail) > 1)
+    {
+      int n_lines = pango_layout_get_line_count (self->tail);
+      PangoLayoutLine *last = pango_layout_get_line_readonly (self->tail, n_lines - 1);
+      PangoLayoutLine *before_last = pango_layout_get_line_readonly (self->tail, n_lines - 2);
+      FrozenLines lines;
+
+      /* The lines before the last are laid out again on their own (no
+       * PangoLayout shows part of its lines), once; without the paragraph
+       * separator that may end them, which would add an empty line. */
+      lines.layout = new_layout (self, self->frozen_bytes,
+                                 self->frozen_bytes + before_last->start_index + before_last->length);
+      pango_layout_get_size (lines.layout, NULL, &lines.height);
+      g_array_append_val (self->frozen, lines);
+      self->frozen_bytes += last->start_index;
+      g_clear_pointer (&self->frozen_attributes, pango_attr_list_unref);
+      self->frozen_attributes = slice_attributes (self->attributes, 0, self->frozen_bytes, length);
+      g_object_unref (self->tail);
+      self->tail = new_layout (self, self->frozen_bytes, length);
+    }
+  return self->tail;
+}
+
+/* The text laid out at @width pixels (-1: unwrapped); laid out again only
+ * where the text, the width or the font changed. */
+static void
+lay_out_at (VcStreamingText *self,
+            int              width)
 {
   PangoContext *context = gtk_widget_get_pango_context (GTK_WIDGET (self));
+  int pango_width = width < 0 ? -1 : width * PANGO_SCALE;
 
-  if (self->layout == NULL)
+  if (pango_width != self->layout_width || pango_context_get_serial (context) != self->context_serial)
     {
-      self->layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
-      pango_layout_set_wrap (self->layout, PANGO_WRAP_WORD_CHAR);
-      self->context_serial = pango_context_get_serial (context);
-      self->layout_width = -1;
-    }
-  else if (pango_context_get_serial (context) != self->context_serial)
-    {
-      pango_layout_context_changed (self->layout);
+      thaw (self);
+      self->layout_width = pango_width;
       self->context_serial = pango_context_get_serial (context);
     }
-  return self->layout;
+  ensure_tail (self);
 }
 
 /* The width, in pixels, the text was last laid out at (-1: unwrapped). */
@@ -62,21 +172,16 @@ laid_out_width (VcStreamingText *self)
   return self->layout_width >= 0 ? self->layout_width / PANGO_SCALE : -1;
 }
 
-/* The layout of the text at @width pixels (-1: unwrapped), laid out
- * again only when the text, the width or the font changed. */
-static PangoLayout *
-layout_at (VcStreamingText *self,
-           int              width)
+/* In pixels, rounded up as a layout of all the lines would be. */
+static int
+height_of (VcStreamingText *self)
 {
-  int pango_width = width < 0 ? -1 : width * PANGO_SCALE;
+  int height = 0, tail_height;
 
-  ensure_layout (self);
-  if (pango_width != self->layout_width)
-    {
-      pango_layout_set_width (self->layout, pango_width);
-      self->layout_width = pango_width;
-    }
-  return self->layout;
+  for (guint i = 0; i < self->frozen->len; i++)
+    height += g_array_index (self->frozen, FrozenLines, i).height;
+  pango_layout_get_size (self->tail, NULL, &tail_height);
+  return PANGO_PIXELS_CEIL (height + tail_height);
 }
 
 static void
@@ -89,28 +194,33 @@ vc_streaming_text_measure (GtkWidget      *widget,
                            int            *natural_baseline)
 {
   VcStreamingText *self = VC_STREAMING_TEXT (widget);
-  int height;
 
   if (orientation == GTK_ORIENTATION_HORIZONTAL)
     {
-      PangoRectangle logical;
+      int widest;
 
       /* No minimum of its own: its parent's width decides, and wraps it.
        * As natural width, the widest line as it is laid out now (the
        * whole text unwrapped before it has a width), which costs no new
        * layout; it is not kept up to date as words come in, which only a
        * parent that shares out width by natural size would notice. */
-      pango_layout_get_pixel_extents (layout_at (self, laid_out_width (self)), NULL, &logical);
+      lay_out_at (self, laid_out_width (self));
+      pango_layout_get_pixel_size (self->tail, &widest, NULL);
+      for (guint i = 0; i < self->frozen->len; i++)
+        {
+          int width;
+
+          pango_layout_get_pixel_size (g_array_index (self->frozen, FrozenLines, i).layout, &width, NULL);
+          widest = MAX (widest, width);
+        }
       *minimum = 0;
-      *natural = logical.width;
+      *natural = widest;
       return;
     }
   /* Asked for a height without a width: at the width it was last laid
    * out for (unwrapped the first time), rather than lay it out again. */
-  if (for_size < 0)
-    for_size = laid_out_width (self);
-  pango_layout_get_pixel_size (layout_at (self, for_size), NULL, &height);
-  *minimum = *natural = height;
+  lay_out_at (self, for_size < 0 ? laid_out_width (self) : for_size);
+  *minimum = *natural = height_of (self);
 }
 
 static GtkSizeRequestMode
@@ -125,13 +235,28 @@ vc_streaming_text_snapshot (GtkWidget   *widget,
 {
   VcStreamingText *self = VC_STREAMING_TEXT (widget);
   GdkRGBA color;
+  int y = 0;   /* Pango units */
 
 #if GTK_CHECK_VERSION (4, 10, 0)
   gtk_widget_get_color (widget, &color);
 #else
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), &color);
 #endif
-  gtk_snapshot_append_layout (snapshot, layout_at (self, gtk_widget_get_width (widget)), &color);
+  lay_out_at (self, gtk_widget_get_width (widget));
+  for (guint i = 0; i < self->frozen->len; i++)
+    {
+      FrozenLines *lines = &g_array_index (self->frozen, FrozenLines, i);
+
+      gtk_snapshot_save (snapshot);
+      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (0, (float) y / PANGO_SCALE));
+      gtk_snapshot_append_layout (snapshot, lines->layout, &color);
+      gtk_snapshot_restore (snapshot);
+      y += lines->height;
+    }
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (0, (float) y / PANGO_SCALE));
+  gtk_snapshot_append_layout (snapshot, self->tail, &color);
+  gtk_snapshot_restore (snapshot);
 }
 
 static void
@@ -139,7 +264,10 @@ vc_streaming_text_finalize (GObject *object)
 {
   VcStreamingText *self = VC_STREAMING_TEXT (object);
 
-  g_clear_object (&self->layout);
+  thaw (self);
+  g_array_unref (self->frozen);
+  g_clear_pointer (&self->attributes, pango_attr_list_unref);
+  g_free (self->plain);
   g_free (self->text);
   G_OBJECT_CLASS (vc_streaming_text_parent_class)->finalize (object);
 }
@@ -161,6 +289,9 @@ vc_streaming_text_class_init (VcStreamingTextClass *klass)
 static void
 vc_streaming_text_init (VcStreamingText *self)
 {
+  self->frozen = g_array_new (FALSE, FALSE, sizeof (FrozenLines));
+  g_array_set_clear_func (self->frozen, (GDestroyNotify) frozen_lines_clear);
+  self->plain = g_strdup ("");
   self->layout_width = -1;
 }
 
@@ -170,43 +301,69 @@ vc_streaming_text_new (void)
   return g_object_new (VC_TYPE_STREAMING_TEXT, NULL);
 }
 
+/* Whether the frozen lines still show the start of @plain with
+ * @attributes: words are only ever added to an answer, but a closing
+ * mark can turn earlier words bold, or show as text what was markup. */
+static gboolean
+frozen_lines_still_hold (VcStreamingText *self,
+                         const char      *plain,
+                         PangoAttrList   *attributes)
+{
+  g_autoptr(PangoAttrList) start = NULL;
+
+  if (self->frozen_bytes == 0)
+    return TRUE;
+  if (strlen (plain) < self->frozen_bytes || memcmp (plain, self->plain, self->frozen_bytes) != 0)
+    return FALSE;
+  start = slice_attributes (attributes, 0, self->frozen_bytes, strlen (plain));
+  return pango_attr_list_equal (start, self->frozen_attributes);
+}
+
 void
 vc_streaming_text_set (VcStreamingText *self,
                        const char      *text,
                        gboolean         markup)
 {
-  PangoLayout *layout;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *plain = NULL;
+  PangoAttrList *attributes = NULL;
   int before = -1, after = -2;
 
   g_return_if_fail (VC_IS_STREAMING_TEXT (self));
 
+  if (text == NULL)
+    text = "";
   if (markup == self->markup && g_strcmp0 (text, self->text) == 0)
     return;
+  if (!markup || !pango_parse_markup (text, -1, 0, &attributes, &plain, NULL, &error))
+    {
+      if (error != NULL)
+        g_warning ("Shown as plain text, not markup: %s", error->message);
+      plain = g_strdup (text);
+    }
+  /* Measured before, most frames' words end on the line they started,
+   * and then only a redraw is needed: a resize would also lay out every
+   * ancestor up to the window (GTK 4.8 asks the X server for the monitor's
+   * work area, and libadwaita's leaflet restyles its shadow, each time). */
+  if (self->tail != NULL)
+    before = height_of (self);
+  if (!frozen_lines_still_hold (self, plain, attributes))
+    thaw (self);
+  g_clear_object (&self->tail);
   g_free (self->text);
   self->text = g_strdup (text);
   self->markup = markup;
-
-  /* The new words go into the same layout, at the width it has. Laid out
-   * before, most frames' words end on the line they started, and then only
-   * a redraw is needed: a resize would also lay out every ancestor up to
-   * the window (GTK 4.8 asks the X server for the monitor's work area, and
-   * libadwaita's leaflet restyles its shadow, each time). */
-  layout = ensure_layout (self);
-  if (self->layout_width >= 0)
-    pango_layout_get_pixel_size (layout, NULL, &before);
-  if (markup)
-    pango_layout_set_markup (layout, text ? text : "", -1);
-  else
-    {
-      pango_layout_set_attributes (layout, NULL);
-      pango_layout_set_text (layout, text ? text : "", -1);
-    }
-  /* What a screen reader reads: the words, without the markup (parsed
-   * once, by the layout). */
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, pango_layout_get_text (layout),
-                                  -1);
+  g_free (self->plain);
+  self->plain = g_steal_pointer (&plain);
+  g_clear_pointer (&self->attributes, pango_attr_list_unref);
+  self->attributes = attributes;
+  /* What a screen reader reads: the words, without the markup. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, self->plain, -1);
   if (before >= 0)
-    pango_layout_get_pixel_size (layout, NULL, &after);
+    {
+      lay_out_at (self, laid_out_width (self));
+      after = height_of (self);
+    }
   if (after == before)
     gtk_widget_queue_draw (GTK_WIDGET (self));
   else
@@ -217,5 +374,14 @@ const char *
 vc_streaming_text_get_text (VcStreamingText *self)
 {
   g_return_val_if_fail (VC_IS_STREAMING_TEXT (self), NULL);
+
   return self->text;
+}
+
+gsize
+vc_streaming_text_get_tail_bytes (VcStreamingText *self)
+{
+  g_return_val_if_fail (VC_IS_STREAMING_TEXT (self), 0);
+
+  return strlen (self->plain) - self->frozen_bytes;
 }

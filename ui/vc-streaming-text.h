@@ -17,5 +17,8 @@ void        vc_streaming_text_set      (VcStreamingText *self,
                                         const char      *text,
                                         gboolean         markup);
 const char *vc_streaming_text_get_text (VcStreamingText *self);
+/* How many bytes of its words the next change lays out again: the tail
+ * after the lines it froze (for tests). */
+gsize       vc_streaming_text_get_tail_bytes (VcStreamingText *self);
 
 G_END_DECLS

@@ -18,6 +18,10 @@
  *    pass 16 ms, the longest frame interval, and the stream's tokens/s.
  *
  * Run under a display: xvfb-run -a _build/tools/ui-bench/vila-chat-ui-bench tests/data
+ * With "--starts N" after the folder, it measures cold starts only: N of
+ * ours, each beside one of the bare window, and their medians (this
+ * machine's timings wander; alternating puts both under the same moods).
+ * With VC_UI_BENCH_TRACE set, it prints when each stall happened.
  */
 #include "config.h"
 
@@ -260,7 +264,15 @@ on_after_paint (GdkFrameClock *clock,
   gint64 now = g_get_monotonic_time ();
 
   if (bench->first_frame == 0)
-    bench->first_frame = now;
+    {
+      bench->first_frame = now;
+      /* Started by --starts: the start is all it measures. */
+      if (g_getenv ("VC_UI_BENCH_START_ONLY") != NULL)
+        {
+          g_print ("%.1f\n", (now - bench->main_start) / 1e3);
+          g_application_quit (G_APPLICATION (bench->app));
+        }
+    }
   if (bench->open_clicked != 0 && bench->open_painted == 0 &&
       vc_conversation_view_get_n_messages (bench->view) == N_MESSAGES)
     bench->open_painted = now;
@@ -440,6 +452,67 @@ on_window_added (GtkApplication *app,
   g_signal_connect (window, "realize", G_CALLBACK (on_realize), bench);
 }
 
+/* Runs @argv; the milliseconds it printed, or -1. */
+static double
+run_for_ms (char **argv)
+{
+  g_autofree char *out = NULL;
+  int status;
+  double ms;
+
+  if (!g_spawn_sync (NULL, argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL, &status, NULL) ||
+      !g_spawn_check_wait_status (status, NULL) || out == NULL || (ms = g_ascii_strtod (out, NULL)) <= 0)
+    return -1;
+  return ms;
+}
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static double
+median (GArray *values)
+{
+  g_array_sort (values, compare_doubles);
+  return values->len ? g_array_index (values, double, values->len / 2) : -1;
+}
+
+/* --starts N: N cold starts of ours, each after one of the bare window,
+ * alternating so that the machine's moods fall on both alike; medians. */
+static int
+compare_starts (char   **argv,
+                char    *floor_program,
+                guint    n)
+{
+  g_autoptr(GArray) ours = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) bare = g_array_new (FALSE, FALSE, sizeof (double));
+  char *floor_argv[] = { floor_program, NULL };
+  char *our_argv[] = { argv[0], argv[1], NULL };
+
+  g_setenv ("VC_UI_BENCH_START_ONLY", "1", TRUE);
+  for (guint i = 0; i < n; i++)
+    {
+      double floor_ms = run_for_ms (floor_argv), our_ms = run_for_ms (our_argv);
+
+      if (floor_ms < 0 || our_ms < 0)
+        {
+          g_printerr ("a start failed\n");
+          return 1;
+        }
+      g_print ("start %2u: ours %6.1f ms, bare window %6.1f ms\n", i + 1, our_ms, floor_ms);
+      g_array_append_val (ours, our_ms);
+      g_array_append_val (bare, floor_ms);
+    }
+  g_print ("%-46s %7.1f ms\n", "cold start, main() to first frame, median", median (ours));
+  g_print ("%-46s %7.1f ms\n", "  floor: a bare libadwaita window, median", median (bare));
+  return 0;
+}
+
 /* First run: the database and checkpoint are made, then the program
  * starts itself again as a new process, so that the second run measures
  * a cold start (exec, linking, GTK) with a user's data already there. */
@@ -452,25 +525,23 @@ prepare_and_restart (char **argv)
   g_autofree char *model = widened_checkpoint (argv[1], data_home);
   g_autofree char *long_one = g_strdup_printf ("%" G_GINT64_FORMAT, fill_store (data_home));
 
-  /* What a bare window's start costs here (vc-ui-floor.c), beside ours. */
-  {
-    g_autofree char *folder = g_path_get_dirname (argv[0]);
-    g_autofree char *floor_program = g_build_filename (folder, "vila-chat-ui-floor", NULL);
-    char *floor_argv[] = { floor_program, NULL };
-    g_autofree char *floor_out = NULL;
-    double floor_ms;
+  g_autofree char *folder = g_path_get_dirname (argv[0]);
+  g_autofree char *floor_program = g_build_filename (folder, "vila-chat-ui-floor", NULL);
+  char *floor_argv[] = { floor_program, NULL };
+  double floor_ms;
 
-    if (g_spawn_sync (NULL, floor_argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &floor_out, NULL, NULL, NULL) &&
-        floor_out != NULL && (floor_ms = g_ascii_strtod (floor_out, NULL)) > 0)
-      {
-        char value[G_ASCII_DTOSTR_BUF_SIZE];
-
-        g_setenv ("VC_UI_BENCH_FLOOR_MS", g_ascii_dtostr (value, sizeof value, floor_ms), TRUE);
-      }
-  }
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
   g_setenv ("VC_UI_BENCH_MODEL", model, TRUE);
   g_setenv ("VC_UI_BENCH_CONVERSATION", long_one, TRUE);
+  if (argv[2] != NULL && g_str_equal (argv[2], "--starts"))
+    return compare_starts (argv, floor_program, argv[3] ? (guint) g_ascii_strtoull (argv[3], NULL, 10) : 10);
+  /* What a bare window's start costs here (vc-ui-floor.c), beside ours. */
+  if ((floor_ms = run_for_ms (floor_argv)) > 0)
+    {
+      char value[G_ASCII_DTOSTR_BUF_SIZE];
+
+      g_setenv ("VC_UI_BENCH_FLOOR_MS", g_ascii_dtostr (value, sizeof value, floor_ms), TRUE);
+    }
   /* Its output goes where ours does. */
   if (!g_spawn_sync (NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status, &error) ||
       !g_spawn_check_wait_status (status, &error))
@@ -496,7 +567,7 @@ main (int    argc,
   bench.exec_to_main_ms = started >= 0 ? boottime_ms () - started : -1;
   if (argc < 2)
     {
-      g_printerr ("usage: %s TESTS-DATA-DIR (run under a display, e.g. xvfb-run -a)\n", argv[0]);
+      g_printerr ("usage: %s TESTS-DATA-DIR [--starts N] (run under a display, e.g. xvfb-run -a)\n", argv[0]);
       return 1;
     }
   /* The benchmark's database and settings, not the user's. */
