@@ -233,27 +233,34 @@ test_streaming_text (void)
   g_object_unref (view);
 }
 
+/* What @snapshot holds, drawn into pixels of @width by @height. */
+static cairo_surface_t *
+draw_snapshot (GtkSnapshot *snapshot,
+               int          width,
+               int          height)
+{
+  g_autoptr(GskRenderNode) node = gtk_snapshot_free_to_node (snapshot);
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
+  cairo_t *cr = cairo_create (surface);
+
+  if (node != NULL)
+    gsk_render_node_draw (node, cr);
+  cairo_destroy (cr);
+  return surface;
+}
+
 /* @widget's drawing at @width, as pixels. */
 static cairo_surface_t *
 draw_widget (GtkWidget *widget,
              int        width)
 {
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
   int height;
-  cairo_surface_t *surface;
-  cairo_t *cr;
 
   gtk_widget_measure (widget, GTK_ORIENTATION_VERTICAL, width, &height, NULL, NULL, NULL);
   gtk_widget_allocate (widget, width, height, -1, NULL);
   GTK_WIDGET_GET_CLASS (widget)->snapshot (widget, snapshot);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
-  cr = cairo_create (surface);
-  if (node != NULL)
-    gsk_render_node_draw (node, cr);
-  cairo_destroy (cr);
-  return surface;
+  return draw_snapshot (snapshot, width, height);
 }
 
 /* @markup in one layout at @width, drawn as a label draws it. */
@@ -263,12 +270,9 @@ draw_layout (GtkWidget  *widget,
              int         width)
 {
   g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (widget, NULL);
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
   GdkRGBA color;
   int height;
-  cairo_surface_t *surface;
-  cairo_t *cr;
 
   pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
   pango_layout_set_width (layout, width * PANGO_SCALE);
@@ -278,13 +282,7 @@ draw_layout (GtkWidget  *widget,
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), &color);
   G_GNUC_END_IGNORE_DEPRECATIONS
   gtk_snapshot_append_layout (snapshot, layout, &color);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
-  cr = cairo_create (surface);
-  if (node != NULL)
-    gsk_render_node_draw (node, cr);
-  cairo_destroy (cr);
-  return surface;
+  return draw_snapshot (snapshot, width, height);
 }
 
 static void
