@@ -197,9 +197,20 @@ test_actions (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new-conversation", NULL));
   g_assert_cmpstr (vc_window_get_page (window), ==, "welcome");
 
-  /* GtkApplication found resources/gtk/help-overlay.ui. */
-  g_assert_true (GTK_IS_SHORTCUTS_WINDOW (
-    gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window))));
+  /* The shortcuts are built when first asked for, then shown. */
+  g_assert_null (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window)));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL));
+  {
+    GtkShortcutsWindow *shortcuts = gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window));
+
+    g_assert_true (GTK_IS_SHORTCUTS_WINDOW (shortcuts));
+    g_assert_true (gtk_widget_get_visible (GTK_WIDGET (shortcuts)));
+    g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (shortcuts)) == GTK_WINDOW (window));
+    gtk_window_close (GTK_WINDOW (shortcuts));
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL));
+    g_assert_true (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window)) == shortcuts);
+    g_assert_true (gtk_widget_get_visible (GTK_WIDGET (shortcuts)));
+  }
 
   close_window (GTK_WINDOW (window));
 }

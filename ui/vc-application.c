@@ -163,6 +163,7 @@ vc_application_startup (GApplication *app)
   static const char * const preferences_accels[] = { "<Control>comma", NULL };
   static const char * const sidebar_accels[] = { "F9", NULL };
   static const char * const search_accels[] = { "<Control>f", NULL };
+  static const char * const shortcuts_accels[] = { "<Control>question", NULL };
 
   G_APPLICATION_CLASS (vc_application_parent_class)->startup (app);
 
@@ -174,6 +175,7 @@ vc_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.preferences", preferences_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.toggle-sidebar", sidebar_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.search", search_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.show-help-overlay", shortcuts_accels);
 }
 
 static void

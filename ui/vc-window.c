@@ -596,6 +596,27 @@ show_preferences (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (vc_preferences_window_new (GTK_WINDOW (widget))));
 }
 
+/* The keyboard shortcuts, built the first time they are asked for. */
+static void
+show_shortcuts (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  GtkApplicationWindow *window = GTK_APPLICATION_WINDOW (widget);
+  GtkShortcutsWindow *shortcuts = gtk_application_window_get_help_overlay (window);
+
+  if (shortcuts == NULL)
+    {
+      g_autoptr(GtkBuilder) builder = gtk_builder_new_from_resource (RESOURCE_BASE_PATH "/vc-shortcuts-window.ui");
+
+      shortcuts = GTK_SHORTCUTS_WINDOW (gtk_builder_get_object (builder, "help_overlay"));
+      /* The window takes it over: transient for it, hidden when closed,
+       * destroyed with it. */
+      gtk_application_window_set_help_overlay (window, shortcuts);
+    }
+  gtk_window_present (GTK_WINDOW (shortcuts));
+}
+
 static void
 vc_window_constructed (GObject *object)
 {
@@ -719,6 +740,7 @@ vc_window_class_init (VcWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.choose-model", NULL, choose_model);
   gtk_widget_class_install_action (widget_class, "win.preferences", NULL, show_preferences);
+  gtk_widget_class_install_action (widget_class, "win.show-help-overlay", NULL, show_shortcuts);
   gtk_widget_class_install_action (widget_class, "win.conversation-settings", "x", show_conversation_settings);
   gtk_widget_class_install_action (widget_class, "win.toggle-sidebar", NULL, toggle_sidebar);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_conversations);
