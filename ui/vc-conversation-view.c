@@ -151,7 +151,10 @@ follow_tick (GtkWidget     *widget,
    * window closed, or another conversation emptied it). */
   if (g_list_model_get_n_items (G_LIST_MODEL (self->messages)) == 0)
     goto done;
-  if (gtk_adjustment_get_value (adjustment) < end - 0.5)
+  /* Not laid out yet: nothing to follow this frame. */
+  if (gtk_adjustment_get_upper (adjustment) <= 0)
+    self->follow_frames_still = 0;
+  else if (gtk_adjustment_get_value (adjustment) < end - 0.5)
     {
       gtk_adjustment_set_value (adjustment, end);
       self->follow_frames_still = 0;
@@ -498,6 +501,14 @@ vc_conversation_view_is_busy (VcConversationView *self)
   g_return_val_if_fail (VC_IS_CONVERSATION_VIEW (self), FALSE);
 
   return self->answering != NULL;
+}
+
+gboolean
+vc_conversation_view_is_following (VcConversationView *self)
+{
+  g_return_val_if_fail (VC_IS_CONVERSATION_VIEW (self), FALSE);
+
+  return self->follow_tick != 0;
 }
 
 guint

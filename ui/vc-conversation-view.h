@@ -37,6 +37,8 @@ void     vc_conversation_view_stop    (VcConversationView *self);
 gboolean vc_conversation_view_is_busy (VcConversationView *self);
 /* The messages shown (for tests and accessibility checks). */
 guint    vc_conversation_view_get_n_messages (VcConversationView *self);
+/* Whether the transcript is still being sent to its end, frame by frame. */
+gboolean vc_conversation_view_is_following (VcConversationView *self);
 VcComposer *vc_conversation_view_get_composer (VcConversationView *self);
 
 G_END_DECLS

@@ -10,12 +10,16 @@
  *    (vc-ui-floor.c: what the display and GTK cost by themselves);
  *  - opening the 300-message conversation: from the click to the frame
  *    that shows it;
- *  - while an answer streams into that conversation (the tiny test model,
- *    its context widened so the long conversation fits, answering up to
- *    1,500 tokens on the worker thread): the longest stall of the main
- *    loop (gaps between the dispatches of a 1 ms timer that runs above
- *    the redraw priority, so layout and painting count), how many gaps
- *    pass 16 ms, the longest frame interval, and the stream's tokens/s.
+ *  - while an answer streams into that conversation, twice: first 500
+ *    tokens/s of synthetic Markdown for six seconds (English words, as a
+ *    real model writes them), handed over once a frame through the
+ *    worker's "tokens" signal while the engine prefills the question on
+ *    its threads; then the tiny test model's own answer (its context
+ *    widened so the long conversation fits; up to 1,500 random tokens of
+ *    many scripts, the hardest text to shape and draw). For each: the
+ *    longest stall of the main loop (gaps between the dispatches of a 1 ms
+ *    timer that runs above the redraw priority, so layout and painting
+ *    count), how many gaps pass 16 ms, the frames and their phases.
  *
  * Run under a display: xvfb-run -a _build/tools/ui-bench/vila-chat-ui-bench tests/data
  * With "--starts N" after the folder, it measures cold starts only: N of
@@ -40,6 +44,22 @@
 #define N_MESSAGES 300
 #define STALL_US 16000
 
+/* What one answer's streaming did to the main loop. */
+typedef struct {
+  gint64         start, end;
+  guint          tokens;
+  gint64         longest_stall;
+  guint          stalls;
+  /* Of the stalls over 16 ms: their time, and how much of it the main
+   * thread ran (the rest it waited for a core: the engine's threads
+   * share the two with it). */
+  gint64         stall_wall, stall_cpu;
+  gint64         longest_frame;
+  guint          frames;
+  gint64         layout_total, layout_longest;
+  gint64         paint_total, paint_longest;
+} Stream;
+
 typedef struct {
   VcApplication *app;
   VcWindow      *window;
@@ -51,31 +71,28 @@ typedef struct {
   gint64         first_frame;
   gint64         open_clicked;
   gint64         open_painted;
+  gint64         open_settled;       /* at its end, the page shown */
   gint64         stream_started;
-  gint64         first_token;
-  gint64         stream_ended;
+  gint64         first_token;        /* of the engine's */
 
-  gboolean       measuring;
+  /* The synthetic answer: a frame's share of 500 tokens/s of Markdown,
+   * handed over as the worker hands over the engine's (its "tokens"
+   * signal), while the engine prefills. */
+  guint          synthetic_tick;
+  guint          synthetic_tokens;
+  gboolean       emitting;           /* our own "tokens", not the engine's */
+
+  Stream         synthetic, model;
+  Stream        *current;            /* being measured, or NULL */
   gint64         last_tick;
   gint64         last_tick_cpu;      /* the main thread's CPU time then */
-  gint64         longest_stall;
-  guint          stalls;
-  /* Of the stalls over 16 ms: their time, and how much of it the main
-   * thread ran (the rest it waited for a core: the engine's threads
-   * share the two with it). */
-  gint64         stall_wall, stall_cpu;
   gint64         last_frame;
-  gint64         longest_frame;
-  guint          frames;
   /* Where a frame's time goes: from before-paint to the end of GTK's
    * layout phase (animations, measure, allocate), then to the end of its
    * paint phase (snapshot, render). */
   gint64         frame_start;
   gint64         layout_end;
-  gint64         layout_total, layout_longest;
-  gint64         paint_total, paint_longest;
-  double         tokens_per_second;
-  guint          n_generated_chars;
+  double         tokens_per_second;  /* the engine's */
 } Bench;
 
 static double
@@ -171,6 +188,51 @@ static const char *answer_markdown =
   "```python\nfor photo in photos:\n    print(photo.name)\n```\n\n"
   "The second one was taken last.";
 
+/* The synthetic answer's words, cut as a tokenizer cuts English (a word
+ * with its leading space, long words in two), repeated as needed. */
+#define SYNTHETIC_TOKENS_PER_SECOND 500
+#define SYNTHETIC_SECONDS 6
+static const char *synthetic_markdown =
+  "## What the three photos show\n\n"
+  "The first photo was taken at dawn from the end of the pier. Two fishing boats lie against the "
+  "harbour wall, their masts leaning a little, and the water is *flat and grey* under a pale sky. "
+  "A man in a yellow coat is carrying a crate along the quay.\n\n"
+  "The second photo shows the **same harbour at noon**. The tide has gone out, so the boats rest "
+  "on the mud and the green weed on the lower stones is visible. The shadows are short and the "
+  "light is hard, which washes out the colours of the houses behind.\n\n"
+  "- The lighthouse appears in the third photo only.\n"
+  "- The crate from the first photo is still on the quay in the second.\n"
+  "- A gull sits on the same bollard in all three.\n\n"
+  "To sort photos like these by the time they were taken, read their timestamps:\n\n"
+  "```python\nfor photo in sorted(photos, key=lambda p: p.taken):\n    print(photo.name, photo.taken)\n```\n\n"
+  "Judging by the light and the tide, the order is dawn, noon, then evening, when the lamp of the "
+  "lighthouse is already lit and the boats are afloat again.\n\n";
+
+/* The next synthetic token: its text goes into @out. */
+static void
+next_synthetic_token (guint    index,
+                      GString *out)
+{
+  static GPtrArray *tokens;
+
+  if (tokens == NULL)
+    {
+      const char *p = synthetic_markdown;
+
+      tokens = g_ptr_array_new ();
+      while (*p != '\0')
+        {
+          const char *end = p + 1;
+
+          while (*end != '\0' && *end != ' ' && *end != '\n' && end - p < 6)
+            end++;
+          g_ptr_array_add (tokens, g_strndup (p, end - p));
+          p = end;
+        }
+    }
+  g_string_append (out, tokens->pdata[index % tokens->len]);
+}
+
 static gint64
 fill_store (const char *data_home)
 {
@@ -206,17 +268,63 @@ fill_store (const char *data_home)
 }
 
 static void
+end_synthetic (Bench *bench)
+{
+  if (bench->synthetic_tick == 0)
+    return;
+  gtk_widget_remove_tick_callback (GTK_WIDGET (bench->window), bench->synthetic_tick);
+  bench->synthetic_tick = 0;
+  bench->synthetic.end = g_get_monotonic_time ();
+  bench->current = NULL;
+}
+
+/* Each frame, the tokens due since the last: as the worker does, at most
+ * one handover a frame. */
+static gboolean
+emit_synthetic (GtkWidget     *widget,
+                GdkFrameClock *clock,
+                gpointer       data)
+{
+  Bench *bench = data;
+  gint64 now = g_get_monotonic_time ();
+  guint due = MIN ((now - bench->synthetic.start) * SYNTHETIC_TOKENS_PER_SECOND / G_USEC_PER_SEC,
+                   SYNTHETIC_TOKENS_PER_SECOND * SYNTHETIC_SECONDS);
+  g_autoptr(GString) chunk = g_string_new (NULL);
+
+  for (; bench->synthetic.tokens < due; bench->synthetic.tokens++)
+    next_synthetic_token (bench->synthetic.tokens, chunk);
+  if (chunk->len > 0)
+    {
+      bench->emitting = TRUE;
+      g_signal_emit_by_name (vc_application_get_worker (bench->app), "tokens", bench->long_conversation, chunk->str);
+      bench->emitting = FALSE;
+    }
+  if (due == SYNTHETIC_TOKENS_PER_SECOND * SYNTHETIC_SECONDS)
+    {
+      bench->synthetic_tick = 0;
+      bench->synthetic.end = now;
+      bench->current = NULL;
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
 on_tokens (VcWorker   *worker,
            gint64      conversation,
            const char *text,
            Bench      *bench)
 {
+  if (bench->emitting)
+    return;
   if (bench->first_token == 0)
     {
-      /* From here on the stream is what is measured: before it, the
-       * engine prefills the conversation and nothing on screen changes. */
+      /* From here on the engine's stream is what is measured: before it,
+       * it prefills the conversation (while the synthetic answer streams). */
       bench->first_token = g_get_monotonic_time ();
-      bench->measuring = TRUE;
+      end_synthetic (bench);
+      bench->current = &bench->model;
+      bench->model.start = bench->first_token;
       bench->last_frame = 0;
     }
 }
@@ -236,20 +344,21 @@ measure_tick (gpointer data)
   Bench *bench = data;
   gint64 now = g_get_monotonic_time (), cpu = thread_cpu_us ();
 
-  if (bench->measuring && bench->last_tick != 0)
+  if (bench->current != NULL && bench->last_tick != 0)
     {
+      Stream *stream = bench->current;
       gint64 gap = now - bench->last_tick;
 
-      bench->longest_stall = MAX (bench->longest_stall, gap);
+      stream->longest_stall = MAX (stream->longest_stall, gap);
       if (gap > STALL_US)
         {
-          bench->stalls++;
+          stream->stalls++;
           /* With VC_UI_BENCH_TRACE set, when: to find them in a profile
            * (perf record -k CLOCK_MONOTONIC has the same clock). */
           if (g_getenv ("VC_UI_BENCH_TRACE") != NULL)
             g_printerr ("stall from %.6f to %.6f s\n", bench->last_tick / 1e6, now / 1e6);
-          bench->stall_wall += gap;
-          bench->stall_cpu += cpu - bench->last_tick_cpu;
+          stream->stall_wall += gap;
+          stream->stall_cpu += cpu - bench->last_tick_cpu;
         }
     }
   bench->last_tick = now;
@@ -277,11 +386,11 @@ on_after_paint (GdkFrameClock *clock,
   if (bench->open_clicked != 0 && bench->open_painted == 0 &&
       vc_conversation_view_get_n_messages (bench->view) == N_MESSAGES)
     bench->open_painted = now;
-  if (bench->measuring)
+  if (bench->current != NULL)
     {
       if (bench->last_frame != 0)
-        bench->longest_frame = MAX (bench->longest_frame, now - bench->last_frame);
-      bench->frames++;
+        bench->current->longest_frame = MAX (bench->current->longest_frame, now - bench->last_frame);
+      bench->current->frames++;
     }
   bench->last_frame = now;
 }
@@ -301,12 +410,12 @@ on_layout (GdkFrameClock *clock,
            Bench         *bench)
 {
   bench->layout_end = g_get_monotonic_time ();
-  if (bench->measuring && bench->frame_start != 0)
+  if (bench->current != NULL && bench->frame_start != 0)
     {
       gint64 layout = bench->layout_end - bench->frame_start;
 
-      bench->layout_total += layout;
-      bench->layout_longest = MAX (bench->layout_longest, layout);
+      bench->current->layout_total += layout;
+      bench->current->layout_longest = MAX (bench->current->layout_longest, layout);
     }
 }
 
@@ -314,12 +423,12 @@ static void
 on_paint (GdkFrameClock *clock,
           Bench         *bench)
 {
-  if (bench->measuring && bench->layout_end != 0)
+  if (bench->current != NULL && bench->layout_end != 0)
     {
       gint64 paint = g_get_monotonic_time () - bench->layout_end;
 
-      bench->paint_total += paint;
-      bench->paint_longest = MAX (bench->paint_longest, paint);
+      bench->current->paint_total += paint;
+      bench->current->paint_longest = MAX (bench->current->paint_longest, paint);
     }
 }
 
@@ -338,6 +447,30 @@ on_realize (GtkWidget *widget,
 static gboolean step (gpointer data);
 
 static void
+report_stream (const Stream *stream,
+               const char   *name,
+               double        tokens_per_second)
+{
+  g_print ("%s\n", name);
+  g_print ("%-46s %7.1f s\n", "  streamed for", (stream->end - stream->start) / 1e6);
+  g_print ("%-46s %7.1f tokens/s\n", "  stream rate", tokens_per_second);
+  g_print ("%-46s %7.1f ms\n", "  longest main-loop stall", stream->longest_stall / 1e3);
+  g_print ("%-46s %7u\n", "  main-loop stalls over 16 ms", stream->stalls);
+  if (stream->stalls > 0)
+    g_print ("%-46s %7.0f %%\n", "    of their time, the main thread running", 100.0 * stream->stall_cpu / stream->stall_wall);
+  g_print ("%-46s %7.1f ms\n", "  longest interval between frames", stream->longest_frame / 1e3);
+  g_print ("%-46s %7u\n", "  frames painted", stream->frames);
+  if (stream->frames > 0)
+    {
+      g_print ("%-46s %7.1f ms\n", "  mean interval between frames", (stream->end - stream->start) / 1e3 / stream->frames);
+      g_print ("%-46s %7.1f ms (longest %.1f)\n", "  of a frame: layout phase, mean",
+               stream->layout_total / 1e3 / stream->frames, stream->layout_longest / 1e3);
+      g_print ("%-46s %7.1f ms (longest %.1f)\n", "  of a frame: paint phase, mean",
+               stream->paint_total / 1e3 / stream->frames, stream->paint_longest / 1e3);
+    }
+}
+
+static void
 report (Bench *bench)
 {
   g_print ("\nVILA Chat responsiveness (%d conversations, one of %d messages open)\n", N_CONVERSATIONS, N_MESSAGES);
@@ -354,25 +487,12 @@ report (Bench *bench)
     g_print ("%-46s %7.1f ms\n", "  floor: a bare libadwaita window, the same",
              g_ascii_strtod (g_getenv ("VC_UI_BENCH_FLOOR_MS"), NULL));
   g_print ("%-46s %7.1f ms\n", "open the 300-message conversation", (bench->open_painted - bench->open_clicked) / 1e3);
+  g_print ("%-46s %7.1f ms\n", "  until it shows its end, settled", (bench->open_settled - bench->open_clicked) / 1e3);
   g_print ("%-46s %7.1f s\n", "send to first token (prefill of ~23k tokens)",
            (bench->first_token - bench->stream_started) / 1e6);
-  g_print ("%-46s %7.1f s\n", "answer streamed for", (bench->stream_ended - bench->first_token) / 1e6);
-  g_print ("%-46s %7.1f tokens/s\n", "stream rate (engine, worker thread)", bench->tokens_per_second);
-  g_print ("%-46s %7.1f ms\n", "longest main-loop stall while streaming", bench->longest_stall / 1e3);
-  g_print ("%-46s %7u\n", "main-loop stalls over 16 ms while streaming", bench->stalls);
-  if (bench->stalls > 0)
-    g_print ("%-46s %7.0f %%\n", "  of their time, the main thread running", 100.0 * bench->stall_cpu / bench->stall_wall);
-  g_print ("%-46s %7.1f ms\n", "longest interval between frames, streaming", bench->longest_frame / 1e3);
-  g_print ("%-46s %7.1f ms\n", "mean interval between frames, streaming",
-           bench->frames ? (bench->stream_ended - bench->first_token) / 1e3 / bench->frames : 0.0);
-  g_print ("%-46s %7u\n", "frames painted while streaming", bench->frames);
-  if (bench->frames > 0)
-    {
-      g_print ("%-46s %7.1f ms (longest %.1f)\n", "  of a frame: layout phase, mean",
-               bench->layout_total / 1e3 / bench->frames, bench->layout_longest / 1e3);
-      g_print ("%-46s %7.1f ms (longest %.1f)\n", "  of a frame: paint phase, mean",
-               bench->paint_total / 1e3 / bench->frames, bench->paint_longest / 1e3);
-    }
+  report_stream (&bench->synthetic, "synthetic Markdown answer",
+                 bench->synthetic.tokens * 1e6 / MAX (1, bench->synthetic.end - bench->synthetic.start));
+  report_stream (&bench->model, "the tiny model's answer (tokens of many scripts)", bench->tokens_per_second);
 }
 
 static void
@@ -415,19 +535,34 @@ step (gpointer data)
     }
   if (bench->open_painted == 0)
     return G_SOURCE_CONTINUE;
+  /* Someone opening a conversation reads before they type: the question
+   * goes once the transcript is at its end and the page has faded in. */
+  if (bench->open_settled == 0)
+    {
+      GtkStack *stack = GTK_STACK (gtk_widget_get_ancestor (GTK_WIDGET (view), GTK_TYPE_STACK));
+
+      if (vc_conversation_view_is_following (view) || gtk_stack_get_transition_running (stack))
+        return G_SOURCE_CONTINUE;
+      bench->open_settled = g_get_monotonic_time ();
+    }
   if (bench->stream_started == 0)
     {
       vc_composer_set_text (vc_conversation_view_get_composer (view), "Tell me a long story about this harbour.");
       g_signal_connect (vc_application_get_worker (bench->app), "tokens", G_CALLBACK (on_tokens), bench);
       bench->stream_started = g_get_monotonic_time ();
       vc_conversation_view_send (view);
+      /* The answer is begun (its row made) at once for words alone. */
+      bench->synthetic.start = g_get_monotonic_time ();
+      bench->current = &bench->synthetic;
+      bench->last_frame = 0;
+      bench->synthetic_tick = gtk_widget_add_tick_callback (GTK_WIDGET (bench->window), emit_synthetic, bench, NULL);
       return G_SOURCE_CONTINUE;
     }
   if (vc_conversation_view_is_busy (view))
     return G_SOURCE_CONTINUE;
 
-  bench->stream_ended = g_get_monotonic_time ();
-  bench->measuring = FALSE;
+  bench->model.end = g_get_monotonic_time ();
+  bench->current = NULL;
   {
     VcStore *store = vc_application_get_store (bench->app, NULL);
     g_autoptr(GPtrArray) messages = vc_store_list_messages (store, bench->long_conversation, NULL);
