@@ -3,6 +3,8 @@
  * actions and shortcuts, the About window, --model, the remembered size. */
 #include "config.h"
 
+#include <epoxy/gl.h>
+
 #include <string.h>
 
 #include "vc-application.h"
@@ -19,6 +21,7 @@
 
 static VcApplication *app;
 static const char *data_dir;
+static gboolean renderer_chosen_outside;  /* GSK_RENDERER set for the tests */
 
 static void
 iterate_until (gboolean (*done) (gpointer), gpointer data)
@@ -1116,6 +1119,47 @@ test_long_conversation (void)
   close_window (GTK_WINDOW (window));
 }
 
+/* Where GL is Mesa's software rasteriser (as under Xvfb), the window
+ * draws with cairo, and the next start will know it before GTK starts
+ * (vc-software-gl.c). */
+static void
+test_software_gl_draws_with_cairo (void)
+{
+  g_autoptr(GdkGLContext) context = gdk_display_create_gl_context (gdk_display_get_default (), NULL);
+  g_autofree char *renderer = NULL;
+  VcWindow *window;
+
+  if (renderer_chosen_outside)
+    {
+      g_test_skip ("GSK_RENDERER chooses the renderer here");
+      return;
+    }
+  if (context == NULL || !gdk_gl_context_realize (context, NULL))
+    {
+      g_test_skip ("no GL here");
+      return;
+    }
+  gdk_gl_context_make_current (context);
+  renderer = g_strdup ((const char *) glGetString (GL_RENDERER));
+  gdk_gl_context_clear_current ();
+  if (renderer == NULL || strstr (renderer, "llvmpipe") == NULL)
+    {
+      g_test_skip ("GL here is not Mesa's llvmpipe");
+      return;
+    }
+  window = open_main_window ();
+  g_assert_true (GSK_IS_CAIRO_RENDERER (gtk_native_get_renderer (GTK_NATIVE (window))));
+  close_window (GTK_WINDOW (window));
+  {
+    g_autofree char *path = g_build_filename (g_get_user_cache_dir (), "vila-chat", "gl-renderer", NULL);
+    g_autofree char *remembered = NULL;
+
+    g_assert_true (g_file_get_contents (path, &remembered, NULL, NULL));
+    g_assert_true (g_str_has_prefix (remembered, "software\n"));
+    g_assert_nonnull (strstr (remembered, renderer));
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1124,9 +1168,12 @@ main (int    argc,
   g_autofree char *data_home = NULL;
   int status;
 
+  renderer_chosen_outside = g_getenv ("GSK_RENDERER") != NULL;
+
   /* The chat database of the tests, not the user's. */
   data_home = g_dir_make_tmp ("vila-window-XXXXXX", NULL);
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+  g_setenv ("XDG_CACHE_HOME", data_home, TRUE);
   gtk_test_init (&argc, &argv, NULL);
   if (argc < 2)
     g_error ("usage: %s TESTS-DATA-DIR", argv[0]);
@@ -1152,6 +1199,7 @@ main (int    argc,
   g_test_add_func ("/window/drop-on-ready", test_drop_on_ready);
   g_test_add_func ("/window/many-conversations", test_many_conversations);
   g_test_add_func ("/window/long-conversation", test_long_conversation);
+  g_test_add_func ("/window/software-gl-draws-with-cairo", test_software_gl_draws_with_cairo);
 
   status = g_test_run ();
   g_object_unref (app);

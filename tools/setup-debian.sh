@@ -7,7 +7,7 @@
 VC_BUILD_PACKAGES="
   ca-certificates gcc libc6-dev pkg-config meson ninja-build
   libglib2.0-dev libglib2.0-dev-bin libglib2.0-bin
-  libgtk-4-dev libadwaita-1-dev libgdk-pixbuf-2.0-dev
+  libgtk-4-dev libepoxy-dev libadwaita-1-dev libgdk-pixbuf-2.0-dev
   libjson-glib-dev libsqlite3-dev libsoup-3.0-dev libmd4c-dev
   libopenblas0
   gettext desktop-file-utils appstream

@@ -7,6 +7,7 @@
 #include <locale.h>
 
 #include "vc-application.h"
+#include "vc-software-gl.h"
 #include "vila.h"
 
 int
@@ -16,6 +17,7 @@ main (int    argc,
   g_autoptr(VcApplication) app = NULL;
 
   vila_init ();
+  vc_software_gl_apply_remembered ();
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

@@ -7,6 +7,7 @@
 
 #include "vc-application.h"
 #include "vc-metainfo.h"
+#include "vc-software-gl.h"
 #include "vc-window.h"
 
 struct _VcApplication
@@ -166,6 +167,7 @@ vc_application_startup (GApplication *app)
   static const char * const shortcuts_accels[] = { "<Control>question", NULL };
 
   G_APPLICATION_CLASS (vc_application_parent_class)->startup (app);
+  vc_software_gl_check ();
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions,
                                    G_N_ELEMENTS (app_actions), app);
