@@ -476,8 +476,8 @@ report (Bench *bench)
 {
   g_print ("\nVILA Chat responsiveness (%d conversations, one of %d messages open)\n", N_CONVERSATIONS, N_MESSAGES);
   g_print ("%-46s %10s\n", "measure", "value");
-  /* Under Xvfb GL is Mesa's llvmpipe: frames are rasterised on the same two
-   * cores (GSK_RENDERER=cairo leaves the main thread's own work). */
+  /* Under Xvfb GL is Mesa's llvmpipe, where the application chooses cairo
+   * (vc-software-gl.c) unless GSK_RENDERER says otherwise. */
   if (bench->window != NULL && gtk_native_get_renderer (GTK_NATIVE (bench->window)) != NULL)
     g_print ("%-46s %s\n", "renderer", G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (bench->window))));
   if (bench->exec_to_main_ms >= 0)
