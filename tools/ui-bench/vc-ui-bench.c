@@ -668,11 +668,11 @@ prepare_and_restart (char **argv)
   double floor_ms;
 
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
-  g_setenv ("XDG_CACHE_HOME", data_home, TRUE);
   g_setenv ("VC_UI_BENCH_MODEL", model, TRUE);
   g_setenv ("VC_UI_BENCH_CONVERSATION", long_one, TRUE);
   /* One start first, as a user has started the application before: what
-   * it remembers (vc-software-gl.c) and the files it reads are there. */
+   * it remembers (vc-software-gl.c, in the user's cache folder, as Mesa's
+   * compiled shaders are) and the files it reads are there. */
   {
     char *warm_argv[] = { argv[0], argv[1], NULL };
 
