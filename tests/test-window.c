@@ -15,6 +15,7 @@
 #include "vc-preferences-window.h"
 #include "vc-message-widget.h"
 #include "vc-sidebar.h"
+#include "vc-software-gl.h"
 #include "vc-streaming-text.h"
 #include "vc-window.h"
 #include "vila-test-util.h"
@@ -22,6 +23,7 @@
 static VcApplication *app;
 static const char *data_dir;
 static gboolean renderer_chosen_outside;  /* GSK_RENDERER set for the tests */
+static gboolean software_gl_seen;         /* GL here is Mesa's llvmpipe */
 
 static void
 iterate_until (gboolean (*done) (gpointer), gpointer data)
@@ -1147,6 +1149,7 @@ test_software_gl_draws_with_cairo (void)
       g_test_skip ("GL here is not Mesa's llvmpipe");
       return;
     }
+  software_gl_seen = TRUE;
   window = open_main_window ();
   g_assert_true (GSK_IS_CAIRO_RENDERER (gtk_native_get_renderer (GTK_NATIVE (window))));
   close_window (GTK_WINDOW (window));
@@ -1160,24 +1163,61 @@ test_software_gl_draws_with_cairo (void)
   }
 }
 
+/* The next start on the same machine: what the first found out is applied
+ * before GTK starts, and GTK then prepares no GL at all. */
+static void
+test_software_gl_remembered (void)
+{
+  g_autoptr(GdkGLContext) context = NULL;
+  VcWindow *window;
+
+  if (!g_test_subprocess ())
+    {
+      if (!software_gl_seen)
+        {
+          g_test_skip ("GL here is not Mesa's llvmpipe (or GSK_RENDERER is set)");
+          return;
+        }
+      /* Set by the first start (this process's), not by whoever ran us. */
+      g_unsetenv ("GSK_RENDERER");
+      g_test_trap_subprocess (NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  g_assert_cmpstr (g_getenv ("GSK_RENDERER"), ==, "cairo");
+  g_assert_nonnull (strstr (g_getenv ("GDK_DEBUG"), "gl-disable"));
+  context = gdk_display_create_gl_context (gdk_display_get_default (), NULL);
+  g_assert_true (context == NULL || !gdk_gl_context_realize (context, NULL));
+  window = open_main_window ();
+  g_assert_true (GSK_IS_CAIRO_RENDERER (gtk_native_get_renderer (GTK_NATIVE (window))));
+  close_window (GTK_WINDOW (window));
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *data_home = NULL;
+  gboolean own_home = g_getenv ("VC_TEST_HOME") == NULL;
   int status;
 
   renderer_chosen_outside = g_getenv ("GSK_RENDERER") != NULL;
 
-  /* The chat database of the tests, not the user's. */
-  data_home = g_dir_make_tmp ("vila-window-XXXXXX", NULL);
+  /* The chat database of the tests, not the user's; a subprocess of a
+   * test works in its parent's. */
+  data_home = own_home ? g_dir_make_tmp ("vila-window-XXXXXX", NULL) : g_strdup (g_getenv ("VC_TEST_HOME"));
+  g_setenv ("VC_TEST_HOME", data_home, TRUE);
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
   g_setenv ("XDG_CACHE_HOME", data_home, TRUE);
+  /* As the application's main() does. */
+  vc_software_gl_apply_remembered ();
   gtk_test_init (&argc, &argv, NULL);
-  if (argc < 2)
+  /* A subprocess of a test is given its parent's folder by the environment. */
+  if (argc >= 2)
+    g_setenv ("VC_TEST_DATA_DIR", argv[1], TRUE);
+  if ((data_dir = g_getenv ("VC_TEST_DATA_DIR")) == NULL)
     g_error ("usage: %s TESTS-DATA-DIR", argv[0]);
-  data_dir = argv[1];
 
   app = vc_application_new ();
   /* No D-Bus name: tests may run beside a real instance. */
@@ -1200,9 +1240,11 @@ main (int    argc,
   g_test_add_func ("/window/many-conversations", test_many_conversations);
   g_test_add_func ("/window/long-conversation", test_long_conversation);
   g_test_add_func ("/window/software-gl-draws-with-cairo", test_software_gl_draws_with_cairo);
+  g_test_add_func ("/window/software-gl-remembered", test_software_gl_remembered);
 
   status = g_test_run ();
   g_object_unref (app);
-  vila_test_remove_tree (data_home);
+  if (own_home)
+    vila_test_remove_tree (data_home);
   return status;
 }

@@ -12,9 +12,14 @@
  * and is left to do so.
  *
  * Finding out takes a GL context of our own (some 6-8 ms at start-up with
- * llvmpipe), so the answer is kept in the user's cache folder: the next
- * start applies it before GTK starts, and checks it again after its first
- * frame.
+ * llvmpipe), so the answer is kept in the user's cache folder, beside what
+ * the machine showed of its graphics then (its DRM and NVIDIA device nodes
+ * and the kind of session). A start that finds the same applies it before
+ * GTK starts, and where GL is software it also keeps GDK from preparing GL
+ * at all (GDK_DEBUG=gl-disable): loading Mesa and making its context is
+ * ~75 ms of a ~280 ms start here, for nothing once cairo draws. A start
+ * that finds something else (a driver installed, another session) finds
+ * out again; one with hardware GL checks again after its first frame.
  */
 #define G_LOG_DOMAIN "vc-software-gl"
 
@@ -37,6 +42,27 @@ typedef enum {
 static const char * const kind_names[] = { "unknown", "hardware", "software" };
 static GlKind remembered = GL_UNKNOWN;
 static gboolean chosen_outside;   /* GSK_RENDERER was set when we started */
+static gboolean gl_disabled;      /* by us, for this run */
+
+/* What the machine shows of its graphics without loading any of it: the
+ * kind of session and the device nodes of GPU drivers. */
+static char *
+graphics_fingerprint (void)
+{
+  GString *print = g_string_new (g_getenv ("WAYLAND_DISPLAY") ? "wayland" : "x11");
+  g_autoptr(GDir) dri = g_dir_open ("/dev/dri", 0, NULL);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  while (dri != NULL && (name = g_dir_read_name (dri)) != NULL)
+    g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+  for (guint i = 0; i < names->len; i++)
+    g_string_append_printf (print, " %s", (char *) names->pdata[i]);
+  if (g_file_test ("/dev/nvidiactl", G_FILE_TEST_EXISTS))
+    g_string_append (print, " nvidiactl");
+  return g_string_free (print, FALSE);
+}
 
 static char *
 memory_path (void)
@@ -44,17 +70,23 @@ memory_path (void)
   return g_build_filename (g_get_user_cache_dir (), "vila-chat", "gl-renderer", NULL);
 }
 
+/* What was found last, where the machine still shows the same graphics. */
 static GlKind
 read_memory (void)
 {
   g_autofree char *path = memory_path ();
   g_autofree char *contents = NULL;
+  g_autofree char *fingerprint = graphics_fingerprint ();
+  g_auto(GStrv) lines = NULL;
 
   if (!g_file_get_contents (path, &contents, NULL, NULL))
     return GL_UNKNOWN;
-  if (g_str_has_prefix (contents, "software\n"))
+  lines = g_strsplit (contents, "\n", 4);
+  if (g_strv_length (lines) < 3 || g_strcmp0 (lines[2], fingerprint) != 0)
+    return GL_UNKNOWN;
+  if (g_str_equal (lines[0], "software"))
     return GL_SOFTWARE;
-  if (g_str_has_prefix (contents, "hardware\n"))
+  if (g_str_equal (lines[0], "hardware"))
     return GL_HARDWARE;
   return GL_UNKNOWN;
 }
@@ -65,7 +97,8 @@ write_memory (GlKind      kind,
 {
   g_autofree char *path = memory_path ();
   g_autofree char *folder = g_path_get_dirname (path);
-  g_autofree char *contents = g_strdup_printf ("%s\n%s\n", kind_names[kind], renderer ? renderer : "");
+  g_autofree char *fingerprint = graphics_fingerprint ();
+  g_autofree char *contents = g_strdup_printf ("%s\n%s\n%s\n", kind_names[kind], renderer ? renderer : "", fingerprint);
   g_autoptr(GError) error = NULL;
 
   if (g_mkdir_with_parents (folder, 0700) != 0 || !g_file_set_contents (path, contents, -1, &error))
@@ -120,7 +153,15 @@ vc_software_gl_apply_remembered (void)
     return;
   remembered = read_memory ();
   if (remembered == GL_SOFTWARE)
-    g_setenv ("GSK_RENDERER", "cairo", TRUE);
+    {
+      const char *debug = g_getenv ("GDK_DEBUG");
+      g_autofree char *with_gl_disabled = debug && *debug ? g_strconcat (debug, ":gl-disable", NULL)
+                                                            : g_strdup ("gl-disable");
+
+      g_setenv ("GSK_RENDERER", "cairo", TRUE);
+      g_setenv ("GDK_DEBUG", with_gl_disabled, TRUE);
+      gl_disabled = TRUE;
+    }
 #endif
 }
 
@@ -135,7 +176,9 @@ void
 vc_software_gl_check (void)
 {
 #if !GTK_CHECK_VERSION (4, 14, 0)
-  if (chosen_outside)
+  /* GL is off for this run: what was found holds while the machine shows
+   * the same graphics. */
+  if (chosen_outside || gl_disabled)
     return;
   if (remembered != GL_UNKNOWN)
     {

@@ -10,8 +10,9 @@ G_BEGIN_DECLS
  * Chat's windows with its cairo renderer, unless GSK_RENDERER says
  * otherwise (vc-software-gl.c says why). */
 
-/* What the last run found, applied: call at the start of main(), before
- * any thread runs (it may set GSK_RENDERER). */
+/* What the last run found, applied where the machine shows the same
+ * graphics: call at the start of main(), before any thread runs (it may
+ * set GSK_RENDERER and GDK_DEBUG). */
 void vc_software_gl_apply_remembered (void);
 /* After gtk_init(), before a window is shown: with nothing remembered,
  * finds out now (and applies it); otherwise checks again once the window
