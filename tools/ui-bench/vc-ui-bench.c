@@ -29,6 +29,7 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -55,6 +56,9 @@ typedef struct {
    * thread ran (the rest it waited for a core: the engine's threads
    * share the two with it). */
   gint64         stall_wall, stall_cpu;
+  /* Of those stalls, how many the hypervisor took a processor away during
+   * (steal time in /proc/stat grew): the virtual machine's, not ours. */
+  guint          stalls_with_steal;
   gint64         longest_frame;
   guint          frames;
   gint64         layout_total, layout_longest;
@@ -87,6 +91,8 @@ typedef struct {
   Stream        *current;            /* being measured, or NULL */
   gint64         last_tick;
   gint64         last_tick_cpu;      /* the main thread's CPU time then */
+  gint64         last_tick_steal;    /* the machine's steal time then, 1/100 s */
+  int            proc_stat;          /* open on /proc/stat, or -1 */
   gint64         last_frame;
   /* Where a frame's time goes: from before-paint to the end of GTK's
    * layout phase (animations, measure, allocate), then to the end of its
@@ -339,11 +345,35 @@ thread_cpu_us (void)
   return now.tv_sec * G_GINT64_CONSTANT (1000000) + now.tv_nsec / 1000;
 }
 
+/* The time the hypervisor ran other guests instead of this machine's
+ * processors, in 1/100 s ("steal" of /proc/stat's first line); -1 where
+ * unknown. */
+static gint64
+steal_time (Bench *bench)
+{
+  char line[512];
+  ssize_t length;
+  char **fields;
+  gint64 steal = -1;
+
+  if (bench->proc_stat < 0 || (length = pread (bench->proc_stat, line, sizeof line - 1, 0)) <= 0)
+    return -1;
+  line[length] = '\0';
+  line[strcspn (line, "\n")] = '\0';
+  fields = g_strsplit_set (line, " ", -1);
+  /* "cpu", "", user, nice, system, idle, iowait, irq, softirq, steal */
+  if (g_strv_length (fields) > 9)
+    steal = g_ascii_strtoll (fields[9], NULL, 10);
+  g_strfreev (fields);
+  return steal;
+}
+
 static gboolean
 measure_tick (gpointer data)
 {
   Bench *bench = data;
   gint64 now = g_get_monotonic_time (), cpu = thread_cpu_us ();
+  gint64 steal = bench->current != NULL ? steal_time (bench) : -1;
 
   if (bench->current != NULL && bench->last_tick != 0)
     {
@@ -360,10 +390,13 @@ measure_tick (gpointer data)
             g_printerr ("stall from %.6f to %.6f s\n", bench->last_tick / 1e6, now / 1e6);
           stream->stall_wall += gap;
           stream->stall_cpu += cpu - bench->last_tick_cpu;
+          if (steal >= 0 && bench->last_tick_steal >= 0 && steal > bench->last_tick_steal)
+            stream->stalls_with_steal++;
         }
     }
   bench->last_tick = now;
   bench->last_tick_cpu = cpu;
+  bench->last_tick_steal = steal;
   return G_SOURCE_CONTINUE;
 }
 
@@ -458,7 +491,10 @@ report_stream (const Stream *stream,
   g_print ("%-46s %7.1f ms\n", "  longest main-loop stall", stream->longest_stall / 1e3);
   g_print ("%-46s %7u\n", "  main-loop stalls over 16 ms", stream->stalls);
   if (stream->stalls > 0)
-    g_print ("%-46s %7.0f %%\n", "    of their time, the main thread running", 100.0 * stream->stall_cpu / stream->stall_wall);
+    {
+      g_print ("%-46s %7.0f %%\n", "    of their time, the main thread running", 100.0 * stream->stall_cpu / stream->stall_wall);
+      g_print ("%-46s %7u\n", "    with the hypervisor's steal time growing", stream->stalls_with_steal);
+    }
   g_print ("%-46s %7.1f ms\n", "  longest interval between frames", stream->longest_frame / 1e3);
   g_print ("%-46s %7u\n", "  frames painted", stream->frames);
   if (stream->frames > 0)
@@ -734,6 +770,8 @@ main (int    argc,
   g_application_set_flags (G_APPLICATION (bench.app),
                            g_application_get_flags (G_APPLICATION (bench.app)) | G_APPLICATION_NON_UNIQUE);
   g_signal_connect (bench.app, "window-added", G_CALLBACK (on_window_added), &bench);
+  bench.proc_stat = open ("/proc/stat", O_RDONLY | O_CLOEXEC);
+  bench.last_tick_steal = -1;
   g_timeout_add_full (G_PRIORITY_DEFAULT, 1, measure_tick, &bench, NULL);
   g_timeout_add (5, step, &bench);
   app_argv[0] = argv[0];
