@@ -233,6 +233,30 @@ test_streaming_text (void)
   g_object_unref (view);
 }
 
+/* The main loop run for @ms milliseconds. */
+static void
+wait_ms (int ms)
+{
+  gint64 until = g_get_monotonic_time () + ms * G_TIME_SPAN_MILLISECOND;
+
+  while (g_get_monotonic_time () < until)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static int
+height_at (GtkWidget *widget,
+           int        width)
+{
+  int height;
+
+  gtk_widget_measure (widget, GTK_ORIENTATION_VERTICAL, width, &height, NULL, NULL, NULL);
+  gtk_widget_allocate (widget, width, height, -1, NULL);
+  return height;
+}
+
 /* What @snapshot holds, drawn into pixels of @width by @height. */
 static cairo_surface_t *
 draw_snapshot (GtkSnapshot *snapshot,
@@ -257,6 +281,8 @@ draw_widget (GtkWidget *widget,
   GtkSnapshot *snapshot = gtk_snapshot_new ();
   int height;
 
+  /* A taller text asks for its height within a tenth of a second. */
+  wait_ms (150);
   gtk_widget_measure (widget, GTK_ORIENTATION_VERTICAL, width, &height, NULL, NULL, NULL);
   gtk_widget_allocate (widget, width, height, -1, NULL);
   GTK_WIDGET_GET_CLASS (widget)->snapshot (widget, snapshot);
@@ -360,6 +386,43 @@ test_frozen_lines (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Growing text asks for its new height at once, then at most ten times a
+ * second: lines started in between wait for the next (GTK 4.8 lays the
+ * whole window out again for each). */
+static void
+test_streaming_text_resizes (void)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *text = vc_streaming_text_new ();
+  g_autoptr(GString) words = g_string_new ("The harbour at dawn.");
+  int one_line, two_lines, three_lines;
+
+  gtk_window_set_child (GTK_WINDOW (window), text);
+  vc_streaming_text_set (VC_STREAMING_TEXT (text), words->str, FALSE);
+  one_line = height_at (text, 300);
+  wait_ms (150);
+
+  /* A second line, a while after the first: asked for at once. */
+  g_string_append (words, "\nTwo fishing boats.");
+  vc_streaming_text_set (VC_STREAMING_TEXT (text), words->str, FALSE);
+  two_lines = height_at (text, 300);
+  g_assert_cmpint (two_lines, >, one_line);
+
+  /* A third straight after: the height stays until the tenth of a second
+   * is over, then grows. */
+  g_string_append (words, "\nA lighthouse.");
+  vc_streaming_text_set (VC_STREAMING_TEXT (text), words->str, FALSE);
+  g_assert_cmpint (height_at (text, 300), ==, two_lines);
+  wait_ms (150);
+  three_lines = height_at (text, 300);
+  g_assert_cmpint (three_lines, >, two_lines);
+
+  /* Shorter: at once. */
+  vc_streaming_text_set (VC_STREAMING_TEXT (text), "The harbour at dawn.", FALSE);
+  g_assert_cmpint (height_at (text, 300), ==, one_line);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -368,5 +431,6 @@ main (int    argc,
   g_test_add_func ("/markdown-view/streaming", test_streaming);
   g_test_add_func ("/markdown-view/streaming-text", test_streaming_text);
   g_test_add_func ("/markdown-view/frozen-lines", test_frozen_lines);
+  g_test_add_func ("/markdown-view/streaming-text-resizes", test_streaming_text_resizes);
   return g_test_run ();
 }

@@ -30,6 +30,14 @@
 /* The tail's lines but the last are frozen once it holds this much. */
 #define TAIL_BYTES 240
 
+/* A taller text asks for its new height at most this often. GTK 4.8 takes
+ * every resize up to the window, which lays itself out again (2-3 ms a
+ * time on the 2-core VM), and the transcript following the answer then
+ * scrolls, so the whole of it is drawn again (as long again, with cairo);
+ * at 500 tokens/s of English that was some 20 times a second. Words that
+ * start a new line wait up to this long to be shown, clipped meanwhile. */
+#define RESIZE_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
+
 /* Complete lines of the text, laid out once. */
 typedef struct {
   PangoLayout *layout;
@@ -51,6 +59,9 @@ struct _VcStreamingText
   PangoLayout   *tail;           /* plain after them; NULL until set */
   int            layout_width;   /* Pango units, -1 for none */
   guint          context_serial; /* of the widget's Pango context when made */
+
+  gint64         last_resize;    /* when it last asked for a new height */
+  guint          resize_id;      /* a height asked for later */
 };
 
 G_DEFINE_FINAL_TYPE (VcStreamingText, vc_streaming_text, GTK_TYPE_WIDGET)
@@ -260,6 +271,32 @@ vc_streaming_text_snapshot (GtkWidget   *widget,
 }
 
 static void
+ask_for_height (VcStreamingText *self)
+{
+  self->last_resize = g_get_monotonic_time ();
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+}
+
+static gboolean
+ask_for_height_later (gpointer data)
+{
+  VcStreamingText *self = data;
+
+  self->resize_id = 0;
+  ask_for_height (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+vc_streaming_text_dispose (GObject *object)
+{
+  VcStreamingText *self = VC_STREAMING_TEXT (object);
+
+  g_clear_handle_id (&self->resize_id, g_source_remove);
+  G_OBJECT_CLASS (vc_streaming_text_parent_class)->dispose (object);
+}
+
+static void
 vc_streaming_text_finalize (GObject *object)
 {
   VcStreamingText *self = VC_STREAMING_TEXT (object);
@@ -277,6 +314,7 @@ vc_streaming_text_class_init (VcStreamingTextClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  G_OBJECT_CLASS (klass)->dispose = vc_streaming_text_dispose;
   G_OBJECT_CLASS (klass)->finalize = vc_streaming_text_finalize;
   widget_class->measure = vc_streaming_text_measure;
   widget_class->get_request_mode = vc_streaming_text_get_request_mode;
@@ -293,6 +331,8 @@ vc_streaming_text_init (VcStreamingText *self)
   g_array_set_clear_func (self->frozen, (GDestroyNotify) frozen_lines_clear);
   self->plain = g_strdup ("");
   self->layout_width = -1;
+  /* Lines below the height it was given wait, unseen, for the next. */
+  gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
 }
 
 GtkWidget *
@@ -366,8 +406,20 @@ vc_streaming_text_set (VcStreamingText *self,
     }
   if (after == before)
     gtk_widget_queue_draw (GTK_WIDGET (self));
+  else if (after < before || g_get_monotonic_time () - self->last_resize >= RESIZE_INTERVAL_US)
+    {
+      g_clear_handle_id (&self->resize_id, g_source_remove);
+      ask_for_height (self);
+    }
   else
-    gtk_widget_queue_resize (GTK_WIDGET (self));
+    {
+      /* Taller again soon after: the words that fit are drawn now. */
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+      if (self->resize_id == 0)
+        self->resize_id = g_timeout_add_full (G_PRIORITY_DEFAULT,
+                                              (RESIZE_INTERVAL_US - (g_get_monotonic_time () - self->last_resize)) / 1000 + 1,
+                                              ask_for_height_later, self, NULL);
+    }
 }
 
 const char *
