@@ -37,6 +37,8 @@
  * at 500 tokens/s of English that was some 20 times a second. Words that
  * start a new line wait up to this long to be shown, clipped meanwhile. */
 #define RESIZE_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
+/* Pixels of ink drawn above its top, as accents may reach. */
+#define INK_MARGIN 32
 
 /* Complete lines of the text, laid out once. */
 typedef struct {
@@ -254,6 +256,11 @@ vc_streaming_text_snapshot (GtkWidget   *widget,
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), &color);
 #endif
   lay_out_at (self, gtk_widget_get_width (widget));
+  /* Lines below the height it was given wait, unseen, for the next; the
+   * ink of glyphs may still reach past its other edges, as a label's does. */
+  gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (-gtk_widget_get_width (widget), -INK_MARGIN,
+                                                          3 * gtk_widget_get_width (widget),
+                                                          gtk_widget_get_height (widget) + INK_MARGIN));
   for (guint i = 0; i < self->frozen->len; i++)
     {
       FrozenLines *lines = &g_array_index (self->frozen, FrozenLines, i);
@@ -268,6 +275,7 @@ vc_streaming_text_snapshot (GtkWidget   *widget,
   gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (0, (float) y / PANGO_SCALE));
   gtk_snapshot_append_layout (snapshot, self->tail, &color);
   gtk_snapshot_restore (snapshot);
+  gtk_snapshot_pop (snapshot);
 }
 
 static void
@@ -331,8 +339,6 @@ vc_streaming_text_init (VcStreamingText *self)
   g_array_set_clear_func (self->frozen, (GDestroyNotify) frozen_lines_clear);
   self->plain = g_strdup ("");
   self->layout_width = -1;
-  /* Lines below the height it was given wait, unseen, for the next. */
-  gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
 }
 
 GtkWidget *
