@@ -1191,6 +1191,17 @@ test_software_gl_remembered (void)
   window = open_main_window ();
   g_assert_true (GSK_IS_CAIRO_RENDERER (gtk_native_get_renderer (GTK_NATIVE (window))));
   close_window (GTK_WINDOW (window));
+
+  /* Programs it starts (an image viewer) do not inherit its choice. */
+  {
+    g_autoptr(GAppLaunchContext) launch = g_app_launch_context_new ();
+    g_auto(GStrv) environment = NULL;
+
+    vc_software_gl_clean_launch_context (launch);
+    environment = g_app_launch_context_get_environment (launch);
+    g_assert_null (g_environ_getenv (environment, "GSK_RENDERER"));
+    g_assert_null (g_environ_getenv (environment, "GDK_DEBUG"));
+  }
 }
 
 int

@@ -43,6 +43,7 @@ static const char * const kind_names[] = { "unknown", "hardware", "software" };
 static GlKind remembered = GL_UNKNOWN;
 static gboolean chosen_outside;   /* GSK_RENDERER was set when we started */
 static gboolean gl_disabled;      /* by us, for this run */
+static char *given_gdk_debug;     /* GDK_DEBUG as we were given it, or NULL */
 
 /* What the machine shows of its graphics without loading any of it: the
  * kind of session and the device nodes of GPU drivers. */
@@ -158,11 +159,28 @@ vc_software_gl_apply_remembered (void)
       g_autofree char *with_gl_disabled = debug && *debug ? g_strconcat (debug, ":gl-disable", NULL)
                                                             : g_strdup ("gl-disable");
 
+      given_gdk_debug = g_strdup (debug);
       g_setenv ("GSK_RENDERER", "cairo", TRUE);
       g_setenv ("GDK_DEBUG", with_gl_disabled, TRUE);
       gl_disabled = TRUE;
     }
 #endif
+}
+
+void
+vc_software_gl_clean_launch_context (GAppLaunchContext *context)
+{
+  g_return_if_fail (G_IS_APP_LAUNCH_CONTEXT (context));
+
+  if (chosen_outside || g_getenv ("GSK_RENDERER") == NULL)
+    return;
+  g_app_launch_context_unsetenv (context, "GSK_RENDERER");
+  if (!gl_disabled)
+    return;
+  if (given_gdk_debug != NULL)
+    g_app_launch_context_setenv (context, "GDK_DEBUG", given_gdk_debug);
+  else
+    g_app_launch_context_unsetenv (context, "GDK_DEBUG");
 }
 
 static gboolean

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -18,5 +18,8 @@ void vc_software_gl_apply_remembered (void);
  * finds out now (and applies it); otherwise checks again once the window
  * is drawn, for the next run. */
 void vc_software_gl_check            (void);
+/* Programs started with @context get the environment VILA Chat was given:
+ * the renderer it chose is its own affair. */
+void vc_software_gl_clean_launch_context (GAppLaunchContext *context);
 
 G_END_DECLS
