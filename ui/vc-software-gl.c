@@ -12,8 +12,8 @@
  * and is left to do so.
  *
  * Finding out takes a GL context of our own (some 6-8 ms at start-up with
- * llvmpipe), so the answer is kept in the user's cache folder, beside what
- * the machine showed of its graphics then (its DRM and NVIDIA device nodes
+ * llvmpipe), so the answer is kept in the user's cache folder
+ * (app/vc-gl-memory.c), beside what the machine showed of its graphics then (its DRM and NVIDIA device nodes
  * and the kind of session). A start that finds the same applies it before
  * GTK starts, and where GL is software it also keeps GDK from preparing GL
  * at all (GDK_DEBUG=gl-disable): loading Mesa and making its context is
@@ -25,86 +25,18 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <string.h>
 
 #include <epoxy/gl.h>
 #include <gtk/gtk.h>
 
+#include "vc-gl-memory.h"
 #include "vc-software-gl.h"
 
-typedef enum {
-  GL_UNKNOWN,
-  GL_HARDWARE,
-  GL_SOFTWARE,
-} GlKind;
-
-static const char * const kind_names[] = { "unknown", "hardware", "software" };
-static GlKind remembered = GL_UNKNOWN;
+static VcGlKind remembered = VC_GL_UNKNOWN;
 static gboolean chosen_outside;   /* GSK_RENDERER was set when we started */
 static gboolean gl_disabled;      /* by us, for this run */
 static char *given_gdk_debug;     /* GDK_DEBUG as we were given it, or NULL */
-
-/* What the machine shows of its graphics without loading any of it: the
- * kind of session and the device nodes of GPU drivers. */
-static char *
-graphics_fingerprint (void)
-{
-  GString *print = g_string_new (g_getenv ("WAYLAND_DISPLAY") ? "wayland" : "x11");
-  g_autoptr(GDir) dri = g_dir_open ("/dev/dri", 0, NULL);
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  const char *name;
-
-  while (dri != NULL && (name = g_dir_read_name (dri)) != NULL)
-    g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
-  for (guint i = 0; i < names->len; i++)
-    g_string_append_printf (print, " %s", (char *) names->pdata[i]);
-  if (g_file_test ("/dev/nvidiactl", G_FILE_TEST_EXISTS))
-    g_string_append (print, " nvidiactl");
-  return g_string_free (print, FALSE);
-}
-
-static char *
-memory_path (void)
-{
-  return g_build_filename (g_get_user_cache_dir (), "vila-chat", "gl-renderer", NULL);
-}
-
-/* What was found last, where the machine still shows the same graphics. */
-static GlKind
-read_memory (void)
-{
-  g_autofree char *path = memory_path ();
-  g_autofree char *contents = NULL;
-  g_autofree char *fingerprint = graphics_fingerprint ();
-  g_auto(GStrv) lines = NULL;
-
-  if (!g_file_get_contents (path, &contents, NULL, NULL))
-    return GL_UNKNOWN;
-  lines = g_strsplit (contents, "\n", 4);
-  if (g_strv_length (lines) < 3 || g_strcmp0 (lines[2], fingerprint) != 0)
-    return GL_UNKNOWN;
-  if (g_str_equal (lines[0], "software"))
-    return GL_SOFTWARE;
-  if (g_str_equal (lines[0], "hardware"))
-    return GL_HARDWARE;
-  return GL_UNKNOWN;
-}
-
-static void
-write_memory (GlKind      kind,
-              const char *renderer)
-{
-  g_autofree char *path = memory_path ();
-  g_autofree char *folder = g_path_get_dirname (path);
-  g_autofree char *fingerprint = graphics_fingerprint ();
-  g_autofree char *contents = g_strdup_printf ("%s\n%s\n%s\n", kind_names[kind], renderer ? renderer : "", fingerprint);
-  g_autoptr(GError) error = NULL;
-
-  if (g_mkdir_with_parents (folder, 0700) != 0 || !g_file_set_contents (path, contents, -1, &error))
-    g_debug ("Cannot remember the GL renderer in %s: %s", path, error ? error->message : g_strerror (errno));
-}
 
 /* Renderer strings of Mesa's processor rasterisers. */
 static gboolean
@@ -119,29 +51,29 @@ is_software_renderer (const char *renderer)
 }
 
 /* What GL is here, with a context of our own; remembered. */
-static GlKind
+static VcGlKind
 find_out (void)
 {
   GdkDisplay *display = gdk_display_get_default ();
   g_autoptr(GdkGLContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *renderer = NULL;
-  GlKind kind;
+  VcGlKind kind;
 
   if (display == NULL)
-    return GL_UNKNOWN;
+    return VC_GL_UNKNOWN;
   /* No GL at all: GTK picks cairo by itself. */
   if (!(context = gdk_display_create_gl_context (display, &error)) || !gdk_gl_context_realize (context, &error))
     {
       g_debug ("No GL context: %s", error ? error->message : "");
-      return GL_UNKNOWN;
+      return VC_GL_UNKNOWN;
     }
   gdk_gl_context_make_current (context);
   renderer = g_strdup ((const char *) glGetString (GL_RENDERER));
   gdk_gl_context_clear_current ();
-  kind = is_software_renderer (renderer) ? GL_SOFTWARE : GL_HARDWARE;
+  kind = is_software_renderer (renderer) ? VC_GL_SOFTWARE : VC_GL_HARDWARE;
   if (kind != remembered)
-    write_memory (kind, renderer);
+    vc_gl_memory_write (kind, renderer);
   return kind;
 }
 
@@ -152,8 +84,8 @@ vc_software_gl_apply_remembered (void)
   chosen_outside = g_getenv ("GSK_RENDERER") != NULL;
   if (chosen_outside)
     return;
-  remembered = read_memory ();
-  if (remembered == GL_SOFTWARE)
+  remembered = vc_gl_memory_read ();
+  if (remembered == VC_GL_SOFTWARE)
     {
       const char *debug = g_getenv ("GDK_DEBUG");
       g_autofree char *with_gl_disabled = debug && *debug ? g_strconcat (debug, ":gl-disable", NULL)
@@ -198,7 +130,7 @@ vc_software_gl_check (void)
    * the same graphics. */
   if (chosen_outside || gl_disabled)
     return;
-  if (remembered != GL_UNKNOWN)
+  if (remembered != VC_GL_UNKNOWN)
     {
       /* For the next start: after the first frames, at low priority. */
       g_timeout_add_seconds_full (G_PRIORITY_LOW, 2, check_again, NULL, NULL);
@@ -206,7 +138,7 @@ vc_software_gl_check (void)
     }
   /* GTK reads GSK_RENDERER when it makes its first renderer, for the
    * first window: there is none yet. */
-  if (find_out () == GL_SOFTWARE && g_getenv ("GSK_RENDERER") == NULL)
+  if (find_out () == VC_GL_SOFTWARE && g_getenv ("GSK_RENDERER") == NULL)
     g_setenv ("GSK_RENDERER", "cairo", TRUE);
 #endif
 }

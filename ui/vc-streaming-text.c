@@ -53,6 +53,7 @@ struct _VcStreamingText
   char          *text;           /* as set: markup or plain */
   gboolean       markup;
   char          *plain;          /* the words, markup parsed */
+  gsize          plain_length;
   PangoAttrList *attributes;     /* of the words, or NULL */
 
   GArray        *frozen;         /* FrozenLines, in order */
@@ -109,7 +110,7 @@ new_layout (VcStreamingText *self,
             gsize            end)
 {
   PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
-  g_autoptr(PangoAttrList) attributes = slice_attributes (self->attributes, start, end, strlen (self->plain));
+  g_autoptr(PangoAttrList) attributes = slice_attributes (self->attributes, start, end, self->plain_length);
 
   pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
   pango_layout_set_width (layout, self->layout_width);
@@ -133,7 +134,7 @@ thaw (VcStreamingText *self)
 static PangoLayout *
 ensure_tail (VcStreamingText *self)
 {
-  gsize length = self->plain ? strlen (self->plain) : 0;
+  gsize length = self->plain_length;
 
   if (self->tail == NULL)
     self->tail = new_layout (self, self->frozen_bytes, length);
@@ -356,12 +357,14 @@ frozen_lines_still_hold (VcStreamingText *self,
                          PangoAttrList   *attributes)
 {
   g_autoptr(PangoAttrList) start = NULL;
+  gsize length;
 
   if (self->frozen_bytes == 0)
     return TRUE;
-  if (strlen (plain) < self->frozen_bytes || memcmp (plain, self->plain, self->frozen_bytes) != 0)
+  length = strlen (plain);
+  if (length < self->frozen_bytes || memcmp (plain, self->plain, self->frozen_bytes) != 0)
     return FALSE;
-  start = slice_attributes (attributes, 0, self->frozen_bytes, strlen (plain));
+  start = slice_attributes (attributes, 0, self->frozen_bytes, length);
   return pango_attr_list_equal (start, self->frozen_attributes);
 }
 
@@ -401,6 +404,7 @@ vc_streaming_text_set (VcStreamingText *self,
   self->markup = markup;
   g_free (self->plain);
   self->plain = g_steal_pointer (&plain);
+  self->plain_length = strlen (self->plain);
   g_clear_pointer (&self->attributes, pango_attr_list_unref);
   self->attributes = attributes;
   /* What a screen reader reads: the words, without the markup. */
@@ -441,5 +445,5 @@ vc_streaming_text_get_tail_bytes (VcStreamingText *self)
 {
   g_return_val_if_fail (VC_IS_STREAMING_TEXT (self), 0);
 
-  return strlen (self->plain) - self->frozen_bytes;
+  return self->plain_length - self->frozen_bytes;
 }
