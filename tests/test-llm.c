@@ -350,18 +350,53 @@ rows_in_two_ranges (float            *out,
   return TRUE;
 }
 
-/* The row kernels of decoding (one input: the bf16 kernel's pairs of rows
- * and its reordered input) and of a few inputs, odd rows and every tail
- * of sixteen and eight; under VILA_CPU_PORTABLE the portable loops. */
+/* The row kernels of decoding (one input: the bf16 kernel's groups of
+ * four rows, with one to three left over in a range, and rows enough for
+ * its prefetch to reach ahead) and of a few inputs, odd rows and every
+ * tail of sixteen and eight; under VILA_CPU_PORTABLE the portable loops. */
 static void
 test_matmul_rows (void)
 {
   const gsize inputs[] = { 1, 2, 5 };
-  const gsize rows[] = { 1, 2, 3, 16, 17 };
+  const gsize rows[] = { 1, 2, 3, 7, 16, 17, 38 };
   const gsize depths[] = { 1, 8, 15, 16, 17, 48, 600 };
 
   check_products (rows_in_two_ranges, inputs, G_N_ELEMENTS (inputs), rows, G_N_ELEMENTS (rows), depths,
                   G_N_ELEMENTS (depths));
+}
+
+/* Decoding with bf16 weights gives each row the same sum wherever the
+ * pool's ranges cut the rows (so the answer does not depend on the number
+ * of threads): one range against ranges of every length from 1 to 9. */
+static void
+test_decode_rows_split (void)
+{
+  const gsize m = 45, k = 600;
+  g_autofree guint16 *storage = g_new (guint16, m * k);
+  g_autofree float *x = g_new (float, k), *whole = g_new (float, m), *pieces = g_new (float, m);
+  VilaMatrix w = { VILA_TENSOR_BF16, (guint8 *) storage, m, k, NULL, VILA_TENSOR_BF16 };
+  GRand *rand = g_rand_new_with_seed (45);
+
+  for (gsize e = 0; e < m * k; e++)
+    {
+      float value = (float) g_rand_double_range (rand, -1, 1);
+      guint32 bits;
+
+      memcpy (&bits, &value, 4);
+      storage[e] = GUINT16_TO_LE ((guint16) (bits >> 16));
+    }
+  for (gsize e = 0; e < k; e++)
+    x[e] = (float) g_rand_double_range (rand, -1, 1);
+  g_rand_free (rand);
+
+  vila_cpu_matmul_rows (whole, x, 1, &w, NULL, 0, m);
+  for (gsize length = 1; length <= 9; length++)
+    {
+      memset (pieces, 0, m * sizeof (float));
+      for (gsize first = 0; first < m; first += length)
+        vila_cpu_matmul_rows (pieces, x, 1, &w, NULL, first, MIN (m, first + length));
+      g_assert_cmpmem (pieces, m * sizeof (float), whole, m * sizeof (float));
+    }
 }
 
 int
@@ -378,6 +413,7 @@ main (int    argc,
   g_test_add_func ("/llm/cpu/widen-rows", test_widen_rows);
   g_test_add_func ("/llm/cpu/gemm", test_gemm);
   g_test_add_func ("/llm/cpu/matmul-rows", test_matmul_rows);
+  g_test_add_func ("/llm/cpu/decode-rows-split", test_decode_rows_split);
   g_test_add_data_func ("/llm/cpu/llama", "llama", test_variant);
   g_test_add_data_func ("/llm/cpu/llama3-rope", "llama3-rope", test_variant);
   g_test_add_data_func ("/llm/cpu/qwen2", "qwen2", test_variant);
