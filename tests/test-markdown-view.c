@@ -84,7 +84,8 @@ test_streaming (void)
   {
     g_autoptr(GPtrArray) pieces = children_of (after->pdata[1]);
 
-    g_assert_cmpuint (pieces->len, >=, 3);
+    /* ~5.4 KB of words with no sentence end: cut at spaces every 3 KB. */
+    g_assert_cmpuint (pieces->len, ==, 2);
   }
   first_piece = gtk_widget_get_first_child (after->pdata[1]);
 
@@ -176,8 +177,11 @@ test_streaming_text (void)
    * only the last one changes. */
   for (int i = 0; i < 500; i++)
     {
-      g_string_append_printf (answer, " word%d", i);
-      g_string_append_printf (expected, " word%d", i);
+      /* Sentences of twenty words, where the pieces are cut. */
+      const char *end = i % 20 == 19 ? "." : "";
+
+      g_string_append_printf (answer, " word%d%s", i, end);
+      g_string_append_printf (expected, " word%d%s", i, end);
       if (i == 300)
         {
           vc_markdown_view_set_text (VC_MARKDOWN_VIEW (view), answer->str, TRUE);
@@ -446,6 +450,80 @@ test_streaming_text_resizes (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The pieces of @markdown's one long paragraph, as its column shows them. */
+static GPtrArray *
+paragraph_pieces (const char *markdown)
+{
+  GtkWidget *view = g_object_ref_sink (vc_markdown_view_new ());
+  g_autoptr(GPtrArray) children = NULL;
+  GPtrArray *pieces = g_ptr_array_new_with_free_func (g_free);
+
+  vc_markdown_view_set_text (VC_MARKDOWN_VIEW (view), markdown, TRUE);
+  children = children_of (view);
+  g_assert_cmpuint (children->len, ==, 1);
+  g_assert_true (GTK_IS_BOX (children->pdata[0]));
+  for (GtkWidget *label = gtk_widget_get_first_child (children->pdata[0]); label;
+       label = gtk_widget_get_next_sibling (label))
+    g_ptr_array_add (pieces, g_strdup (gtk_label_get_text (GTK_LABEL (label))));
+  g_object_unref (view);
+  return pieces;
+}
+
+/* A long paragraph's cuts show as line breaks, so they come where its
+ * sentences end (closing quotes and brackets kept with them, Chinese full
+ * stops too), and a run-on text without any is still cut at spaces. */
+static void
+test_pieces_end_sentences (void)
+{
+  g_autoptr(GString) prose = g_string_new (NULL);
+  g_autoptr(GString) chinese = g_string_new (NULL);
+  g_autoptr(GString) run_on = g_string_new (NULL);
+  g_autoptr(GPtrArray) pieces = NULL;
+  g_autoptr(GString) joined = g_string_new (NULL);
+
+  for (int i = 0; i < 80; i++)
+    g_string_append_printf (prose, "%sThe picture number %d shows a %s with several small details in it%s", i ? " " : "",
+                            i, i % 3 ? "cat" : "\"quoted\" dog", i % 4 == 1 ? " (a guess)." : i % 4 == 2 ? ".\"" : ".");
+  pieces = paragraph_pieces (prose->str);
+  g_assert_cmpuint (pieces->len, >=, 3);
+  for (guint i = 0; i < pieces->len; i++)
+    {
+      const char *piece = pieces->pdata[i];
+
+      g_string_append_printf (joined, "%s%s", i ? " " : "", piece);
+      g_assert_true (g_str_has_suffix (piece, ".") || g_str_has_suffix (piece, ").") ||
+                     g_str_has_suffix (piece, ".\""));
+      g_assert_cmpuint (strlen (piece), <, 3000);
+    }
+  g_assert_cmpstr (joined->str, ==, prose->str);
+  g_clear_pointer (&pieces, g_ptr_array_unref);
+
+  for (int i = 0; i < 120; i++)
+    g_string_append_printf (chinese, "\xe7\xac\xac%d\xe5\xbc\xa0\xe5\x9b\xbe\xe7\x89\x87\xe9\x87\x8c\xe6\x9c\x89\xe4\xb8\x80\xe5\x8f\xaa\xe7\x8c\xab\xe3\x80\x82", i);
+  pieces = paragraph_pieces (chinese->str);
+  g_assert_cmpuint (pieces->len, >=, 2);
+  g_string_truncate (joined, 0);
+  for (guint i = 0; i < pieces->len; i++)
+    {
+      g_string_append (joined, pieces->pdata[i]);
+      g_assert_true (g_str_has_suffix (pieces->pdata[i], "\xe3\x80\x82"));
+    }
+  g_assert_cmpstr (joined->str, ==, chinese->str);
+  g_clear_pointer (&pieces, g_ptr_array_unref);
+
+  for (int i = 0; i < 1200; i++)
+    g_string_append_printf (run_on, "%sword%d", i ? " " : "", i);
+  pieces = paragraph_pieces (run_on->str);
+  g_assert_cmpuint (pieces->len, >=, 3);
+  g_string_truncate (joined, 0);
+  for (guint i = 0; i < pieces->len; i++)
+    {
+      g_string_append_printf (joined, "%s%s", i ? " " : "", (char *) pieces->pdata[i]);
+      g_assert_cmpuint (strlen (pieces->pdata[i]), <=, 3000);
+    }
+  g_assert_cmpstr (joined->str, ==, run_on->str);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -454,6 +532,7 @@ main (int    argc,
   g_test_add_func ("/markdown-view/streaming", test_streaming);
   g_test_add_func ("/markdown-view/streaming-text", test_streaming_text);
   g_test_add_func ("/markdown-view/frozen-lines", test_frozen_lines);
+  g_test_add_func ("/markdown-view/pieces-end-sentences", test_pieces_end_sentences);
   g_test_add_func ("/markdown-view/streaming-text-resizes", test_streaming_text_resizes);
   return g_test_run ();
 }

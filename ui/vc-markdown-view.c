@@ -103,24 +103,70 @@ code_block (const VcBlock *block)
 }
 
 /* Longer label blocks are shown as several labels of about this many
- * bytes, cut between words outside any markup element. Pango lays a label
- * out whole whenever its text changes (and GTK measures it more than once
- * a frame), so a paragraph growing while it streams would cost more every
- * frame, tens of milliseconds past a few kilobytes (tools/ui-bench); cut,
- * only its last piece changes. The cut shows as a line break. */
+ * bytes. Pango lays a label out whole whenever its text changes (and GTK
+ * measures it more than once a frame), so a paragraph growing while it
+ * streams would cost more every frame, tens of milliseconds past a few
+ * kilobytes (tools/ui-bench); cut, only its last piece changes. The cut
+ * shows as a line break, so it is made where a sentence ends: the first
+ * end of a sentence past PIECE_BYTES, or, in a run-on text with none by
+ * twice that, the last space. */
 #define PIECE_BYTES 1500
 
-/* @markup in pieces (char *), each ending before a space. */
+/* Whether the space at @p ends a sentence: after ".", "!", "?" or "…",
+ * closing quotes and brackets aside (as Pango markup writes them). */
+static gboolean
+ends_sentence (const char *start,
+               const char *p)
+{
+  static const char *const closers[] = { "&quot;", "&apos;", "&#39;", "\xe2\x80\x9d", "\xe2\x80\x99", ")", "]" };
+
+  for (gboolean again = TRUE; again;)
+    {
+      again = FALSE;
+      for (guint i = 0; i < G_N_ELEMENTS (closers); i++)
+        {
+          gsize length = strlen (closers[i]);
+
+          if ((gsize) (p - start) > length && strncmp (p - length, closers[i], length) == 0)
+            {
+              p -= length;
+              again = TRUE;
+            }
+        }
+    }
+  if (p - start >= 3 && strncmp (p - 3, "\xe2\x80\xa6", 3) == 0)
+    return TRUE;
+  return p > start && strchr (".!?", p[-1]) != NULL && p[-1] != '\0';
+}
+
+/* Whether @p starts a full stop, exclamation or question mark of Chinese
+ * or Japanese text, which no space follows ("。", "！", "？"). */
+static gsize
+wide_sentence_end (const char *p)
+{
+  static const char *const marks[] = { "\xe3\x80\x82", "\xef\xbc\x81", "\xef\xbc\x9f" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (marks); i++)
+    if (strncmp (p, marks[i], 3) == 0)
+      return 3;
+  return 0;
+}
+
+/* @markup in pieces (char *): each ends where a sentence does (its space
+ * left out), or failing that before a space, outside any markup element. */
 static GPtrArray *
 split_markup (const char *markup)
 {
   GPtrArray *pieces = g_ptr_array_new_with_free_func (g_free);
-  const char *start = markup, *cut = NULL;
+  const char *start = markup, *space = NULL;
   gboolean in_tag = FALSE, in_entity = FALSE;
   int depth = 0;
 
   for (const char *p = markup; *p != '\0'; p++)
     {
+      const char *end = NULL, *next = NULL;
+      gsize wide;
+
       if (in_tag)
         {
           if (*p == '>')
@@ -148,13 +194,26 @@ split_markup (const char *markup)
           in_entity = TRUE;
           continue;
         }
-      if (*p == ' ' && depth == 0)
-        cut = p;
-      if (p - start >= PIECE_BYTES && cut != NULL && cut > start)
+      if (depth != 0)
+        continue;
+      wide = wide_sentence_end (p);
+      if (*p == ' ')
+        space = p;
+      if (p - start >= PIECE_BYTES)
         {
-          g_ptr_array_add (pieces, g_strndup (start, cut - start));
-          start = cut + 1;
-          cut = NULL;
+          if (*p == ' ' && ends_sentence (start, p))
+            end = p, next = p + 1;
+          else if (wide > 0)
+            end = next = p + wide;
+          else if (p - start >= 2 * PIECE_BYTES && space != NULL && space > start)
+            end = space, next = space + 1;
+        }
+      if (end != NULL)
+        {
+          g_ptr_array_add (pieces, g_strndup (start, end - start));
+          start = next;
+          space = NULL;
+          p = next - 1;
         }
     }
   g_ptr_array_add (pieces, g_strdup (start));
