@@ -399,6 +399,65 @@ test_decode_rows_split (void)
     }
 }
 
+/* Decoding attention, one query of one head, against sums in double:
+ * head sizes that take every path of the kernel's value sums (80 in one
+ * pass, 64 and 128 in passes of 64, eight at a time for the rest), few
+ * and many positions (the keys four at a time, then one), and heads
+ * interleaved in the cache as the backend keeps them. */
+static void
+test_attend (void)
+{
+  const gsize head_dims[] = { 8, 24, 64, 80, 88, 128, 136 };
+  const gsize positions[] = { 1, 3, 4, 7, 260 };
+  const gsize n_heads = 3, head = 1;
+
+  for (guint a = 0; a < G_N_ELEMENTS (head_dims); a++)
+    for (guint b = 0; b < G_N_ELEMENTS (positions); b++)
+      {
+        gsize head_dim = head_dims[a], visible = positions[b], stride = n_heads * head_dim;
+        g_autofree float *k = g_new (float, visible * stride), *v = g_new (float, visible * stride);
+        g_autofree float *q = g_new (float, head_dim), *out = g_new (float, head_dim);
+        g_autofree float *scores = g_new (float, visible);
+        g_autofree double *weights = g_new (double, visible);
+        float scale = 1.0f / sqrtf ((float) head_dim);
+        GRand *rand = g_rand_new_with_seed (a * 100 + b);
+        double max = -G_MAXDOUBLE, total = 0;
+
+        for (gsize e = 0; e < visible * stride; e++)
+          {
+            k[e] = (float) g_rand_double_range (rand, -1, 1);
+            v[e] = (float) g_rand_double_range (rand, -1, 1);
+          }
+        for (gsize d = 0; d < head_dim; d++)
+          q[d] = (float) g_rand_double_range (rand, -2, 2);
+        g_rand_free (rand);
+
+        vila_cpu_attend (out, q, k + head * head_dim, v + head * head_dim, visible, stride, head_dim, scale, scores);
+
+        for (gsize t = 0; t < visible; t++)
+          {
+            double dot = 0;
+
+            for (gsize d = 0; d < head_dim; d++)
+              dot += (double) q[d] * k[t * stride + head * head_dim + d];
+            weights[t] = dot * scale;
+            max = MAX (max, weights[t]);
+          }
+        for (gsize t = 0; t < visible; t++)
+          total += weights[t] = exp (weights[t] - max);
+        for (gsize d = 0; d < head_dim; d++)
+          {
+            double expected = 0;
+
+            for (gsize t = 0; t < visible; t++)
+              expected += weights[t] / total * v[t * stride + head * head_dim + d];
+            if (fabs (out[d] - expected) > 1e-5)
+              g_error ("head of %" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT " positions: output %" G_GSIZE_FORMAT
+                       " is %g, expected %g", head_dim, visible, d, out[d], expected);
+          }
+      }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -414,6 +473,7 @@ main (int    argc,
   g_test_add_func ("/llm/cpu/gemm", test_gemm);
   g_test_add_func ("/llm/cpu/matmul-rows", test_matmul_rows);
   g_test_add_func ("/llm/cpu/decode-rows-split", test_decode_rows_split);
+  g_test_add_func ("/llm/cpu/attend", test_attend);
   g_test_add_data_func ("/llm/cpu/llama", "llama", test_variant);
   g_test_add_data_func ("/llm/cpu/llama3-rope", "llama3-rope", test_variant);
   g_test_add_data_func ("/llm/cpu/qwen2", "qwen2", test_variant);
