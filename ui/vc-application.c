@@ -86,6 +86,16 @@ vc_application_command_line (GApplication            *app,
   return 0;
 }
 
+/* Links of the About window open as images do: the browser does not
+ * inherit the renderer VILA Chat chose for itself. */
+static gboolean
+on_about_link (AdwAboutWindow *about,
+               const char     *uri)
+{
+  vc_software_gl_show_uri (GTK_WIDGET (about), uri);
+  return TRUE;
+}
+
 static void
 show_about (GSimpleAction *action,
             GVariant      *parameter,
@@ -126,6 +136,7 @@ show_about (GSimpleAction *action,
   /* Translators: replace with your names, one per line. */
   adw_about_window_set_translator_credits (about, _("translator-credits"));
 
+  g_signal_connect (about, "activate-link", G_CALLBACK (on_about_link), NULL);
   gtk_window_set_transient_for (GTK_WINDOW (about), parent);
   gtk_window_present (GTK_WINDOW (about));
 }

@@ -37,28 +37,14 @@ struct _VcMessageWidget
 G_DEFINE_FINAL_TYPE (VcMessageWidget, vc_message_widget, GTK_TYPE_BOX)
 
 static void
-on_image_opened (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!g_app_info_launch_default_for_uri_finish (result, &error))
-    g_warning ("Cannot open the image: %s", error->message);
-}
-
-static void
 open_image (GtkButton  *button,
             const char *path)
 {
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autofree char *uri = g_file_get_uri (file);
-  g_autoptr(GdkAppLaunchContext) context = gdk_display_get_app_launch_context (gtk_widget_get_display (GTK_WIDGET (button)));
 
-  /* As gtk_show_uri() would, but the image viewer does not inherit the
-   * renderer this window chose (vc-software-gl.c). */
-  vc_software_gl_clean_launch_context (G_APP_LAUNCH_CONTEXT (context));
-  g_app_info_launch_default_for_uri_async (uri, G_APP_LAUNCH_CONTEXT (context), NULL, on_image_opened, NULL);
+  /* The image viewer does not inherit the renderer this window chose. */
+  vc_software_gl_show_uri (GTK_WIDGET (button), uri);
 }
 
 /* Thumbnails made this run, by "sha256@size": rows are recycled as a long

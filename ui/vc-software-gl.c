@@ -115,6 +115,29 @@ vc_software_gl_clean_launch_context (GAppLaunchContext *context)
     g_app_launch_context_unsetenv (context, "GDK_DEBUG");
 }
 
+static void
+on_uri_shown (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_app_info_launch_default_for_uri_finish (result, &error))
+    g_warning ("Cannot open %s: %s", (char *) user_data, error->message);
+  g_free (user_data);
+}
+
+void
+vc_software_gl_show_uri (GtkWidget  *widget,
+                         const char *uri)
+{
+  g_autoptr(GdkAppLaunchContext) context = gdk_display_get_app_launch_context (gtk_widget_get_display (widget));
+
+  g_return_if_fail (uri != NULL);
+  vc_software_gl_clean_launch_context (G_APP_LAUNCH_CONTEXT (context));
+  g_app_info_launch_default_for_uri_async (uri, G_APP_LAUNCH_CONTEXT (context), NULL, on_uri_shown, g_strdup (uri));
+}
+
 static gboolean
 check_again (gpointer data)
 {

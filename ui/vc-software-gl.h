@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include <gio/gio.h>
+#include <gtk/gtk.h>
 
 G_BEGIN_DECLS
 
@@ -21,5 +21,8 @@ void vc_software_gl_check            (void);
 /* Programs started with @context get the environment VILA Chat was given:
  * the renderer it chose is its own affair. */
 void vc_software_gl_clean_launch_context (GAppLaunchContext *context);
+/* As gtk_show_uri(), with such a context: for images and links. */
+void vc_software_gl_show_uri             (GtkWidget         *widget,
+                                          const char        *uri);
 
 G_END_DECLS
