@@ -133,6 +133,13 @@ at_bottom (VcConversationView *self)
          gtk_adjustment_get_upper (adjustment) - 4;
 }
 
+/* Between the scrolled window and the transcript (the template's). */
+static VcScrollableBin *
+transcript_bin (VcConversationView *self)
+{
+  return VC_SCROLLABLE_BIN (gtk_scrolled_window_get_child (self->scroller));
+}
+
 /* One frame of following the transcript to its end. The list knows the
  * heights of the rows it has made only, and guesses the others: the end it
  * is sent to moves as the last rows are made and measured, so it is sent
@@ -165,6 +172,7 @@ follow_tick (GtkWidget     *widget,
 
 done:
   self->follow_tick = 0;
+  vc_scrollable_bin_set_at_end (transcript_bin (self), FALSE);
   return G_SOURCE_REMOVE;
 }
 
@@ -177,6 +185,9 @@ follow (VcConversationView *self,
   if (!was_at_bottom)
     return;
   self->follow_frames = self->follow_frames_still = 0;
+  /* Laid out at the end in the frame itself (vc-scrollable-bin.c); the
+   * tick ends it once the end stays put. */
+  vc_scrollable_bin_set_at_end (transcript_bin (self), TRUE);
   if (self->follow_tick == 0)
     self->follow_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->scroller), follow_tick, self, NULL);
 }

@@ -13,6 +13,14 @@
  * asked for its height once the list has been laid out, it answers with
  * the extent the list gave the vertical adjustment then, which is what the
  * scrolled window's guess needs, and asks the list nothing.
+ *
+ * It also keeps the list at its end, while asked to, within the frame's
+ * own allocation: the list knows the heights of the rows it has made only,
+ * so the end it was sent to moves once the last rows are made and
+ * measured. Sent there again before anything is drawn (a few times at
+ * most), an opened conversation's first frame shows its end; from the
+ * frame clock's tick, its first frame showed its first message and the end
+ * came two frames later.
  */
 #define G_LOG_DOMAIN "vc-scrollable-bin"
 
@@ -29,7 +37,11 @@ struct _VcScrollableBin
   GtkWidget           *child;
   GtkAdjustment       *adjustments[2];   /* horizontal, vertical */
   GtkScrollablePolicy  policies[2];
+  gboolean             at_end;
 };
+
+/* How many times an allocation sends the list to its end again. */
+#define MAX_END_ALLOCATIONS 4
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (VcScrollableBin, vc_scrollable_bin, GTK_TYPE_WIDGET,
                                G_IMPLEMENT_INTERFACE (GTK_TYPE_SCROLLABLE, NULL))
@@ -126,9 +138,34 @@ vc_scrollable_bin_size_allocate (GtkWidget *widget,
                                  int        baseline)
 {
   VcScrollableBin *self = VC_SCROLLABLE_BIN (widget);
+  GtkAdjustment *vertical = self->adjustments[GTK_ORIENTATION_VERTICAL];
 
-  if (self->child != NULL && gtk_widget_get_visible (self->child))
-    gtk_widget_allocate (self->child, width, height, baseline, NULL);
+  if (self->child == NULL || !gtk_widget_get_visible (self->child))
+    return;
+  gtk_widget_allocate (self->child, width, height, baseline, NULL);
+  for (guint i = 0; self->at_end && vertical != NULL && i < MAX_END_ALLOCATIONS; i++)
+    {
+      double end = gtk_adjustment_get_upper (vertical) - gtk_adjustment_get_page_size (vertical);
+
+      if (gtk_adjustment_get_upper (vertical) <= 0 || gtk_adjustment_get_value (vertical) >= end - 0.5)
+        break;
+      gtk_adjustment_set_value (vertical, end);
+      gtk_widget_allocate (self->child, width, height, baseline, NULL);
+    }
+}
+
+void
+vc_scrollable_bin_set_at_end (VcScrollableBin *self,
+                              gboolean         at_end)
+{
+  g_return_if_fail (VC_IS_SCROLLABLE_BIN (self));
+
+  /* Asked again while the answer streams: nothing to lay out for that. */
+  if (self->at_end == at_end)
+    return;
+  self->at_end = at_end;
+  if (at_end && self->child != NULL)
+    gtk_widget_queue_allocate (GTK_WIDGET (self));
 }
 
 static void

@@ -15,5 +15,8 @@ GtkWidget *vc_scrollable_bin_new       (void);
 void       vc_scrollable_bin_set_child (VcScrollableBin *self,
                                         GtkWidget       *child);
 GtkWidget *vc_scrollable_bin_get_child (VcScrollableBin *self);
+/* While set, each allocation ends with the list scrolled to its end. */
+void       vc_scrollable_bin_set_at_end (VcScrollableBin *self,
+                                         gboolean         at_end);
 
 G_END_DECLS
