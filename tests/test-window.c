@@ -13,6 +13,7 @@
 #include "vc-conversation-settings.h"
 #include "vc-conversation-view.h"
 #include "vc-preferences-window.h"
+#include "vc-scrollable-bin.h"
 #include "vc-message-widget.h"
 #include "vc-sidebar.h"
 #include "vc-software-gl.h"
@@ -1099,14 +1100,45 @@ shows_the_end (gpointer data)
   return bounds.origin.y >= 0 && bounds.origin.y + bounds.size.height <= gtk_widget_get_height (scroller);
 }
 
+/* Until @widget's window has painted @n more frames (asked for). */
+static void
+wait_frames (GtkWidget *widget,
+             guint      n)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+  gint64 until = gdk_frame_clock_get_frame_counter (clock) + n;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (gdk_frame_clock_get_frame_counter (clock) < until)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      gtk_widget_queue_draw (widget);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static gboolean
+following (gpointer view)
+{
+  return vc_scrollable_bin_get_at_end (VC_SCROLLABLE_BIN (find_widget (view, VC_TYPE_SCROLLABLE_BIN)));
+}
+
+static gboolean
+not_following (gpointer view)
+{
+  return !following (view);
+}
+
 /* A conversation of many messages opens with all of them listed, showing
  * its end from its first frame, and a question and its answer join them,
- * followed. */
+ * followed; scrolled up while an answer is followed, it stays there. */
 static void
 test_long_conversation (void)
 {
   VcStore *store = vc_application_get_store (app, NULL);
   gint64 conversation = vc_store_add_conversation (store, "A long talk", NULL);
+  gint64 other = vc_store_add_conversation (store, "Another long talk", NULL);
   VcWindow *window;
   GListModel *listed;
   VcConversationView *view;
@@ -1114,12 +1146,14 @@ test_long_conversation (void)
   EndShown end;
 
   g_assert_cmpint (conversation, >, 0);
-  for (guint i = 0; i < 120; i++)
+  g_assert_cmpint (other, >, 0);
+  for (guint i = 0; i < 240; i++)
     {
-      g_autofree char *text = g_strdup_printf ("Message %u", i);
+      g_autofree char *text = g_strdup_printf ("Message %u", i % 120);
       VcMessage message = {
-        .conversation_id = conversation, .role = i % 2 ? VC_ROLE_ASSISTANT : VC_ROLE_USER, .text = text,
-        .state = VC_MESSAGE_COMPLETE, .temperature = -1, .top_p = -1, .first_token_ms = -1, .tokens_per_second = -1,
+        .conversation_id = i < 120 ? conversation : other, .role = i % 2 ? VC_ROLE_ASSISTANT : VC_ROLE_USER,
+        .text = text, .state = VC_MESSAGE_COMPLETE, .temperature = -1, .top_p = -1, .first_token_ms = -1,
+        .tokens_per_second = -1,
       };
 
       g_assert_cmpint (vc_store_add_message (store, &message, NULL), >, 0);
@@ -1147,6 +1181,38 @@ test_long_conversation (void)
   g_assert_cmpuint (g_list_model_get_n_items (listed), ==, 122);
   end.last_words = "And then?";
   iterate_until (shows_the_end, &end);
+
+  /* Another long conversation, scrolled up by the user while it is still
+   * being sent to its end: it stays where they put it. */
+  {
+    GtkGridView *sidebar = find_grid_view (find_widget (GTK_WIDGET (window), VC_TYPE_SIDEBAR));
+    GListModel *rows = G_LIST_MODEL (gtk_grid_view_get_model (sidebar));
+    GtkWidget *scroller = gtk_widget_get_ancestor (GTK_WIDGET (find_grid_view (GTK_WIDGET (view))), GTK_TYPE_SCROLLED_WINDOW);
+    GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+    double scrolled_to;
+    guint position = 0;
+
+    while (position < g_list_model_get_n_items (rows))
+      {
+        g_autoptr(VcConversationItem) item = g_list_model_get_item (rows, position);
+
+        if (vc_conversation_item_get_id (item) == other)
+          break;
+        position++;
+      }
+    g_assert_cmpuint (position, <, g_list_model_get_n_items (rows));
+    g_signal_emit_by_name (sidebar, "activate", position);
+    g_assert_true (following (view));
+    /* A frame laid out at its end, then the scroll. */
+    wait_frames (GTK_WIDGET (window), 1);
+    g_assert_true (following (view));
+    g_assert_cmpfloat (gtk_adjustment_get_upper (adjustment), >, 1000);
+    scrolled_to = gtk_adjustment_get_value (adjustment) - 300;
+    gtk_adjustment_set_value (adjustment, scrolled_to);
+    iterate_until (not_following, view);
+    wait_frames (GTK_WIDGET (window), 2);
+    g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), <=, scrolled_to + 0.5);
+  }
   close_window (GTK_WINDOW (window));
 }
 

@@ -140,11 +140,11 @@ transcript_bin (VcConversationView *self)
   return VC_SCROLLABLE_BIN (gtk_scrolled_window_get_child (self->scroller));
 }
 
-/* One frame of following the transcript to its end. The list knows the
- * heights of the rows it has made only, and guesses the others: the end it
- * is sent to moves as the last rows are made and measured, so it is sent
- * there again each frame until it stays (GTK 4.8 has no "scroll to the
- * last item" for its list views). */
+/* One frame of following the transcript to its end. The bin keeps the
+ * list at its end as it is laid out (the end moves as the list makes and
+ * measures its last rows; GTK 4.8 has no "scroll to the last item" for its
+ * list views); this ends that once the end has stayed put two frames, or
+ * the user scrolled up (the bin stopped by itself). */
 static gboolean
 follow_tick (GtkWidget     *widget,
              GdkFrameClock *clock,
@@ -152,20 +152,15 @@ follow_tick (GtkWidget     *widget,
 {
   VcConversationView *self = data;
   GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
-  double end = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment);
 
   /* GTK 4.8's list views warn when scrolled while they have no rows (the
    * window closed, or another conversation emptied it). */
-  if (g_list_model_get_n_items (G_LIST_MODEL (self->messages)) == 0)
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->messages)) == 0 ||
+      !vc_scrollable_bin_get_at_end (transcript_bin (self)))
     goto done;
-  /* Not laid out yet: nothing to follow this frame. */
-  if (gtk_adjustment_get_upper (adjustment) <= 0)
+  /* Not laid out yet, or grown since: not still this frame. */
+  if (gtk_adjustment_get_upper (adjustment) <= 0 || !at_bottom (self))
     self->follow_frames_still = 0;
-  else if (gtk_adjustment_get_value (adjustment) < end - 0.5)
-    {
-      gtk_adjustment_set_value (adjustment, end);
-      self->follow_frames_still = 0;
-    }
   /* Still at the end two frames running, or at most two seconds' worth. */
   if (++self->follow_frames_still < 2 && ++self->follow_frames < 120)
     return G_SOURCE_CONTINUE;
@@ -174,6 +169,18 @@ done:
   self->follow_tick = 0;
   vc_scrollable_bin_set_at_end (transcript_bin (self), FALSE);
   return G_SOURCE_REMOVE;
+}
+
+static void
+stop_following (VcConversationView *self)
+{
+  /* Disposed already (dispose may run twice). */
+  if (self->scroller == NULL)
+    return;
+  if (self->follow_tick != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self->scroller), self->follow_tick);
+  self->follow_tick = 0;
+  vc_scrollable_bin_set_at_end (transcript_bin (self), FALSE);
 }
 
 /* Follows the transcript to its end once the change is laid out, if the
@@ -323,6 +330,8 @@ vc_conversation_view_show (VcConversationView *self,
   g_signal_connect (self->chat, "answer-changed", G_CALLBACK (on_answer_changed), self);
   g_signal_connect (self->chat, "answer-started", G_CALLBACK (on_answer_started), self);
   vc_conversation_view_refresh_settings (self);
+  /* Another conversation: where the last one was left means nothing. */
+  stop_following (self);
   reload (self);
   follow (self, TRUE);
   vc_composer_focus (self->composer);
@@ -568,9 +577,7 @@ vc_conversation_view_dispose (GObject *object)
   VcConversationView *self = VC_CONVERSATION_VIEW (object);
 
   vc_conversation_view_stop (self);
-  if (self->follow_tick != 0)
-    gtk_widget_remove_tick_callback (GTK_WIDGET (self->scroller), self->follow_tick);
-  self->follow_tick = 0;
+  stop_following (self);
   if (self->chat != NULL)
     g_signal_handlers_disconnect_by_data (self->chat, self);
   g_clear_object (&self->chat);

@@ -20,7 +20,8 @@
  * measured. Sent there again before anything is drawn (a few times at
  * most), an opened conversation's first frame shows its end; from the
  * frame clock's tick, its first frame showed its first message and the end
- * came two frames later.
+ * came two frames later. Scrolled up in between (wheel, scroll bar, keys),
+ * it stops: the user reads something above, and it stays where they put it.
  */
 #define G_LOG_DOMAIN "vc-scrollable-bin"
 
@@ -38,10 +39,18 @@ struct _VcScrollableBin
   GtkAdjustment       *adjustments[2];   /* horizontal, vertical */
   GtkScrollablePolicy  policies[2];
   gboolean             at_end;
+  double               left_at;          /* the position it left, or -1 */
 };
 
 /* How many times an allocation sends the list to its end again. */
 #define MAX_END_ALLOCATIONS 4
+
+static gboolean
+at_end (GtkAdjustment *adjustment)
+{
+  return gtk_adjustment_get_value (adjustment) >=
+         gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment) - 0.5;
+}
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (VcScrollableBin, vc_scrollable_bin, GTK_TYPE_WIDGET,
                                G_IMPLEMENT_INTERFACE (GTK_TYPE_SCROLLABLE, NULL))
@@ -143,29 +152,43 @@ vc_scrollable_bin_size_allocate (GtkWidget *widget,
   if (self->child == NULL || !gtk_widget_get_visible (self->child))
     return;
   gtk_widget_allocate (self->child, width, height, baseline, NULL);
-  for (guint i = 0; self->at_end && vertical != NULL && i < MAX_END_ALLOCATIONS; i++)
+  if (!self->at_end || vertical == NULL)
+    return;
+  /* Above where it was left, and not at the end (rows measured anew move
+   * the end and the position with it): scrolled up by the user. */
+  if (self->left_at >= 0 && gtk_adjustment_get_value (vertical) < self->left_at - 0.5 && !at_end (vertical))
     {
-      double end = gtk_adjustment_get_upper (vertical) - gtk_adjustment_get_page_size (vertical);
-
-      if (gtk_adjustment_get_upper (vertical) <= 0 || gtk_adjustment_get_value (vertical) >= end - 0.5)
-        break;
-      gtk_adjustment_set_value (vertical, end);
+      self->at_end = FALSE;
+      return;
+    }
+  for (guint i = 0; i < MAX_END_ALLOCATIONS && gtk_adjustment_get_upper (vertical) > 0 && !at_end (vertical); i++)
+    {
+      gtk_adjustment_set_value (vertical, gtk_adjustment_get_upper (vertical) - gtk_adjustment_get_page_size (vertical));
       gtk_widget_allocate (self->child, width, height, baseline, NULL);
     }
+  self->left_at = gtk_adjustment_get_value (vertical);
 }
 
 void
 vc_scrollable_bin_set_at_end (VcScrollableBin *self,
-                              gboolean         at_end)
+                              gboolean         keep_at_end)
 {
   g_return_if_fail (VC_IS_SCROLLABLE_BIN (self));
 
   /* Asked again while the answer streams: nothing to lay out for that. */
-  if (self->at_end == at_end)
+  if (self->at_end == keep_at_end)
     return;
-  self->at_end = at_end;
-  if (at_end && self->child != NULL)
+  self->at_end = keep_at_end;
+  self->left_at = -1;
+  if (keep_at_end && self->child != NULL)
     gtk_widget_queue_allocate (GTK_WIDGET (self));
+}
+
+gboolean
+vc_scrollable_bin_get_at_end (VcScrollableBin *self)
+{
+  g_return_val_if_fail (VC_IS_SCROLLABLE_BIN (self), FALSE);
+  return self->at_end;
 }
 
 static void

@@ -15,8 +15,10 @@ GtkWidget *vc_scrollable_bin_new       (void);
 void       vc_scrollable_bin_set_child (VcScrollableBin *self,
                                         GtkWidget       *child);
 GtkWidget *vc_scrollable_bin_get_child (VcScrollableBin *self);
-/* While set, each allocation ends with the list scrolled to its end. */
+/* While set, each allocation ends with the list scrolled to its end;
+ * unset by itself when the user scrolls up. */
 void       vc_scrollable_bin_set_at_end (VcScrollableBin *self,
-                                         gboolean         at_end);
+                                         gboolean         keep_at_end);
+gboolean   vc_scrollable_bin_get_at_end (VcScrollableBin *self);
 
 G_END_DECLS
