@@ -5,6 +5,7 @@
 
 #include <epoxy/gl.h>
 
+#include <math.h>
 #include <string.h>
 
 #include "vc-application.h"
@@ -1216,6 +1217,81 @@ test_long_conversation (void)
   close_window (GTK_WINDOW (window));
 }
 
+static void
+bind_label (GtkSignalListItemFactory *factory,
+            GtkListItem              *item)
+{
+  GtkWidget *label = gtk_list_item_get_child (item);
+
+  if (label == NULL)
+    gtk_list_item_set_child (item, label = gtk_label_new (NULL));
+  gtk_label_set_text (GTK_LABEL (label), gtk_string_object_get_string (gtk_list_item_get_item (item)));
+}
+
+/* The transcript's bin, kept at the end of a growing list as an answer
+ * streams (asked again with each batch of words), stops when the user
+ * scrolls up, and the list grows below without moving them. */
+static void
+test_scrollable_bin_keeps_user_place (void)
+{
+  GtkStringList *strings = gtk_string_list_new (NULL);   /* the list's */
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *scroller = gtk_scrolled_window_new ();
+  GtkWidget *bin = vc_scrollable_bin_new ();
+  GtkWidget *grid = gtk_grid_view_new (GTK_SELECTION_MODEL (gtk_no_selection_new (G_LIST_MODEL (strings))), factory);
+  GtkAdjustment *adjustment;
+  double scrolled_to;
+
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("Row %u", i);
+
+      gtk_string_list_append (strings, text);
+    }
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_label), NULL);
+  gtk_grid_view_set_max_columns (GTK_GRID_VIEW (grid), 1);
+  vc_scrollable_bin_set_child (VC_SCROLLABLE_BIN (bin), grid);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), bin);
+  gtk_window_set_child (GTK_WINDOW (window), scroller);
+  gtk_window_set_default_size (GTK_WINDOW (window), 300, 400);
+  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+  vc_scrollable_bin_set_at_end (VC_SCROLLABLE_BIN (bin), TRUE);
+  gtk_window_present (GTK_WINDOW (window));
+  wait_frames (window, 3);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (adjustment), >, 1000);
+  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), >=,
+                     gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment) - 0.5);
+
+  /* Rows join while it follows: still at the end. */
+  gtk_string_list_append (strings, "Row 200");
+  vc_scrollable_bin_set_at_end (VC_SCROLLABLE_BIN (bin), TRUE);
+  wait_frames (window, 2);
+  g_assert_true (vc_scrollable_bin_get_at_end (VC_SCROLLABLE_BIN (bin)));
+  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), >=,
+                     gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment) - 0.5);
+
+  /* Scrolled up as more rows join (the view asks the bin to follow again
+   * with each batch of words if the user was at the end, which they are
+   * not any more): it stays where the user put it. */
+  scrolled_to = gtk_adjustment_get_value (adjustment) - 300;
+  gtk_adjustment_set_value (adjustment, scrolled_to);
+  for (guint i = 201; i < 204; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("Row %u", i);
+      gboolean was_at_end = gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment) >=
+                            gtk_adjustment_get_upper (adjustment) - 4;
+
+      gtk_string_list_append (strings, text);
+      if (was_at_end)
+        vc_scrollable_bin_set_at_end (VC_SCROLLABLE_BIN (bin), TRUE);
+      wait_frames (window, 1);
+    }
+  g_assert_false (vc_scrollable_bin_get_at_end (VC_SCROLLABLE_BIN (bin)));
+  g_assert_cmpfloat (fabs (gtk_adjustment_get_value (adjustment) - scrolled_to), <, 0.5);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* Where GL is Mesa's software rasteriser (as under Xvfb), the window
  * draws with cairo, and the next start will know it before GTK starts
  * (vc-software-gl.c). */
@@ -1345,6 +1421,7 @@ main (int    argc,
   g_test_add_func ("/window/drop-on-ready", test_drop_on_ready);
   g_test_add_func ("/window/many-conversations", test_many_conversations);
   g_test_add_func ("/window/long-conversation", test_long_conversation);
+  g_test_add_func ("/window/scrollable-bin-keeps-user-place", test_scrollable_bin_keeps_user_place);
   g_test_add_func ("/window/software-gl-draws-with-cairo", test_software_gl_draws_with_cairo);
   g_test_add_func ("/window/software-gl-remembered", test_software_gl_remembered);
 
