@@ -158,6 +158,23 @@ bf16_at (const guint8 *row,
   return vila_bf16_to_f32 (GUINT16_FROM_LE (v));
 }
 
+/* A row of decode_rows_bf16() finished: @sum of its vectorised part, plus
+ * the weights past @vec, plus its bias, into out[@j]. */
+static inline void
+store_bf16_row (float        *out,
+                const float  *x,
+                const guint8 *row,
+                const float  *bias,
+                gsize         j,
+                gsize         vec,
+                gsize         cols,
+                float         sum)
+{
+  for (gsize k = vec; k < cols; k++)
+    sum += x[k] * bf16_at (row, k);
+  out[j] = bias ? sum + bias[j] : sum;
+}
+
 /* How far ahead of the rows being read decode_rows_bf16() asks for
  * weights, in bytes: ~48 KB, whatever the row length. Measured on the
  * 2-core VM (two threads over 1 GB of bf16 weights against a plain
@@ -199,8 +216,6 @@ decode_rows_bf16 (float            *out,
        * array of sums in memory. */
       __m256 a0 = _mm256_setzero_ps (), a1 = a0, b0 = a0, b1 = a0;
       __m256 c0 = a0, c1 = a0, d0 = a0, d1 = a0;
-      const guint8 *rows[4] = { r0, r1, r2, r3 };
-      float sums[4];
 
       for (gsize k = 0; k < vec; k += 16)
         {
@@ -217,16 +232,10 @@ decode_rows_bf16 (float            *out,
           d0 = _mm256_fmadd_ps (vila_simd_widen_bf16 (r3 + k * 2), x0, d0);
           d1 = _mm256_fmadd_ps (vila_simd_widen_bf16 (r3 + k * 2 + 16), x1, d1);
         }
-      sums[0] = sum8 (_mm256_add_ps (a0, a1));
-      sums[1] = sum8 (_mm256_add_ps (b0, b1));
-      sums[2] = sum8 (_mm256_add_ps (c0, c1));
-      sums[3] = sum8 (_mm256_add_ps (d0, d1));
-      for (guint i = 0; i < 4; i++)
-        {
-          for (gsize k = vec; k < cols; k++)
-            sums[i] += x[k] * bf16_at (rows[i], k);
-          out[j + i] = bias ? sums[i] + bias[j + i] : sums[i];
-        }
+      store_bf16_row (out, x, r0, bias, j, vec, cols, sum8 (_mm256_add_ps (a0, a1)));
+      store_bf16_row (out, x, r1, bias, j + 1, vec, cols, sum8 (_mm256_add_ps (b0, b1)));
+      store_bf16_row (out, x, r2, bias, j + 2, vec, cols, sum8 (_mm256_add_ps (c0, c1)));
+      store_bf16_row (out, x, r3, bias, j + 3, vec, cols, sum8 (_mm256_add_ps (d0, d1)));
     }
   /* The one to three rows left over, summed in the same order, so that a
    * row's result does not depend on where the threads' chunks end. */
@@ -234,17 +243,13 @@ decode_rows_bf16 (float            *out,
     {
       const guint8 *r0 = w->data + j * row_bytes;
       __m256 a0 = _mm256_setzero_ps (), a1 = a0;
-      float sum;
 
       for (gsize k = 0; k < vec; k += 16)
         {
           a0 = _mm256_fmadd_ps (vila_simd_widen_bf16 (r0 + k * 2), _mm256_loadu_ps (x + k), a0);
           a1 = _mm256_fmadd_ps (vila_simd_widen_bf16 (r0 + k * 2 + 16), _mm256_loadu_ps (x + k + 8), a1);
         }
-      sum = sum8 (_mm256_add_ps (a0, a1));
-      for (gsize k = vec; k < cols; k++)
-        sum += x[k] * bf16_at (r0, k);
-      out[j] = bias ? sum + bias[j] : sum;
+      store_bf16_row (out, x, r0, bias, j, vec, cols, sum8 (_mm256_add_ps (a0, a1)));
     }
 }
 
@@ -388,15 +393,16 @@ attend_avx2 (float       *out,
    * 128 and every multiple of 8 covered. */
   for (gsize d = 0; d < head_dim;)
     {
-      gsize left = (head_dim - d) / 8;
+      gsize left = (head_dim - d) / 8, n8 = left == 10 ? 10 : left >= 8 ? 8 : 1;
 
-      if (left == 10)
+      /* A constant at each call, for the loops to unroll. */
+      if (n8 == 10)
         attend_values (out + d, scores, v + d, visible, stride, 10);
-      else if (left >= 8)
+      else if (n8 == 8)
         attend_values (out + d, scores, v + d, visible, stride, 8);
       else
         attend_values (out + d, scores, v + d, visible, stride, 1);
-      d += 8 * (left == 10 ? 10 : left >= 8 ? 8 : 1);
+      d += 8 * n8;
     }
 }
 #endif

@@ -136,20 +136,23 @@ ends_sentence (const char *start,
     }
   if (p - start >= 3 && strncmp (p - 3, "\xe2\x80\xa6", 3) == 0)
     return TRUE;
-  return p > start && strchr (".!?", p[-1]) != NULL && p[-1] != '\0';
+  return p > start && strchr (".!?", p[-1]) != NULL;
 }
 
-/* Whether @p starts a full stop, exclamation or question mark of Chinese
- * or Japanese text, which no space follows ("。", "！", "？"). */
-static gsize
-wide_sentence_end (const char *p)
+/* The three bytes of each full stop, exclamation or question mark of
+ * Chinese or Japanese text, which no space follows ("。", "！", "？"). */
+#define WIDE_MARK_BYTES 3
+
+/* Whether @p starts one of those. */
+static gboolean
+starts_wide_sentence_end (const char *p)
 {
   static const char *const marks[] = { "\xe3\x80\x82", "\xef\xbc\x81", "\xef\xbc\x9f" };
 
   for (guint i = 0; i < G_N_ELEMENTS (marks); i++)
-    if (strncmp (p, marks[i], 3) == 0)
-      return 3;
-  return 0;
+    if (strncmp (p, marks[i], WIDE_MARK_BYTES) == 0)
+      return TRUE;
+  return FALSE;
 }
 
 /* @markup in pieces (char *): each ends where a sentence does (its space
@@ -165,7 +168,6 @@ split_markup (const char *markup)
   for (const char *p = markup; *p != '\0'; p++)
     {
       const char *end = NULL, *next = NULL;
-      gsize wide;
 
       if (in_tag)
         {
@@ -196,15 +198,14 @@ split_markup (const char *markup)
         }
       if (depth != 0)
         continue;
-      wide = wide_sentence_end (p);
       if (*p == ' ')
         space = p;
       if (p - start >= PIECE_BYTES)
         {
           if (*p == ' ' && ends_sentence (start, p))
             end = p, next = p + 1;
-          else if (wide > 0)
-            end = next = p + wide;
+          else if (starts_wide_sentence_end (p))
+            end = next = p + WIDE_MARK_BYTES;
           else if (p - start >= 2 * PIECE_BYTES && space != NULL && space > start)
             end = space, next = space + 1;
         }

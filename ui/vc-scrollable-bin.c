@@ -118,7 +118,6 @@ vc_scrollable_bin_measure (GtkWidget      *widget,
                            int            *natural_baseline)
 {
   VcScrollableBin *self = VC_SCROLLABLE_BIN (widget);
-
   GtkAdjustment *vertical = self->adjustments[GTK_ORIENTATION_VERTICAL];
 
   *minimum = *natural = 0;

@@ -13,10 +13,11 @@
  *
  * Finding out takes a GL context of our own (some 6-8 ms at start-up with
  * llvmpipe), so the answer is kept in the user's cache folder
- * (app/vc-gl-memory.c), beside what the machine showed of its graphics then (its DRM and NVIDIA device nodes
- * and the kind of session). A start that finds the same applies it before
- * GTK starts, and where GL is software it also keeps GDK from preparing GL
- * at all (GDK_DEBUG=gl-disable): loading Mesa and making its context is
+ * (app/vc-gl-memory.c), beside what the machine showed of its graphics
+ * then (its DRM and NVIDIA device nodes and the kind of session). A start
+ * that finds the same applies it before GTK starts, and where GL is
+ * software it also keeps GDK from preparing GL at all
+ * (GDK_DEBUG=gl-disable): loading Mesa and making its context is
  * ~75 ms of a ~280 ms start here, for nothing once cairo draws. A start
  * that finds something else (a driver installed, another session) finds
  * out again; one with hardware GL checks again after its first frame.

@@ -354,14 +354,13 @@ vc_streaming_text_new (void)
 static gboolean
 frozen_lines_still_hold (VcStreamingText *self,
                          const char      *plain,
+                         gsize            length,
                          PangoAttrList   *attributes)
 {
   g_autoptr(PangoAttrList) start = NULL;
-  gsize length;
 
   if (self->frozen_bytes == 0)
     return TRUE;
-  length = strlen (plain);
   if (length < self->frozen_bytes || memcmp (plain, self->plain, self->frozen_bytes) != 0)
     return FALSE;
   start = slice_attributes (attributes, 0, self->frozen_bytes, length);
@@ -377,6 +376,7 @@ vc_streaming_text_set (VcStreamingText *self,
   g_autofree char *plain = NULL;
   PangoAttrList *attributes = NULL;
   int before = -1, after = -2;
+  gsize length;
 
   g_return_if_fail (VC_IS_STREAMING_TEXT (self));
 
@@ -396,7 +396,8 @@ vc_streaming_text_set (VcStreamingText *self,
    * work area, and libadwaita's leaflet restyles its shadow, each time). */
   if (self->tail != NULL)
     before = height_of (self);
-  if (!frozen_lines_still_hold (self, plain, attributes))
+  length = strlen (plain);
+  if (!frozen_lines_still_hold (self, plain, length, attributes))
     thaw (self);
   g_clear_object (&self->tail);
   g_free (self->text);
@@ -404,7 +405,7 @@ vc_streaming_text_set (VcStreamingText *self,
   self->markup = markup;
   g_free (self->plain);
   self->plain = g_steal_pointer (&plain);
-  self->plain_length = strlen (self->plain);
+  self->plain_length = length;
   g_clear_pointer (&self->attributes, pango_attr_list_unref);
   self->attributes = attributes;
   /* What a screen reader reads: the words, without the markup. */
