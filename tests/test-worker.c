@@ -5,7 +5,14 @@
  * the conversation), a cancel ends the answer early with what was
  * generated, and generating with no model is an error. Argument:
  * tests/data. */
+/* SCHED_IDLE */
+#define _GNU_SOURCE 1
+
 #include "config.h"
+
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "vc-worker.h"
 
@@ -340,6 +347,82 @@ test_load_cancelled (void)
   g_object_unref (waiter.result);
 }
 
+#ifdef __linux__
+/* Of each of this process's threads named @name: its scheduling policy
+ * and nice value (fields 41 and 19 of its stat file). */
+static guint
+threads_named (const char *name,
+               int        *policies,
+               int        *nice_values,
+               guint       max)
+{
+  g_autoptr(GDir) tasks = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *tid;
+  guint n = 0;
+
+  g_assert_nonnull (tasks);
+  while ((tid = g_dir_read_name (tasks)) != NULL && n < max)
+    {
+      g_autofree char *comm_path = g_build_filename ("/proc/self/task", tid, "comm", NULL);
+      g_autofree char *stat_path = g_build_filename ("/proc/self/task", tid, "stat", NULL);
+      g_autofree char *comm = NULL, *stat = NULL;
+      g_auto(GStrv) fields = NULL;
+
+      if (!g_file_get_contents (comm_path, &comm, NULL, NULL) || !g_str_equal (g_strchomp (comm), name) ||
+          !g_file_get_contents (stat_path, &stat, NULL, NULL))
+        continue;
+      /* After the name in brackets: field 3 on, one space apart. */
+      fields = g_strsplit (strrchr (stat, ')') + 2, " ", -1);
+      g_assert_cmpuint (g_strv_length (fields), >, 41 - 3);
+      policies[n] = atoi (fields[41 - 3]);
+      nice_values[n] = atoi (fields[19 - 3]);
+      n++;
+    }
+  return n;
+}
+#endif
+
+/* The engine's thread and the CPU threads it makes run under the idle
+ * policy, so that the window's thread and the display server take a
+ * processor from them the moment they wake. (The CPU threads are made
+ * by the process's first engine work, the worker's here: this test runs
+ * before the others that answer.) */
+static void
+test_engine_yields (void)
+{
+#ifdef __linux__
+  g_autoptr(VcWorker) worker = loaded_worker ();
+  g_autoptr(GError) error = NULL;
+  int policies[64], nice_values[64];
+  VilaSamplingParams params;
+  Waiter waiter = { NULL };
+  guint n;
+
+  vila_sampling_params_init (&params);
+  params.max_new_tokens = 2;
+  vc_worker_generate_async (worker, 3, "Hello", NULL, NULL, &params, NULL, store_result, &waiter);
+  g_assert_true (vc_worker_generate_finish (worker, wait_for (&waiter), NULL, &error));
+  g_object_unref (waiter.result);
+
+  /* The worker's thread, and threads it made without naming them (the
+   * BLAS library's) */
+  n = threads_named ("vila-engine", policies, nice_values, G_N_ELEMENTS (policies));
+  g_assert_cmpuint (n, >=, 1);
+  for (guint i = 0; i < n; i++)
+    {
+      g_assert_cmpint (policies[i], ==, SCHED_IDLE);
+      g_assert_cmpint (nice_values[i], ==, 10);
+    }
+  /* On one processor there are none: the work stays on the engine's. */
+  n = threads_named ("vila-cpu", policies, nice_values, G_N_ELEMENTS (policies));
+  g_assert_cmpuint (n, ==, g_get_num_processors () - 1);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpint (policies[i], ==, SCHED_IDLE);
+#else
+  g_test_skip ("scheduling policies are read on Linux only");
+#endif
+}
+
 static void
 test_display_name (void)
 {
@@ -370,6 +453,7 @@ main (int    argc,
   g_test_add_func ("/worker/load-failure", test_load_failure);
   g_test_add_func ("/worker/load-cancelled", test_load_cancelled);
   g_test_add_func ("/worker/display-name", test_display_name);
+  g_test_add_func ("/worker/engine-yields", test_engine_yields);
   g_test_add_func ("/worker/tokens-in-order", test_tokens_in_order);
   g_test_add_func ("/worker/cancel", test_cancel);
   g_test_add_func ("/worker/restore", test_restore);

@@ -57,10 +57,14 @@ typedef struct {
   guint          tokens;
   gint64         longest_stall;
   guint          stalls;
-  /* Of the stalls over 16 ms: their time, and how much of it the main
-   * thread ran (the rest it waited for a core: the engine's threads
-   * share the two with it). */
-  gint64         stall_wall, stall_cpu;
+  /* Of the stalls over 16 ms: their time, how much of it the main thread
+   * ran, and how much it was ready but others had the processors (the
+   * engine's threads, the display server, the kernel's); the rest it
+   * was blocked, waiting for the display server's replies or a lock. */
+  gint64         stall_wall, stall_cpu, stall_waiting;
+  /* Stalls in which the main thread itself ran over 16 ms: the work the
+   * application does in one go, whatever else the machine does. */
+  guint          stalls_own;
   /* Of those stalls, how many the hypervisor took a processor away during
    * (steal time in /proc/stat grew): the virtual machine's, not ours. */
   guint          stalls_with_steal;
@@ -99,6 +103,8 @@ typedef struct {
   Stream        *current;            /* being measured, or NULL */
   gint64         last_tick;
   gint64         last_tick_cpu;      /* the main thread's CPU time then */
+  gint64         last_tick_waiting;  /* its time ready but not running, or -1 */
+  int            schedstat;          /* open on the main thread's schedstat, or -1 */
   gint64         last_tick_steal;    /* the machine's steal time then, 1/100 s */
   int            proc_stat;          /* open on /proc/stat, or -1 */
   gint64         last_frame;
@@ -344,6 +350,22 @@ on_tokens (VcWorker   *worker,
     }
 }
 
+/* The main thread's time ready to run but not running (the second
+ * field of /proc/thread-self/schedstat, in ns), in µs; -1 where unknown. */
+static gint64
+waiting_us (Bench *bench)
+{
+  char line[128];
+  ssize_t length;
+  char *field;
+
+  if (bench->schedstat < 0 || (length = pread (bench->schedstat, line, sizeof line - 1, 0)) <= 0)
+    return -1;
+  line[length] = '\0';
+  field = strchr (line, ' ');
+  return field != NULL ? g_ascii_strtoll (field + 1, NULL, 10) / 1000 : -1;
+}
+
 static gint64
 thread_cpu_us (void)
 {
@@ -382,6 +404,7 @@ measure_tick (gpointer data)
   Bench *bench = data;
   gint64 now = g_get_monotonic_time (), cpu = thread_cpu_us ();
   gint64 steal = bench->current != NULL ? steal_time (bench) : -1;
+  gint64 waiting = bench->current != NULL ? waiting_us (bench) : -1;
 
   if (bench->current != NULL && bench->last_tick != 0)
     {
@@ -395,15 +418,23 @@ measure_tick (gpointer data)
           /* With VC_UI_BENCH_TRACE set, when: to find them in a profile
            * (perf record -k CLOCK_MONOTONIC has the same clock). */
           if (g_getenv ("VC_UI_BENCH_TRACE") != NULL)
-            g_printerr ("stall from %.6f to %.6f s\n", bench->last_tick / 1e6, now / 1e6);
+            g_printerr ("stall from %.6f to %.6f s (%.3f s into the phase; ran %.1f ms, ready %.1f ms)\n",
+                        bench->last_tick / 1e6, now / 1e6, (bench->last_tick - stream->start) / 1e6,
+                        (cpu - bench->last_tick_cpu) / 1e3,
+                        waiting >= 0 && bench->last_tick_waiting >= 0 ? (waiting - bench->last_tick_waiting) / 1e3 : -1.0);
           stream->stall_wall += gap;
           stream->stall_cpu += cpu - bench->last_tick_cpu;
+          if (cpu - bench->last_tick_cpu > STALL_US)
+            stream->stalls_own++;
+          if (waiting >= 0 && bench->last_tick_waiting >= 0)
+            stream->stall_waiting += waiting - bench->last_tick_waiting;
           if (steal >= 0 && bench->last_tick_steal >= 0 && steal > bench->last_tick_steal)
             stream->stalls_with_steal++;
         }
     }
   bench->last_tick = now;
   bench->last_tick_cpu = cpu;
+  bench->last_tick_waiting = waiting;
   bench->last_tick_steal = steal;
   return G_SOURCE_CONTINUE;
 }
@@ -502,7 +533,14 @@ report_stream (const Stream *stream,
   if (stream->stalls > 0)
     {
       g_print ("%-46s %7.0f %%\n", "    of their time, the main thread running", 100.0 * stream->stall_cpu / stream->stall_wall);
+      if (stream->stall_waiting > 0)
+        {
+          g_print ("%-46s %7.0f %%\n", "      ready, while others had the processors", 100.0 * stream->stall_waiting / stream->stall_wall);
+          g_print ("%-46s %7.0f %%\n", "      blocked (display server's replies, locks)",
+                   100.0 * MAX (stream->stall_wall - stream->stall_cpu - stream->stall_waiting, 0) / stream->stall_wall);
+        }
       g_print ("%-46s %7u\n", "    with the hypervisor's steal time growing", stream->stalls_with_steal);
+      g_print ("%-46s %7u\n", "    with over 16 ms of the main thread's work", stream->stalls_own);
     }
   g_print ("%-46s %7.1f ms\n", "  longest interval between frames", stream->longest_frame / 1e3);
   g_print ("%-46s %7u\n", "  frames painted", stream->frames);
@@ -792,6 +830,9 @@ main (int    argc,
   g_signal_connect (bench.app, "window-added", G_CALLBACK (on_window_added), &bench);
   bench.proc_stat = open ("/proc/stat", O_RDONLY | O_CLOEXEC);
   bench.last_tick_steal = -1;
+  /* Opened here, on the main thread: thread-self is the opener. */
+  bench.schedstat = open ("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+  bench.last_tick_waiting = -1;
   g_timeout_add_full (G_PRIORITY_DEFAULT, 1, measure_tick, &bench, NULL);
   g_timeout_add (5, step, &bench);
   app_argv[0] = argv[0];
