@@ -378,38 +378,49 @@ typedef struct {
   VilaSgemmFunc sgemm;
 } AttentionJob;
 
-/* Heads [first, last): scores = Q·Kᵀ and out = softmax(scores)·V as matrix
- * products; heads are interleaved in the rows, so each head is a strided
- * view. */
+/* Queries a block of scores holds: its rows stay a few MB, however long
+ * the context (whole heads of scores took n² floats a thread, 2 GB for a
+ * prefill of 23,000 positions, all of it memory to fault in), and causal
+ * blocks stop at the last key their queries see. */
+#define ATTENTION_QUERY_BLOCK 128
+
+/* Items [first, last), each a block of one head's queries (heads outer,
+ * so neighbouring items read the same keys): scores = Q·Kᵀ and
+ * out = softmax(scores)·V as matrix products; heads are interleaved in
+ * the rows, so each is a strided view. */
 static void
-attention_heads (gpointer data,
-                 gsize    first,
-                 gsize    last)
+attention_blocks (gpointer data,
+                  gsize    first,
+                  gsize    last)
 {
   AttentionJob *a = data;
-  float *scores = vila_cpu_scratch (VILA_CPU_SCRATCH_WORK, a->n_q * a->n_kv);
-  gsize group = a->n_heads / a->n_kv_heads, n_q = a->n_q, n_kv = a->n_kv, head_dim = a->head_dim;
+  gsize n_blocks = (a->n_q + ATTENTION_QUERY_BLOCK - 1) / ATTENTION_QUERY_BLOCK;
+  float *scores = vila_cpu_scratch (VILA_CPU_SCRATCH_WORK, MIN (a->n_q, ATTENTION_QUERY_BLOCK) * a->n_kv);
+  gsize group = a->n_heads / a->n_kv_heads, head_dim = a->head_dim;
+  gsize q_stride = a->n_heads * head_dim, kv_stride = a->n_kv_heads * head_dim;
   float scale = 1.0f / sqrtf ((float) head_dim);
 
-  for (gsize h = first; h < last; h++)
+  for (gsize item = first; item < last; item++)
     {
-      gsize kv_head = h / group;
+      gsize h = item / n_blocks, i0 = (item % n_blocks) * ATTENTION_QUERY_BLOCK;
+      gsize rows = MIN (ATTENTION_QUERY_BLOCK, a->n_q - i0);
+      const float *k = a->k + (h / group) * head_dim, *v = a->v + (h / group) * head_dim;
+      /* The keys the block's last query sees: the others see fewer. */
+      gsize keys = a->causal ? MIN (a->n_kv, a->q_start + i0 + rows) : a->n_kv;
 
-      a->sgemm (VILA_BLAS_ROW_MAJOR, VILA_BLAS_NO_TRANS, VILA_BLAS_TRANS, n_q, n_kv, head_dim, scale,
-                a->q + h * head_dim, a->n_heads * head_dim, a->k + kv_head * head_dim,
-                a->n_kv_heads * head_dim, 0.0f, scores, n_kv);
-      for (gsize i = 0; i < n_q; i++)
+      a->sgemm (VILA_BLAS_ROW_MAJOR, VILA_BLAS_NO_TRANS, VILA_BLAS_TRANS, rows, keys, head_dim, scale,
+                a->q + i0 * q_stride + h * head_dim, q_stride, k, kv_stride, 0.0f, scores, keys);
+      for (gsize r = 0; r < rows; r++)
         {
-          float *row = scores + i * n_kv;
-          gsize visible = a->causal ? MIN (n_kv, a->q_start + i + 1) : n_kv;
+          float *row = scores + r * keys;
+          gsize visible = a->causal ? MIN (keys, a->q_start + i0 + r + 1) : keys;
 
           vila_cpu_softmax (row, visible);
-          for (gsize t = visible; t < n_kv; t++)
+          for (gsize t = visible; t < keys; t++)
             row[t] = 0.0f;
         }
-      a->sgemm (VILA_BLAS_ROW_MAJOR, VILA_BLAS_NO_TRANS, VILA_BLAS_NO_TRANS, n_q, head_dim, n_kv, 1.0f,
-                scores, n_kv, a->v + kv_head * head_dim, a->n_kv_heads * head_dim,
-                0.0f, a->out + h * head_dim, a->n_heads * head_dim);
+      a->sgemm (VILA_BLAS_ROW_MAJOR, VILA_BLAS_NO_TRANS, VILA_BLAS_NO_TRANS, rows, head_dim, keys, 1.0f,
+                scores, keys, v, kv_stride, 0.0f, a->out + i0 * q_stride + h * head_dim, q_stride);
     }
 }
 
@@ -451,10 +462,11 @@ cpu_attention (float       *out,
 {
   AttentionJob job = { out, q, k, v, n_q, n_kv, q_start, n_heads, n_kv_heads, head_dim, causal, vila_blas_sgemm () };
 
-  /* Many queries: matrix products per head, heads shared out. */
+  /* Many queries: matrix products per block of a head's queries. */
   if (n_q >= 16 && job.sgemm != NULL)
     {
-      vila_cpu_parallel_for (n_heads, 1, attention_heads, &job);
+      vila_cpu_parallel_for (n_heads * ((n_q + ATTENTION_QUERY_BLOCK - 1) / ATTENTION_QUERY_BLOCK), 1,
+                             attention_blocks, &job);
       return;
     }
   /* Decoding: one (query, head) pair per item, shared across the pool;

@@ -399,6 +399,39 @@ test_decode_rows_split (void)
     }
 }
 
+/* One query's attention over @visible keys, in double: @k and @v at its
+ * head, rows @stride floats apart. */
+static void
+reference_attend (double      *out,
+                  const float *q,
+                  const float *k,
+                  const float *v,
+                  gsize        visible,
+                  gsize        stride,
+                  gsize        head_dim)
+{
+  g_autofree double *weights = g_new (double, visible);
+  double scale = 1.0 / sqrt ((double) head_dim), max = -G_MAXDOUBLE, total = 0;
+
+  for (gsize t = 0; t < visible; t++)
+    {
+      double dot = 0;
+
+      for (gsize d = 0; d < head_dim; d++)
+        dot += (double) q[d] * k[t * stride + d];
+      weights[t] = dot * scale;
+      max = MAX (max, weights[t]);
+    }
+  for (gsize t = 0; t < visible; t++)
+    total += weights[t] = exp (weights[t] - max);
+  for (gsize d = 0; d < head_dim; d++)
+    {
+      out[d] = 0;
+      for (gsize t = 0; t < visible; t++)
+        out[d] += weights[t] / total * v[t * stride + d];
+    }
+}
+
 /* Decoding attention, one query of one head, against sums in double:
  * head sizes that take every path of the kernel's value sums (80 in one
  * pass, 64 and 128 in passes of 64, eight at a time for the rest), few
@@ -418,10 +451,9 @@ test_attend (void)
         g_autofree float *k = g_new (float, visible * stride), *v = g_new (float, visible * stride);
         g_autofree float *q = g_new (float, head_dim), *out = g_new (float, head_dim);
         g_autofree float *scores = g_new (float, visible);
-        g_autofree double *weights = g_new (double, visible);
+        g_autofree double *expected = g_new (double, head_dim);
         float scale = 1.0f / sqrtf ((float) head_dim);
         GRand *rand = g_rand_new_with_seed (a * 100 + b);
-        double max = -G_MAXDOUBLE, total = 0;
 
         for (gsize e = 0; e < visible * stride; e++)
           {
@@ -433,29 +465,59 @@ test_attend (void)
         g_rand_free (rand);
 
         vila_cpu_attend (out, q, k + head * head_dim, v + head * head_dim, visible, stride, head_dim, scale, scores);
-
-        for (gsize t = 0; t < visible; t++)
-          {
-            double dot = 0;
-
-            for (gsize d = 0; d < head_dim; d++)
-              dot += (double) q[d] * k[t * stride + head * head_dim + d];
-            weights[t] = dot * scale;
-            max = MAX (max, weights[t]);
-          }
-        for (gsize t = 0; t < visible; t++)
-          total += weights[t] = exp (weights[t] - max);
+        reference_attend (expected, q, k + head * head_dim, v + head * head_dim, visible, stride, head_dim);
         for (gsize d = 0; d < head_dim; d++)
-          {
-            double expected = 0;
-
-            for (gsize t = 0; t < visible; t++)
-              expected += weights[t] / total * v[t * stride + head * head_dim + d];
-            if (fabs (out[d] - expected) > 1e-5)
-              g_error ("head of %" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT " positions: output %" G_GSIZE_FORMAT
-                       " is %g, expected %g", head_dim, visible, d, out[d], expected);
-          }
+          if (fabs (out[d] - expected[d]) > 1e-5)
+            g_error ("head of %" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT " positions: output %" G_GSIZE_FORMAT
+                     " is %g, expected %g", head_dim, visible, d, out[d], expected[d]);
       }
+}
+
+/* The backend's attention of many queries (a prefill, the vision tower)
+ * against sums in double: queries in blocks, the last one short; causal
+ * after cached keys, where a block stops at the last key it sees, and
+ * over every key; two heads to each of the keys' heads. */
+static void
+test_attention_blocks (void)
+{
+  const struct { gsize n_q, q_start; gboolean causal; } cases[] = {
+    { 300, 40, TRUE }, { 300, 0, TRUE }, { 16, 7, TRUE }, { 200, 0, FALSE }, { 129, 0, FALSE },
+  };
+  const gsize n_heads = 4, n_kv_heads = 2, head_dim = 24;
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      gsize n_q = cases[c].n_q, n_kv = cases[c].q_start + n_q;
+      gsize q_stride = n_heads * head_dim, kv_stride = n_kv_heads * head_dim;
+      g_autofree float *q = g_new (float, n_q * q_stride), *out = g_new (float, n_q * q_stride);
+      g_autofree float *k = g_new (float, n_kv * kv_stride), *v = g_new (float, n_kv * kv_stride);
+      g_autofree double *expected = g_new (double, head_dim);
+      GRand *rand = g_rand_new_with_seed (c);
+
+      for (gsize e = 0; e < n_q * q_stride; e++)
+        q[e] = (float) g_rand_double_range (rand, -2, 2);
+      for (gsize e = 0; e < n_kv * kv_stride; e++)
+        {
+          k[e] = (float) g_rand_double_range (rand, -1, 1);
+          v[e] = (float) g_rand_double_range (rand, -1, 1);
+        }
+      g_rand_free (rand);
+
+      vila_cpu_backend.attention (out, q, k, v, n_q, n_kv, cases[c].q_start, n_heads, n_kv_heads, head_dim,
+                                  cases[c].causal);
+      for (gsize i = 0; i < n_q; i++)
+        for (gsize h = 0; h < n_heads; h++)
+          {
+            gsize visible = cases[c].causal ? cases[c].q_start + i + 1 : n_kv, kv_head = h / (n_heads / n_kv_heads);
+
+            reference_attend (expected, q + i * q_stride + h * head_dim, k + kv_head * head_dim,
+                              v + kv_head * head_dim, visible, kv_stride, head_dim);
+            for (gsize d = 0; d < head_dim; d++)
+              if (fabs (out[i * q_stride + h * head_dim + d] - expected[d]) > 1e-5)
+                g_error ("case %u, query %" G_GSIZE_FORMAT ", head %" G_GSIZE_FORMAT ": output %" G_GSIZE_FORMAT
+                         " is %g, expected %g", c, i, h, d, out[i * q_stride + h * head_dim + d], expected[d]);
+          }
+    }
 }
 
 int
@@ -474,6 +536,7 @@ main (int    argc,
   g_test_add_func ("/llm/cpu/matmul-rows", test_matmul_rows);
   g_test_add_func ("/llm/cpu/decode-rows-split", test_decode_rows_split);
   g_test_add_func ("/llm/cpu/attend", test_attend);
+  g_test_add_func ("/llm/cpu/attention-blocks", test_attention_blocks);
   g_test_add_data_func ("/llm/cpu/llama", "llama", test_variant);
   g_test_add_data_func ("/llm/cpu/llama3-rope", "llama3-rope", test_variant);
   g_test_add_data_func ("/llm/cpu/qwen2", "qwen2", test_variant);

@@ -105,6 +105,7 @@ typedef struct {
   gint64         last_tick_cpu;      /* the main thread's CPU time then */
   gint64         last_tick_waiting;  /* its time ready but not running, or -1 */
   int            schedstat;          /* open on the main thread's schedstat, or -1 */
+  gint64         trace_us;           /* gaps longer are printed; 0: none */
   gint64         last_tick_steal;    /* the machine's steal time then, 1/100 s */
   int            proc_stat;          /* open on /proc/stat, or -1 */
   gint64         last_frame;
@@ -412,16 +413,17 @@ measure_tick (gpointer data)
       gint64 gap = now - bench->last_tick;
 
       stream->longest_stall = MAX (stream->longest_stall, gap);
+      /* With VC_UI_BENCH_TRACE set, when: to find them in a profile
+       * (perf record -k CLOCK_MONOTONIC has the same clock); its value,
+       * where a number, is the gap in ms worth printing (else 16). */
+      if (bench->trace_us > 0 && gap > bench->trace_us)
+        g_printerr ("gap of %.1f ms from %.6f s (%.3f s into the phase; ran %.1f ms, ready %.1f ms)\n",
+                    gap / 1e3, bench->last_tick / 1e6, (bench->last_tick - stream->start) / 1e6,
+                    (cpu - bench->last_tick_cpu) / 1e3,
+                    waiting >= 0 && bench->last_tick_waiting >= 0 ? (waiting - bench->last_tick_waiting) / 1e3 : -1.0);
       if (gap > STALL_US)
         {
           stream->stalls++;
-          /* With VC_UI_BENCH_TRACE set, when: to find them in a profile
-           * (perf record -k CLOCK_MONOTONIC has the same clock). */
-          if (g_getenv ("VC_UI_BENCH_TRACE") != NULL)
-            g_printerr ("stall from %.6f to %.6f s (%.3f s into the phase; ran %.1f ms, ready %.1f ms)\n",
-                        bench->last_tick / 1e6, now / 1e6, (bench->last_tick - stream->start) / 1e6,
-                        (cpu - bench->last_tick_cpu) / 1e3,
-                        waiting >= 0 && bench->last_tick_waiting >= 0 ? (waiting - bench->last_tick_waiting) / 1e3 : -1.0);
           stream->stall_wall += gap;
           stream->stall_cpu += cpu - bench->last_tick_cpu;
           if (cpu - bench->last_tick_cpu > STALL_US)
@@ -502,6 +504,11 @@ on_paint (GdkFrameClock *clock,
 
       bench->current->paint_total += paint;
       bench->current->paint_longest = MAX (bench->current->paint_longest, paint);
+      /* And the frames that took half such a gap. */
+      if (bench->trace_us > 0 && bench->layout_end - bench->frame_start + paint > bench->trace_us / 2)
+        g_printerr ("frame at %.3f s into the phase: layout %.1f ms, paint %.1f ms\n",
+                    (bench->frame_start - bench->current->start) / 1e6,
+                    (bench->layout_end - bench->frame_start) / 1e3, paint / 1e3);
     }
 }
 
@@ -833,6 +840,12 @@ main (int    argc,
   /* Opened here, on the main thread: thread-self is the opener. */
   bench.schedstat = open ("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
   bench.last_tick_waiting = -1;
+  if (g_getenv ("VC_UI_BENCH_TRACE") != NULL)
+    {
+      double ms = g_ascii_strtod (g_getenv ("VC_UI_BENCH_TRACE"), NULL);
+
+      bench.trace_us = (gint64) ((ms >= 2 ? ms : STALL_US / 1e3) * 1e3);
+    }
   g_timeout_add_full (G_PRIORITY_DEFAULT, 1, measure_tick, &bench, NULL);
   g_timeout_add (5, step, &bench);
   app_argv[0] = argv[0];
