@@ -28,7 +28,8 @@
  * With "--starts N" after the folder, it measures cold starts only: N of
  * ours, each beside one of the bare window, and their medians (this
  * machine's timings wander; alternating puts both under the same moods).
- * With VC_UI_BENCH_TRACE set, it prints when each stall happened.
+ * With VC_UI_BENCH_TRACE set, it prints when each stall happened (set to
+ * a number of ms: every gap longer, and the frames that took half that).
  */
 #include "config.h"
 
