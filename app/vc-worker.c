@@ -2,10 +2,17 @@
 /*
  * The engine's thread (see vc-worker.h). Jobs go through an async queue;
  * each carries its GTask, which returns in the caller's main context.
- * Tokens are gathered under a lock as the engine produces them and handed
- * over by one source in the main context, at most once a frame: a chat
- * streaming 100 tokens/s then costs the UI 60 small updates a second, not
- * 100 idle callbacks fighting the frame clock.
+ * Tokens are gathered under a lock as the engine produces them and taken
+ * by a timer of the main context, at most once a frame, while an answer or
+ * a load runs: a chat streaming 100 tokens/s then costs the UI 60 small
+ * updates a second, not 100 idle callbacks fighting the frame clock.
+ *
+ * The engine's thread runs under the idle policy (worker_thread()), so
+ * the window's thread must never wait for it: a busy program could keep it
+ * off the processors for long while it held a lock. So the engine's thread
+ * touches nothing of the main context per token (attaching a source takes
+ * the context's lock), and the timer only tries the lock, taking the
+ * tokens at the next tick when the engine holds it.
  */
 #define G_LOG_DOMAIN "vc-worker"
 /* SCHED_IDLE */
@@ -26,8 +33,8 @@
 #include "vc-image-store.h"
 #include "vc-worker.h"
 
-/* One frame at 60 Hz. */
-#define FLUSH_INTERVAL_US (G_USEC_PER_SEC / 60)
+/* A frame at 60 Hz, rounded up: never twice in one. */
+#define POLL_INTERVAL_MS 17
 
 typedef enum {
   JOB_LOAD,
@@ -78,17 +85,18 @@ struct _VcWorker
   GHashTable   *restore_errors;/* gint64 * -> GError *: why a restore failed, for the next answer */
   GHashTable   *prompts;       /* gint64 * -> char *: a conversation's system prompt */
 
-  /* The main context's: the model whose info is shown. */
+  /* The main context's: the model whose info is shown, and the timer
+   * that takes reports while jobs that make them (answers and loads) are
+   * queued or running. */
   VilaModel    *shown_model;
+  GSource      *poll;
+  guint         n_reporting;
 
   /* Shared, under @lock. */
   GMutex        lock;
   GArray       *chunks;        /* Chunk */
-  GSource      *flush;
-  gint64        last_flush;
   double        progress;
-  char         *stage;
-  GSource      *progress_source;
+  char         *stage;         /* NULL: no progress since the last taken */
 };
 
 enum {
@@ -144,37 +152,67 @@ job_new (JobKind       kind,
   return job;
 }
 
-/* Main context: hands over what the engine produced since the last time. */
+/* Main context: hands over what the engine reported since the last time:
+ * its tokens in order, then the latest load progress. With @wait FALSE,
+ * nothing while the engine's thread holds the lock. */
 static void
-flush_tokens (VcWorker *self)
+take_reports (VcWorker *self,
+              gboolean  wait)
 {
   g_autoptr(GArray) chunks = NULL;
+  g_autofree char *stage = NULL;
+  double progress;
 
-  g_mutex_lock (&self->lock);
-  chunks = self->chunks;
-  self->chunks = g_array_new (FALSE, FALSE, sizeof (Chunk));
-  if (self->flush != NULL)
+  if (wait)
+    g_mutex_lock (&self->lock);
+  else if (!g_mutex_trylock (&self->lock))
+    return;
+  if (self->chunks->len > 0)
     {
-      g_source_destroy (self->flush);
-      g_clear_pointer (&self->flush, g_source_unref);
+      chunks = self->chunks;
+      self->chunks = g_array_new (FALSE, FALSE, sizeof (Chunk));
     }
-  self->last_flush = g_get_monotonic_time ();
+  progress = self->progress;
+  stage = g_steal_pointer (&self->stage);
   g_mutex_unlock (&self->lock);
 
-  for (guint i = 0; i < chunks->len; i++)
+  for (guint i = 0; chunks != NULL && i < chunks->len; i++)
     {
       Chunk *chunk = &g_array_index (chunks, Chunk, i);
 
       g_signal_emit (self, signals[SIGNAL_TOKENS], 0, chunk->conversation, chunk->text->str);
       g_string_free (chunk->text, TRUE);
     }
+  if (stage != NULL)
+    g_signal_emit (self, signals[SIGNAL_LOAD_PROGRESS], 0, progress, stage);
 }
 
 static gboolean
-flush_source_cb (gpointer user_data)
+poll_cb (gpointer user_data)
 {
-  flush_tokens (VC_WORKER (user_data));
-  return G_SOURCE_REMOVE;
+  take_reports (VC_WORKER (user_data), FALSE);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Main context: a job that reports was queued (@delta 1) or is done (-1);
+ * the timer runs while any is. */
+static void
+count_reporting (VcWorker *self,
+                 int       delta)
+{
+  self->n_reporting += delta;
+  if (self->n_reporting > 0 && self->poll == NULL)
+    {
+      self->poll = g_timeout_source_new (POLL_INTERVAL_MS);
+      g_source_set_priority (self->poll, G_PRIORITY_DEFAULT);
+      g_source_set_callback (self->poll, poll_cb, self, NULL);
+      g_source_attach (self->poll, self->context);
+    }
+  else if (self->n_reporting == 0 && self->poll != NULL)
+    {
+      g_source_destroy (self->poll);
+      g_clear_pointer (&self->poll, g_source_unref);
+    }
 }
 
 /* Worker thread: the engine's token callback. */
@@ -199,47 +237,8 @@ on_token (const char *text,
 
       g_array_append_val (self->chunks, chunk);
     }
-  /* The next frame, or at once when the last was a frame ago. */
-  if (self->flush == NULL)
-    {
-      gint64 wait = self->last_flush + FLUSH_INTERVAL_US - g_get_monotonic_time ();
-
-      self->flush = g_timeout_source_new (MAX (wait, 0) / 1000);
-      g_source_set_priority (self->flush, G_PRIORITY_DEFAULT);
-      g_source_set_callback (self->flush, flush_source_cb, g_object_ref (self), g_object_unref);
-      g_source_attach (self->flush, self->context);
-    }
   g_mutex_unlock (&self->lock);
   return TRUE;
-}
-
-/* Main context: the latest load progress, if any is waiting. */
-static void
-flush_progress (VcWorker *self)
-{
-  g_autofree char *stage = NULL;
-  double progress;
-  gboolean pending;
-
-  g_mutex_lock (&self->lock);
-  pending = self->progress_source != NULL;
-  progress = self->progress;
-  stage = g_steal_pointer (&self->stage);
-  if (pending)
-    {
-      g_source_destroy (self->progress_source);
-      g_clear_pointer (&self->progress_source, g_source_unref);
-    }
-  g_mutex_unlock (&self->lock);
-  if (pending)
-    g_signal_emit (self, signals[SIGNAL_LOAD_PROGRESS], 0, progress, stage ? stage : "");
-}
-
-static gboolean
-progress_source_cb (gpointer user_data)
-{
-  flush_progress (VC_WORKER (user_data));
-  return G_SOURCE_REMOVE;
 }
 
 /* Worker thread: the engine's load progress, the latest one shown. */
@@ -253,13 +252,7 @@ on_progress (double      fraction,
   g_mutex_lock (&self->lock);
   self->progress = fraction;
   g_free (self->stage);
-  self->stage = g_strdup (what);
-  if (self->progress_source == NULL)
-    {
-      self->progress_source = g_idle_source_new ();
-      g_source_set_callback (self->progress_source, progress_source_cb, g_object_ref (self), g_object_unref);
-      g_source_attach (self->progress_source, self->context);
-    }
+  self->stage = g_strdup (what ? what : "");
   g_mutex_unlock (&self->lock);
 }
 
@@ -431,10 +424,14 @@ run_generate (VcWorker *self,
   g_task_return_pointer (job->task, g_memdup2 (&stats, sizeof stats), g_free);
 }
 
+/* Main context: a load's or an answer's task, done. */
 static gboolean
 drop_task (gpointer data)
 {
-  g_object_unref (data);
+  GTask *task = data;
+
+  count_reporting (g_task_get_source_object (task), -1);
+  g_object_unref (task);
   return G_SOURCE_REMOVE;
 }
 
@@ -493,10 +490,13 @@ worker_thread (gpointer data)
    * round trips to the display server add those up: 7 of 13 runs had
    * stalls over 16 ms while 500 tokens/s streamed and the engine
    * prefilled; with the idle policy 0 of 7, the prefill as fast). An
-   * idle thread gives way at once. The cost: where the kernel does not
-   * weigh programs by their cgroups (GNOME and Flatpak start each app in
-   * a scope of its own), it also gives way to any other busy program,
-   * which nice 10 did nine parts in ten. */
+   * idle thread gives way at once. The kernel shares the processors
+   * between groups first (a login session's autogroup, an app's cgroup
+   * where the CPU controller is on), so the policy orders the threads of
+   * the group this app runs in: the engine gives way to its window, and
+   * to any other busy program of the group, which nice 10 did nine parts
+   * in ten. As it may then wait long for a processor, the window's thread
+   * never waits for it (see the top of this file). */
 #ifdef __linux__
   if (setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), ENGINE_NICENESS) != 0)
     g_debug ("The engine keeps the window's priority: %s", g_strerror (errno));
@@ -567,14 +567,9 @@ vc_worker_dispose (GObject *object)
       g_async_queue_push (self->jobs, job_new (JOB_QUIT, NULL, NULL));
       g_thread_join (g_steal_pointer (&self->thread));
     }
-  g_mutex_lock (&self->lock);
-  if (self->flush != NULL)
-    g_source_destroy (self->flush);
-  if (self->progress_source != NULL)
-    g_source_destroy (self->progress_source);
-  g_mutex_unlock (&self->lock);
-  g_clear_pointer (&self->flush, g_source_unref);
-  g_clear_pointer (&self->progress_source, g_source_unref);
+  if (self->poll != NULL)
+    g_source_destroy (self->poll);
+  g_clear_pointer (&self->poll, g_source_unref);
   g_clear_pointer (&self->shown_model, vila_model_unref);
   G_OBJECT_CLASS (vc_worker_parent_class)->dispose (object);
 }
@@ -638,8 +633,12 @@ static void
 submit (VcWorker *self,
         Job      *job)
 {
+  /* Loads and answers, the jobs with a task, report as they run. */
   if (job->task != NULL)
-    g_object_ref (job->task);
+    {
+      g_object_ref (job->task);
+      count_reporting (self, 1);
+    }
   g_async_queue_push (self->jobs, job);
 }
 
@@ -679,7 +678,7 @@ vc_worker_load_finish (VcWorker      *self,
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
   /* Every progress report before the load is reported done. */
-  flush_progress (self);
+  take_reports (self, TRUE);
   if (!(model = g_task_propagate_pointer (G_TASK (result), error)))
     return FALSE;
   g_clear_pointer (&self->shown_model, vila_model_unref);
@@ -749,7 +748,7 @@ vc_worker_generate_finish (VcWorker           *self,
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
   /* Every token before the answer is reported done. */
-  flush_tokens (self);
+  take_reports (self, TRUE);
   if (!(returned = g_task_propagate_pointer (G_TASK (result), error)))
     return FALSE;
   if (stats != NULL)
