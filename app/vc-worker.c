@@ -49,6 +49,11 @@ typedef enum {
 typedef struct {
   JobKind             kind;
   GTask              *task;
+  /* What the task returns, set on the worker thread and returned on the
+   * main context's: an error, or a result and how to free it. */
+  GError             *error;
+  gpointer            result;
+  GDestroyNotify      result_free;
   gint                cancel;           /* the engine's flag */
   GCancellable       *cancellable;
   gulong              cancelled_id;
@@ -95,6 +100,7 @@ struct _VcWorker
   /* Shared, under @lock. */
   GMutex        lock;
   GArray       *chunks;        /* Chunk */
+  GPtrArray    *done;          /* GTask: loads and answers to return, in order */
   double        progress;
   char         *stage;         /* NULL: no progress since the last taken */
 };
@@ -120,7 +126,27 @@ job_free (Job *job)
   g_clear_pointer (&job->images, g_ptr_array_unref);
   g_clear_pointer (&job->offsets, g_array_unref);
   g_clear_pointer (&job->messages, g_ptr_array_unref);
+  g_clear_error (&job->error);
+  if (job->result != NULL && job->result_free != NULL)
+    job->result_free (job->result);
   g_free (job);
+}
+
+/* Worker thread: what @job's task is to return. */
+static void
+job_fail (Job    *job,
+          GError *error)
+{
+  job->error = error;
+}
+
+static void
+job_succeed (Job            *job,
+             gpointer        result,
+             GDestroyNotify  result_free)
+{
+  job->result = result;
+  job->result_free = result_free;
 }
 
 static void
@@ -152,25 +178,33 @@ job_new (JobKind       kind,
   return job;
 }
 
+static void count_reporting (VcWorker *self,
+                             int       delta);
+
 /* Main context: hands over what the engine reported since the last time:
- * its tokens in order, then the latest load progress. With @wait FALSE,
- * nothing while the engine's thread holds the lock. */
+ * its tokens in order, the latest load progress, then the loads and
+ * answers it finished (after their last tokens). Nothing while the
+ * engine's thread holds the lock: the next tick takes it. */
 static void
-take_reports (VcWorker *self,
-              gboolean  wait)
+take_reports (VcWorker *self)
 {
+  g_autoptr(VcWorker) alive = g_object_ref (self);  /* a task may hold the last reference */
   g_autoptr(GArray) chunks = NULL;
+  g_autoptr(GPtrArray) done = NULL;
   g_autofree char *stage = NULL;
   double progress;
 
-  if (wait)
-    g_mutex_lock (&self->lock);
-  else if (!g_mutex_trylock (&self->lock))
+  if (!g_mutex_trylock (&self->lock))
     return;
   if (self->chunks->len > 0)
     {
       chunks = self->chunks;
       self->chunks = g_array_new (FALSE, FALSE, sizeof (Chunk));
+    }
+  if (self->done->len > 0)
+    {
+      done = self->done;
+      self->done = g_ptr_array_new ();
     }
   progress = self->progress;
   stage = g_steal_pointer (&self->stage);
@@ -185,12 +219,24 @@ take_reports (VcWorker *self,
     }
   if (stage != NULL)
     g_signal_emit (self, signals[SIGNAL_LOAD_PROGRESS], 0, progress, stage);
+  for (guint i = 0; done != NULL && i < done->len; i++)
+    {
+      GTask *task = done->pdata[i];
+      Job *job = g_task_get_task_data (task);
+
+      if (job->error != NULL)
+        g_task_return_error (task, g_steal_pointer (&job->error));
+      else
+        g_task_return_pointer (task, g_steal_pointer (&job->result), job->result_free);
+      count_reporting (self, -1);
+      g_object_unref (task);
+    }
 }
 
 static gboolean
 poll_cb (gpointer user_data)
 {
-  take_reports (VC_WORKER (user_data), FALSE);
+  take_reports (VC_WORKER (user_data));
   return G_SOURCE_CONTINUE;
 }
 
@@ -269,14 +315,14 @@ run_load (VcWorker *self,
   model = vila_model_load (job->path, &job->options, &error);
   if (model == NULL)
     {
-      g_task_return_error (job->task, g_steal_pointer (&error));
+      job_fail (job, g_steal_pointer (&error));
       return;
     }
   g_hash_table_remove_all (self->sessions);
   g_hash_table_remove_all (self->restore_errors);
   g_clear_pointer (&self->model, vila_model_unref);
   self->model = model;
-  g_task_return_pointer (job->task, vila_model_ref (model), (GDestroyNotify) vila_model_unref);
+  job_succeed (job, vila_model_ref (model), (GDestroyNotify) vila_model_unref);
 }
 
 /* Worker thread: a user's turn into @session, @images (VcLoadedImage)
@@ -382,7 +428,7 @@ run_generate (VcWorker *self,
 
   if (self->model == NULL)
     {
-      g_task_return_new_error (job->task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, _("No model is loaded"));
+      job_fail (job, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, _("No model is loaded")));
       return;
     }
   {
@@ -391,7 +437,7 @@ run_generate (VcWorker *self,
     if (g_hash_table_steal_extended (self->restore_errors, &job->conversation, &stolen_key, &stolen_error))
       {
         g_free (stolen_key);
-        g_task_return_error (job->task, stolen_error);
+        job_fail (job, stolen_error);
         return;
       }
   }
@@ -403,7 +449,7 @@ run_generate (VcWorker *self,
       if (!(session = new_session (self, job->conversation, &error)))
         {
           g_free (key);
-          g_task_return_error (job->task, g_steal_pointer (&error));
+          job_fail (job, g_steal_pointer (&error));
           return;
         }
       *key = job->conversation;
@@ -418,21 +464,10 @@ run_generate (VcWorker *self,
       /* The turn never closed: start the conversation afresh next time
        * rather than build on half of it. */
       g_hash_table_remove (self->sessions, &job->conversation);
-      g_task_return_error (job->task, g_steal_pointer (&error));
+      job_fail (job, g_steal_pointer (&error));
       return;
     }
-  g_task_return_pointer (job->task, g_memdup2 (&stats, sizeof stats), g_free);
-}
-
-/* Main context: a load's or an answer's task, done. */
-static gboolean
-drop_task (gpointer data)
-{
-  GTask *task = data;
-
-  count_reporting (g_task_get_source_object (task), -1);
-  g_object_unref (task);
-  return G_SOURCE_REMOVE;
+  job_succeed (job, g_memdup2 (&stats, sizeof stats), g_free);
 }
 
 static void
@@ -544,16 +579,12 @@ worker_thread (gpointer data)
           g_assert_not_reached ();
         }
       /* The task (and with it the job and a reference to the worker) goes
-       * back to the caller's context to be dropped: dropping the last
-       * reference to the worker here would make this thread wait for
-       * itself in dispose. */
-      {
-        GSource *source = g_idle_source_new ();
-
-        g_source_set_callback (source, drop_task, job->task, NULL);
-        g_source_attach (source, self->context);
-        g_source_unref (source);
-      }
+       * back to the caller's context, after the job's last reports, and is
+       * returned there: dropping the last reference to the worker here
+       * would make this thread wait for itself in dispose. */
+      g_mutex_lock (&self->lock);
+      g_ptr_array_add (self->done, job->task);
+      g_mutex_unlock (&self->lock);
     }
 }
 
@@ -582,6 +613,7 @@ vc_worker_finalize (GObject *object)
   for (guint i = 0; i < self->chunks->len; i++)
     g_string_free (g_array_index (self->chunks, Chunk, i).text, TRUE);
   g_array_unref (self->chunks);
+  g_ptr_array_unref (self->done);
   g_async_queue_unref (self->jobs);
   g_hash_table_unref (self->sessions);
   g_hash_table_unref (self->restore_errors);
@@ -611,6 +643,7 @@ vc_worker_init (VcWorker *self)
 {
   g_mutex_init (&self->lock);
   self->chunks = g_array_new (FALSE, FALSE, sizeof (Chunk));
+  self->done = g_ptr_array_new ();
   self->jobs = g_async_queue_new ();
   self->sessions = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, (GDestroyNotify) vila_session_free);
   self->restore_errors = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, (GDestroyNotify) g_error_free);
@@ -677,8 +710,6 @@ vc_worker_load_finish (VcWorker      *self,
 
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
-  /* Every progress report before the load is reported done. */
-  take_reports (self, TRUE);
   if (!(model = g_task_propagate_pointer (G_TASK (result), error)))
     return FALSE;
   g_clear_pointer (&self->shown_model, vila_model_unref);
@@ -747,8 +778,6 @@ vc_worker_generate_finish (VcWorker           *self,
 
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
-  /* Every token before the answer is reported done. */
-  take_reports (self, TRUE);
   if (!(returned = g_task_propagate_pointer (G_TASK (result), error)))
     return FALSE;
   if (stats != NULL)
