@@ -10,9 +10,10 @@
  * The engine's thread runs under the idle policy (worker_thread()), so
  * the window's thread must never wait for it: a busy program could keep it
  * off the processors for long while it held a lock. So the engine's thread
- * touches nothing of the main context per token (attaching a source takes
- * the context's lock), and the timer only tries the lock, taking the
- * tokens at the next tick when the engine holds it.
+ * touches nothing of the main context (attaching a source, as returning a
+ * GTask from another thread does, takes the context's lock): the timer
+ * takes its tokens, its load progress and the tasks it finished, and only
+ * tries the lock, taking them at the next tick when the engine holds it.
  */
 #define G_LOG_DOMAIN "vc-worker"
 /* SCHED_IDLE */
