@@ -474,40 +474,82 @@ cpu_attention (float       *out,
   vila_cpu_parallel_for (n_q * n_heads, 1, attention_pairs, &job);
 }
 
+/* Element-wise work comes in runs of thousands of values (a layer's
+ * activations) or a few (a decoding step's): the pool takes the former in
+ * pieces of this many, the latter stays on the calling thread. */
+#define ELEMENTWISE_CHUNK 8192
+
+typedef struct {
+  float       *x;
+  const float *y;
+} Elementwise;
+
+static void
+silu_mul_range (gpointer data,
+                gsize    first,
+                gsize    last)
+{
+  Elementwise *e = data;
+
+  vila_cpu_silu_mul (e->x + first, e->y + first, last - first);
+}
+
 static void
 cpu_silu_mul (float       *gate,
               const float *up,
               gsize        n)
 {
-  for (gsize i = 0; i < n; i++)
-    gate[i] = gate[i] / (1.0f + expf (-gate[i])) * up[i];
+  Elementwise e = { gate, up };
+
+  vila_cpu_parallel_for (n, ELEMENTWISE_CHUNK, silu_mul_range, &e);
+}
+
+static void
+gelu_tanh_range (gpointer data,
+                 gsize    first,
+                 gsize    last)
+{
+  vila_cpu_gelu_tanh ((float *) data + first, last - first);
 }
 
 static void
 cpu_gelu_tanh (float *x,
                gsize  n)
 {
-  /* sqrt(2 / pi), as gelu_pytorch_tanh */
-  const float k = 0.7978845608028654f;
+  vila_cpu_parallel_for (n, ELEMENTWISE_CHUNK, gelu_tanh_range, x);
+}
 
-  for (gsize i = 0; i < n; i++)
-    x[i] = 0.5f * x[i] * (1.0f + tanhf (k * (x[i] + 0.044715f * x[i] * x[i] * x[i])));
+static void
+gelu_erf_range (gpointer data,
+                gsize    first,
+                gsize    last)
+{
+  float *x = data;
+
+  for (gsize i = first; i < last; i++)
+    x[i] = 0.5f * x[i] * (1.0f + erff (x[i] * (float) M_SQRT1_2));
 }
 
 static void
 cpu_gelu_erf (float *x,
               gsize  n)
 {
-  for (gsize i = 0; i < n; i++)
-    x[i] = 0.5f * x[i] * (1.0f + erff (x[i] * (float) M_SQRT1_2));
+  vila_cpu_parallel_for (n, ELEMENTWISE_CHUNK, gelu_erf_range, x);
+}
+
+static void
+quick_gelu_range (gpointer data,
+                  gsize    first,
+                  gsize    last)
+{
+  vila_cpu_quick_gelu ((float *) data + first, last - first);
 }
 
 static void
 cpu_quick_gelu (float *x,
                 gsize  n)
 {
-  for (gsize i = 0; i < n; i++)
-    x[i] = x[i] / (1.0f + expf (-1.702f * x[i]));
+  vila_cpu_parallel_for (n, ELEMENTWISE_CHUNK, quick_gelu_range, x);
 }
 
 static void

@@ -420,20 +420,6 @@ vila_cpu_add_bias (float       *out,
       out[i * stride + j] += bias[j];
 }
 
-void
-vila_cpu_softmax (float *row,
-                  gsize  n)
-{
-  float max = -INFINITY, total = 0.0f;
-
-  for (gsize t = 0; t < n; t++)
-    max = MAX (max, row[t]);
-  for (gsize t = 0; t < n; t++)
-    total += (row[t] = expf (row[t] - max));
-  for (gsize t = 0; t < n; t++)
-    row[t] /= total;
-}
-
 /* AVX2, FMA and F16C, checked once at run time; VILA_CPU_PORTABLE forces
  * the portable loops (the tests run both). */
 gboolean

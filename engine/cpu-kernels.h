@@ -39,9 +39,23 @@ void vila_cpu_add_bias (float       *out,
                         gsize        first,
                         gsize        count);
 
-/* Softmax of @row in place, the maximum taken out first. */
+/* Softmax of @row in place, the maximum taken out first (cpu-activations.c,
+ * as the three below: e^x eight at a time where the CPU has AVX2). */
 void vila_cpu_softmax (float *row,
                        gsize  n);
+
+/* x = gelu_pytorch_tanh(x) = 0.5x(1 + tanh(sqrt(2/π)(x + 0.044715x³))) */
+void vila_cpu_gelu_tanh (float *x,
+                         gsize  n);
+
+/* x = x·sigmoid(1.702x), CLIP's quick_gelu */
+void vila_cpu_quick_gelu (float *x,
+                          gsize  n);
+
+/* gate = silu(gate)·up */
+void vila_cpu_silu_mul (float       *gate,
+                        const float *up,
+                        gsize        n);
 
 /* out = softmax(q·kᵀ × @scale)·v for one query of one head over @visible
  * positions whose keys and values lie @stride floats apart; @scores holds

@@ -473,6 +473,76 @@ test_attend (void)
       }
 }
 
+static void
+check_close (const char *what,
+             gsize       n,
+             gsize       i,
+             double      got,
+             double      expected)
+{
+  /* Relative, and absolute for the values e^x makes tiny (a GELU of -30
+   * is 1e-23, of -100 nothing), whose argument float rounds. */
+  if (!(fabs (got - expected) <= 4e-6 * fabs (expected) + 1e-10))
+    g_error ("%s of %" G_GSIZE_FORMAT " values: value %" G_GSIZE_FORMAT " is %.9g, expected %.9g", what, n, i, got,
+             expected);
+}
+
+/* The activations and softmax against their formulas in double, for
+ * every length up to 37 (vectors of eight and what is left), with values
+ * from -100 to 100 where e^x leaves the float range, and NaN kept. */
+static void
+test_activations (void)
+{
+  for (gsize n = 1; n <= 37; n++)
+    {
+      g_autofree float *x = g_new (float, n), *up = g_new (float, n), *out = g_new (float, n);
+      GRand *rand = g_rand_new_with_seed (n);
+      double max = -G_MAXDOUBLE, total = 0;
+
+      for (gsize i = 0; i < n; i++)
+        {
+          /* Both ends of the range, then small and middling values. */
+          x[i] = i == 0 ? -100.0f : i == 1 ? 100.0f : (float) g_rand_double_range (rand, i % 3 ? -6 : -40, i % 3 ? 6 : 40);
+          up[i] = (float) g_rand_double_range (rand, -2, 2);
+        }
+      g_rand_free (rand);
+
+      memcpy (out, x, n * sizeof (float));
+      vila_cpu_gelu_tanh (out, n);
+      for (gsize i = 0; i < n; i++)
+        check_close ("gelu_tanh", n, i, out[i],
+                     0.5 * x[i] * (1 + tanh (sqrt (2 / G_PI) * (x[i] + 0.044715 * pow (x[i], 3)))));
+      memcpy (out, x, n * sizeof (float));
+      vila_cpu_quick_gelu (out, n);
+      for (gsize i = 0; i < n; i++)
+        check_close ("quick_gelu", n, i, out[i], x[i] / (1 + exp (-1.702 * x[i])));
+      memcpy (out, x, n * sizeof (float));
+      vila_cpu_silu_mul (out, up, n);
+      for (gsize i = 0; i < n; i++)
+        check_close ("silu_mul", n, i, out[i], x[i] / (1 + exp (-(double) x[i])) * up[i]);
+
+      /* Softmax of scores from -100 to 100: most of them vanish. */
+      memcpy (out, x, n * sizeof (float));
+      vila_cpu_softmax (out, n);
+      for (gsize i = 0; i < n; i++)
+        max = MAX (max, x[i]);
+      for (gsize i = 0; i < n; i++)
+        total += exp (x[i] - max);
+      for (gsize i = 0; i < n; i++)
+        check_close ("softmax", n, i, out[i], exp (x[i] - max) / total);
+    }
+
+  /* NaN stays NaN, infinities give their limits. */
+  {
+    float v[9] = { NAN, INFINITY, -INFINITY, 0, 1, 2, 3, 4, 5 };
+
+    vila_cpu_gelu_tanh (v, 9);
+    g_assert_true (isnan (v[0]));
+    g_assert_true (isinf (v[1]) && v[1] > 0);
+    g_assert_cmpfloat (v[3], ==, 0.0f);
+  }
+}
+
 /* The backend's attention of many queries (a prefill, the vision tower)
  * against sums in double: queries in blocks, the last one short; causal
  * after cached keys, where a block stops at the last key it sees, and
@@ -537,6 +607,7 @@ main (int    argc,
   g_test_add_func ("/llm/cpu/decode-rows-split", test_decode_rows_split);
   g_test_add_func ("/llm/cpu/attend", test_attend);
   g_test_add_func ("/llm/cpu/attention-blocks", test_attention_blocks);
+  g_test_add_func ("/llm/cpu/activations", test_activations);
   g_test_add_data_func ("/llm/cpu/llama", "llama", test_variant);
   g_test_add_data_func ("/llm/cpu/llama3-rope", "llama3-rope", test_variant);
   g_test_add_data_func ("/llm/cpu/qwen2", "qwen2", test_variant);
