@@ -63,6 +63,7 @@ typedef struct {
    * engine's threads, the display server, the kernel's); the rest it
    * was blocked, waiting for the display server's replies or a lock. */
   gint64         stall_wall, stall_cpu, stall_waiting;
+  gboolean       waiting_known;      /* schedstat could be read */
   /* Stalls in which the main thread itself ran over 16 ms: the work the
    * application does in one go, whatever else the machine does. */
   guint          stalls_own;
@@ -430,7 +431,10 @@ measure_tick (gpointer data)
           if (cpu - bench->last_tick_cpu > STALL_US)
             stream->stalls_own++;
           if (waiting >= 0 && bench->last_tick_waiting >= 0)
-            stream->stall_waiting += waiting - bench->last_tick_waiting;
+            {
+              stream->stall_waiting += waiting - bench->last_tick_waiting;
+              stream->waiting_known = TRUE;
+            }
           if (steal >= 0 && bench->last_tick_steal >= 0 && steal > bench->last_tick_steal)
             stream->stalls_with_steal++;
         }
@@ -541,7 +545,7 @@ report_stream (const Stream *stream,
   if (stream->stalls > 0)
     {
       g_print ("%-46s %7.0f %%\n", "    of their time, the main thread running", 100.0 * stream->stall_cpu / stream->stall_wall);
-      if (stream->stall_waiting > 0)
+      if (stream->waiting_known)
         {
           g_print ("%-46s %7.0f %%\n", "      ready, while others had the processors", 100.0 * stream->stall_waiting / stream->stall_wall);
           g_print ("%-46s %7.0f %%\n", "      blocked (display server's replies, locks)",
