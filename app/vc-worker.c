@@ -97,6 +97,7 @@ struct _VcWorker
   VilaModel    *shown_model;
   GSource      *poll;
   guint         n_reporting;
+  gboolean      held;          /* vc_worker_hold_reports() */
 
   /* Shared, under @lock. */
   GMutex        lock;
@@ -195,7 +196,7 @@ take_reports (VcWorker *self)
   g_autofree char *stage = NULL;
   double progress;
 
-  if (!g_mutex_trylock (&self->lock))
+  if (self->held || !g_mutex_trylock (&self->lock))
     return;
   if (self->chunks->len > 0)
     {
@@ -716,6 +717,15 @@ vc_worker_load_finish (VcWorker      *self,
   g_clear_pointer (&self->shown_model, vila_model_unref);
   self->shown_model = model;
   return TRUE;
+}
+
+void
+vc_worker_hold_reports (VcWorker *self,
+                        gboolean  hold)
+{
+  g_return_if_fail (VC_IS_WORKER (self));
+
+  self->held = hold;
 }
 
 void

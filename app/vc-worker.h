@@ -82,6 +82,12 @@ void       vc_worker_set_system_prompt (VcWorker                 *self,
  * being written, if any: stop it first). The model info is NULL at once;
  * an answer asked for after this fails with "No model is loaded". */
 void       vc_worker_unload           (VcWorker                  *self);
+/* While held, the engine goes on but what it reports (tokens, load
+ * progress, finished loads and answers) waits in the worker, in order,
+ * until released: for tools that measure the window with the engine busy
+ * but without its answer (tools/ui-bench). */
+void       vc_worker_hold_reports     (VcWorker                  *self,
+                                       gboolean                   hold);
 /* Drops the session of @conversation (deleted, or edited before its last
  * turn: the next answer starts from the conversation's beginning). */
 void       vc_worker_forget           (VcWorker                  *self,
