@@ -579,7 +579,12 @@ report (Bench *bench)
   report_stream (&bench->waiting, "waiting, the window idle while the engine works", -1);
   report_stream (&bench->synthetic, "synthetic Markdown answer",
                  bench->synthetic.tokens * 1e6 / MAX (1, bench->synthetic.end - bench->synthetic.start));
-  report_stream (&bench->model, "the tiny model's answer (tokens of many scripts), after what it wrote while held", bench->tokens_per_second);
+  /* A short answer may be written whole while held: nothing streamed. */
+  if (bench->model.start != 0)
+    report_stream (&bench->model, "the tiny model's answer (tokens of many scripts), after what it wrote while held",
+                   bench->tokens_per_second);
+  else
+    g_print ("the tiny model's answer: all written while held, nothing streamed to measure\n");
 }
 
 static void
