@@ -345,8 +345,8 @@ assert_same_pixels (cairo_surface_t *drawn,
 /* A growing paragraph (emphasis, a paragraph break, words of several
  * scripts) freezes its complete lines, so that a new word lays out the
  * last few lines only, and still wraps and draws exactly as one layout of
- * all its words; a closing mark that changes frozen words, and a new
- * width, lay it out again. */
+ * all its words; a closing mark that changes frozen words lays it out
+ * again from the first lines it changes, a new width all of it. */
 static void
 test_frozen_lines (void)
 {
@@ -397,6 +397,28 @@ test_frozen_lines (void)
       cairo_surface_destroy (expected);
     }
   g_assert_cmpuint (tail_before_mark, <, 600);
+
+  /* A mark three quarters in changes the lines from there only: those
+   * before stay frozen, and it still draws as one layout. */
+  {
+    const char *space = strchr (markup->str + markup->len * 3 / 4, ' ');
+    gsize word = space - markup->str + 1, word_end = strchr (markup->str + word, ' ') - markup->str;
+    gsize before = vc_streaming_text_get_bytes_laid_out (VC_STREAMING_TEXT (text));
+    cairo_surface_t *drawn, *expected;
+
+    g_string_insert (markup, word_end, "</i>");
+    g_string_insert (markup, word, "<i>");
+    vc_streaming_text_set (VC_STREAMING_TEXT (text), markup->str, TRUE);
+    /* The words from a few lines before the mark, twice as the tail
+     * freezes again: not the whole paragraph twice, more than its markup. */
+    g_assert_cmpuint (vc_streaming_text_get_bytes_laid_out (VC_STREAMING_TEXT (text)) - before, <, markup->len * 3 / 4);
+    g_assert_cmpuint (vc_streaming_text_get_bytes_laid_out (VC_STREAMING_TEXT (text)) - before, >=, markup->len - word - 60);
+    drawn = draw_widget (text, 200);
+    expected = draw_layout (text, markup->str, 200);
+    assert_same_pixels (drawn, expected);
+    cairo_surface_destroy (drawn);
+    cairo_surface_destroy (expected);
+  }
   gtk_window_destroy (GTK_WINDOW (window));
 }
 

@@ -42,8 +42,11 @@
 
 /* Complete lines of the text, laid out once. */
 typedef struct {
-  PangoLayout *layout;
-  int          height;   /* Pango units: lines are placed as one layout would */
+  PangoLayout   *layout;
+  int            height;     /* Pango units: lines are placed as one layout would */
+  gsize          start, end; /* the bytes of plain it shows */
+  gsize          next;       /* where the next lines start (after a separator) */
+  PangoAttrList *attributes; /* plain's over those bytes, as laid out */
 } FrozenLines;
 
 struct _VcStreamingText
@@ -58,11 +61,11 @@ struct _VcStreamingText
 
   GArray        *frozen;         /* FrozenLines, in order */
   gsize          frozen_bytes;   /* of plain, in them */
-  PangoAttrList *frozen_attributes; /* plain's attributes over those bytes */
   PangoLayout   *tail;           /* plain after them; NULL until set */
   int            layout_width;   /* Pango units, -1 for none */
   guint          context_serial; /* of the widget's Pango context when made */
 
+  gsize          bytes_laid_out; /* vc_streaming_text_get_bytes_laid_out() */
   gint64         last_resize;    /* when it last asked for a new height */
   guint          resize_id;      /* a height asked for later */
 };
@@ -73,6 +76,7 @@ static void
 frozen_lines_clear (FrozenLines *lines)
 {
   g_clear_object (&lines->layout);
+  g_clear_pointer (&lines->attributes, pango_attr_list_unref);
 }
 
 static gboolean
@@ -104,14 +108,20 @@ slice_attributes (PangoAttrList *attributes,
   return slice;
 }
 
+/* Bytes @start to @end of plain laid out; the attributes it got in
+ * @attributes_out, where not NULL. */
 static PangoLayout *
-new_layout (VcStreamingText *self,
-            gsize            start,
-            gsize            end)
+new_layout (VcStreamingText  *self,
+            gsize             start,
+            gsize             end,
+            PangoAttrList   **attributes_out)
 {
   PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
   g_autoptr(PangoAttrList) attributes = slice_attributes (self->attributes, start, end, self->plain_length);
 
+  if (attributes_out != NULL)
+    *attributes_out = pango_attr_list_ref (attributes);
+  self->bytes_laid_out += end - start;
   pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
   pango_layout_set_width (layout, self->layout_width);
   pango_layout_set_text (layout, self->plain + start, end - start);
@@ -126,7 +136,6 @@ thaw (VcStreamingText *self)
 {
   g_array_set_size (self->frozen, 0);
   self->frozen_bytes = 0;
-  g_clear_pointer (&self->frozen_attributes, pango_attr_list_unref);
   g_clear_object (&self->tail);
 }
 
@@ -137,26 +146,38 @@ ensure_tail (VcStreamingText *self)
   gsize length = self->plain_length;
 
   if (self->tail == NULL)
-    self->tail = new_layout (self, self->frozen_bytes, length);
+    self->tail = new_layout (self, self->frozen_bytes, length, NULL);
   if (length - self->frozen_bytes > TAIL_BYTES && pango_layout_get_line_count (self->tail) > 1)
     {
-      int n_lines = pango_layout_get_line_count (self->tail);
-      PangoLayoutLine *last = pango_layout_get_line_readonly (self->tail, n_lines - 1);
-      PangoLayoutLine *before_last = pango_layout_get_line_readonly (self->tail, n_lines - 2);
-      FrozenLines lines;
+      g_autoptr(GPtrArray) all = g_ptr_array_new ();
+      gsize base = self->frozen_bytes;
 
+      for (GSList *l = pango_layout_get_lines_readonly (self->tail); l != NULL; l = l->next)
+        g_ptr_array_add (all, l->data);
       /* The lines before the last are laid out again on their own (no
-       * PangoLayout shows part of its lines), once; without the paragraph
-       * separator that may end them, which would add an empty line. */
-      lines.layout = new_layout (self, self->frozen_bytes,
-                                 self->frozen_bytes + before_last->start_index + before_last->length);
-      pango_layout_get_size (lines.layout, NULL, &lines.height);
-      g_array_append_val (self->frozen, lines);
-      self->frozen_bytes += last->start_index;
-      g_clear_pointer (&self->frozen_attributes, pango_attr_list_unref);
-      self->frozen_attributes = slice_attributes (self->attributes, 0, self->frozen_bytes, length);
+       * PangoLayout shows part of its lines), once, a few at a time (at
+       * least TAIL_BYTES), so that a change far back thaws the lines from
+       * there only; each run without the paragraph separator that may end
+       * it, which would add an empty line. */
+      for (guint first = 0; first + 1 < all->len;)
+        {
+          PangoLayoutLine *start = all->pdata[first], *last = start;
+          guint n = first;
+          FrozenLines lines;
+
+          while (n + 2 < all->len && last->start_index + last->length - start->start_index < TAIL_BYTES)
+            last = all->pdata[++n];
+          lines.start = base + start->start_index;
+          lines.end = base + last->start_index + last->length;
+          lines.next = base + ((PangoLayoutLine *) all->pdata[n + 1])->start_index;
+          lines.layout = new_layout (self, lines.start, lines.end, &lines.attributes);
+          pango_layout_get_size (lines.layout, NULL, &lines.height);
+          g_array_append_val (self->frozen, lines);
+          self->frozen_bytes = lines.next;
+          first = n + 1;
+        }
       g_object_unref (self->tail);
-      self->tail = new_layout (self, self->frozen_bytes, length);
+      self->tail = new_layout (self, self->frozen_bytes, length, NULL);
     }
   return self->tail;
 }
@@ -348,23 +369,35 @@ vc_streaming_text_new (void)
   return g_object_new (VC_TYPE_STREAMING_TEXT, NULL);
 }
 
-/* Whether the frozen lines still show the start of @plain with
- * @attributes: words are only ever added to an answer, but a closing
- * mark can turn earlier words bold, or show as text what was markup. */
-static gboolean
-frozen_lines_still_hold (VcStreamingText *self,
-                         const char      *plain,
-                         gsize            length,
-                         PangoAttrList   *attributes)
+/* Frozen lines that no longer show @plain with @attributes go back to
+ * the tail, from the first that changed on: words are only ever added to
+ * an answer, but a closing mark can turn earlier words bold, or show as
+ * text what was markup. (Random text of a tiny model did so every few
+ * frames, far back in paragraphs of kilobytes: laying out all of it again
+ * took 20-50 ms.) */
+static void
+thaw_changed (VcStreamingText *self,
+              const char      *plain,
+              gsize            length,
+              PangoAttrList   *attributes)
 {
-  g_autoptr(PangoAttrList) start = NULL;
+  guint kept = 0;
 
-  if (self->frozen_bytes == 0)
-    return TRUE;
-  if (length < self->frozen_bytes || memcmp (plain, self->plain, self->frozen_bytes) != 0)
-    return FALSE;
-  start = slice_attributes (attributes, 0, self->frozen_bytes, length);
-  return pango_attr_list_equal (start, self->frozen_attributes);
+  for (; kept < self->frozen->len; kept++)
+    {
+      FrozenLines *lines = &g_array_index (self->frozen, FrozenLines, kept);
+      g_autoptr(PangoAttrList) now = NULL;
+
+      if (length < lines->next || memcmp (plain + lines->start, self->plain + lines->start, lines->next - lines->start) != 0)
+        break;
+      now = slice_attributes (attributes, lines->start, lines->end, length);
+      if (!pango_attr_list_equal (now, lines->attributes))
+        break;
+    }
+  if (kept == self->frozen->len)
+    return;
+  g_array_set_size (self->frozen, kept);
+  self->frozen_bytes = kept > 0 ? g_array_index (self->frozen, FrozenLines, kept - 1).next : 0;
 }
 
 void
@@ -397,8 +430,7 @@ vc_streaming_text_set (VcStreamingText *self,
   if (self->tail != NULL)
     before = height_of (self);
   length = strlen (plain);
-  if (!frozen_lines_still_hold (self, plain, length, attributes))
-    thaw (self);
+  thaw_changed (self, plain, length, attributes);
   g_clear_object (&self->tail);
   g_free (self->text);
   self->text = g_strdup (text);
@@ -447,4 +479,12 @@ vc_streaming_text_get_tail_bytes (VcStreamingText *self)
   g_return_val_if_fail (VC_IS_STREAMING_TEXT (self), 0);
 
   return self->plain_length - self->frozen_bytes;
+}
+
+gsize
+vc_streaming_text_get_bytes_laid_out (VcStreamingText *self)
+{
+  g_return_val_if_fail (VC_IS_STREAMING_TEXT (self), 0);
+
+  return self->bytes_laid_out;
 }

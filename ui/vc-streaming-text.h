@@ -20,5 +20,8 @@ const char *vc_streaming_text_get_text (VcStreamingText *self);
 /* How many bytes of its words the next change lays out again: the tail
  * after the lines it froze (for tests). */
 gsize       vc_streaming_text_get_tail_bytes (VcStreamingText *self);
+/* How many bytes of words it has laid out since it was made, frozen lines
+ * and tails: what its changes cost (for tests). */
+gsize       vc_streaming_text_get_bytes_laid_out (VcStreamingText *self);
 
 G_END_DECLS

@@ -19,7 +19,7 @@
  *    worker's "tokens" signal while the engine still works on its
  *    threads (what it reports is held back until then, however fast it
  *    is: vc_worker_hold_reports()); then the tiny test model's own answer (its context
- *    widened so the long conversation fits; up to 1,500 random tokens of
+ *    widened so the long conversation fits; up to 3,000 random tokens of
  *    many scripts, the hardest text to shape and draw). For each: the
  *    longest stall of the main loop (gaps between the dispatches of a 1 ms
  *    timer that runs above the redraw priority, so layout and painting
@@ -832,7 +832,7 @@ main (int    argc,
   bench.long_conversation = g_ascii_strtoll (g_getenv ("VC_UI_BENCH_CONVERSATION"), NULL, 10);
 
   settings = g_settings_new (BASE_APP_ID);
-  g_settings_set_uint (settings, "max-new-tokens", 1500);
+  g_settings_set_uint (settings, "max-new-tokens", 3000);
   g_settings_set_double (settings, "temperature", 0.7);
 
   bench.app = vc_application_new ();
