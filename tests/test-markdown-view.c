@@ -544,6 +544,22 @@ test_pieces_end_sentences (void)
       g_assert_cmpuint (strlen (pieces->pdata[i]), <=, 3000);
     }
   g_assert_cmpstr (joined->str, ==, run_on->str);
+  g_clear_pointer (&pieces, g_ptr_array_unref);
+
+  /* No space at all (ä is two bytes): cut between characters. */
+  g_string_truncate (run_on, 0);
+  for (int i = 0; i < 2500; i++)
+    g_string_append (run_on, i % 3 ? "a" : "\xc3\xa4");
+  pieces = paragraph_pieces (run_on->str);
+  g_assert_cmpuint (pieces->len, >=, 2);
+  g_string_truncate (joined, 0);
+  for (guint i = 0; i < pieces->len; i++)
+    {
+      g_string_append (joined, pieces->pdata[i]);
+      g_assert_cmpuint (strlen (pieces->pdata[i]), <=, 3001);
+      g_assert_true (g_utf8_validate (pieces->pdata[i], -1, NULL));
+    }
+  g_assert_cmpstr (joined->str, ==, run_on->str);
 }
 
 int

@@ -109,7 +109,8 @@ code_block (const VcBlock *block)
  * kilobytes (tools/ui-bench); cut, only its last piece changes. The cut
  * shows as a line break, so it is made where a sentence ends: the first
  * end of a sentence past PIECE_BYTES, or, in a run-on text with none by
- * twice that, the last space. */
+ * twice that, the last space, or in a text without spaces there (random
+ * tokens of a test model: 9 KB came in one piece), between characters. */
 #define PIECE_BYTES 1500
 
 /* Whether the space at @p ends a sentence: after ".", "!", "?" or "…",
@@ -208,6 +209,8 @@ split_markup (const char *markup)
             end = next = p + WIDE_MARK_BYTES;
           else if (p - start >= 2 * PIECE_BYTES && space != NULL && space > start)
             end = space, next = space + 1;
+          else if (p - start >= 2 * PIECE_BYTES && ((guchar) *p & 0xc0) != 0x80)
+            end = next = p;
         }
       if (end != NULL)
         {
