@@ -156,6 +156,22 @@ starts_wide_sentence_end (const char *p)
   return FALSE;
 }
 
+/* Whether a character starts at @p that does not join the one before it
+ * (a combining mark, a variation selector, or anything after a zero-width
+ * joiner would be torn from its base by a cut there). */
+static gboolean
+starts_cluster (const char *start,
+                const char *p)
+{
+  gunichar c, before;
+
+  if (((guchar) *p & 0xc0) == 0x80 || p == start)
+    return FALSE;
+  c = g_utf8_get_char (p);
+  before = g_utf8_get_char (g_utf8_prev_char (p));
+  return !g_unichar_ismark (c) && c != 0x200d && !(c >= 0xfe00 && c <= 0xfe0f) && before != 0x200d;
+}
+
 /* @markup in pieces (char *): each ends where a sentence does (its space
  * left out), or failing that before a space, outside any markup element. */
 static GPtrArray *
@@ -209,7 +225,7 @@ split_markup (const char *markup)
             end = next = p + WIDE_MARK_BYTES;
           else if (p - start >= 2 * PIECE_BYTES && space != NULL && space > start)
             end = space, next = space + 1;
-          else if (p - start >= 2 * PIECE_BYTES && ((guchar) *p & 0xc0) != 0x80)
+          else if (p - start >= 2 * PIECE_BYTES && starts_cluster (start, p))
             end = next = p;
         }
       if (end != NULL)
