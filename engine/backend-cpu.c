@@ -482,7 +482,29 @@ cpu_attention (float       *out,
 typedef struct {
   float       *x;
   const float *y;
+  void       (*in_place) (float *x, gsize n);
 } Elementwise;
+
+static void
+in_place_range (gpointer data,
+                gsize    first,
+                gsize    last)
+{
+  Elementwise *e = data;
+
+  e->in_place (e->x + first, last - first);
+}
+
+/* @activation over @x, shared out by the pool. */
+static void
+activate (void  (*activation) (float *x, gsize n),
+          float  *x,
+          gsize   n)
+{
+  Elementwise e = { x, NULL, activation };
+
+  vila_cpu_parallel_for (n, ELEMENTWISE_CHUNK, in_place_range, &e);
+}
 
 static void
 silu_mul_range (gpointer data,
@@ -499,57 +521,30 @@ cpu_silu_mul (float       *gate,
               const float *up,
               gsize        n)
 {
-  Elementwise e = { gate, up };
+  Elementwise e = { gate, up, NULL };
 
   vila_cpu_parallel_for (n, ELEMENTWISE_CHUNK, silu_mul_range, &e);
-}
-
-static void
-gelu_tanh_range (gpointer data,
-                 gsize    first,
-                 gsize    last)
-{
-  vila_cpu_gelu_tanh ((float *) data + first, last - first);
 }
 
 static void
 cpu_gelu_tanh (float *x,
                gsize  n)
 {
-  vila_cpu_parallel_for (n, ELEMENTWISE_CHUNK, gelu_tanh_range, x);
-}
-
-static void
-gelu_erf_range (gpointer data,
-                gsize    first,
-                gsize    last)
-{
-  float *x = data;
-
-  for (gsize i = first; i < last; i++)
-    x[i] = 0.5f * x[i] * (1.0f + erff (x[i] * (float) M_SQRT1_2));
+  activate (vila_cpu_gelu_tanh, x, n);
 }
 
 static void
 cpu_gelu_erf (float *x,
               gsize  n)
 {
-  vila_cpu_parallel_for (n, ELEMENTWISE_CHUNK, gelu_erf_range, x);
-}
-
-static void
-quick_gelu_range (gpointer data,
-                  gsize    first,
-                  gsize    last)
-{
-  vila_cpu_quick_gelu ((float *) data + first, last - first);
+  activate (vila_cpu_gelu_erf, x, n);
 }
 
 static void
 cpu_quick_gelu (float *x,
                 gsize  n)
 {
-  vila_cpu_parallel_for (n, ELEMENTWISE_CHUNK, quick_gelu_range, x);
+  activate (vila_cpu_quick_gelu, x, n);
 }
 
 static void

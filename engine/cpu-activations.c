@@ -159,6 +159,16 @@ vila_cpu_gelu_tanh (float *x,
     x[i] = x[i] / (1.0f + expf (-2.0f * k * (x[i] + 0.044715f * x[i] * x[i] * x[i])));
 }
 
+/* No vector erf: libm's, one at a time (the projectors' GELU: a few
+ * hundred tokens of one layer, against the towers' dozens). */
+void
+vila_cpu_gelu_erf (float *x,
+                   gsize  n)
+{
+  for (gsize i = 0; i < n; i++)
+    x[i] = 0.5f * x[i] * (1.0f + erff (x[i] * (float) M_SQRT1_2));
+}
+
 void
 vila_cpu_quick_gelu (float *x,
                      gsize  n)

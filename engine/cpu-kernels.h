@@ -40,13 +40,17 @@ void vila_cpu_add_bias (float       *out,
                         gsize        count);
 
 /* Softmax of @row in place, the maximum taken out first (cpu-activations.c,
- * as the three below: e^x eight at a time where the CPU has AVX2). */
+ * as those below: e^x eight at a time where the CPU has AVX2). */
 void vila_cpu_softmax (float *row,
                        gsize  n);
 
 /* x = gelu_pytorch_tanh(x) = 0.5x(1 + tanh(sqrt(2/π)(x + 0.044715x³))) */
 void vila_cpu_gelu_tanh (float *x,
                          gsize  n);
+
+/* x = 0.5x(1 + erf(x/√2)), the exact GELU */
+void vila_cpu_gelu_erf (float *x,
+                        gsize  n);
 
 /* x = x·sigmoid(1.702x), CLIP's quick_gelu */
 void vila_cpu_quick_gelu (float *x,
